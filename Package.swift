@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Foundation only: no package dependencies, by design (see README).
+let package = Package(
+    name: "stephost",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "stephost", targets: ["stephost"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+    ],
+    targets: [
+        // Shared by host and plugins: JSON, JSON-RPC 2.0, line framing, protocol v1 types.
+        .target(name: "StepProtocol", path: "Sources/Host/StepProtocol", linkerSettings: [.linkedLibrary("m")]),
+        // Child processes: posix_spawn, process groups, concurrent drains, teardown. Host and plugins use it.
+        .target(name: "StepProcess", path: "Sources/Host/StepProcess"),
+        // The YAML 1.2 subset parser with source positions.
+        .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Host/StepYAML"),
+        // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
+        .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess"], path: "Sources/Host/StepHost"),
+        .executableTarget(name: "stephost", dependencies: ["StepHost"], path: "Sources/Host/stephost"),
+
+        .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess"], path: "Sources/Plugins/PluginKit"),
+        .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
+        .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
+
+        .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol", "PluginKit"], path: "Tests/StepProtocolTests"),
+        .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML"], path: "Tests/StepYAMLTests"),
+        .testTarget(
+            name: "StepHostTests",
+            dependencies: ["StepHost", "stephost", "stephost-exec", "stephost-fake-plugin"],
+            path: "Tests/StepHostTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

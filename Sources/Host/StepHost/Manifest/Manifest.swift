@@ -1,0 +1,98 @@
+import StepProtocol
+import StepYAML
+
+/// A parsed `stephost.yaml`: what `docs/manifest.md` describes, with source positions.
+public struct Manifest: Sendable {
+    public var file: String
+    public var version: Int
+    public var env: [EnvEntry]
+    public var environments: [EnvironmentSpec]
+    public var workflows: [WorkflowSpec]
+
+    public func environment(named name: String) -> EnvironmentSpec? { environments.first { $0.name == name } }
+    public func workflow(named name: String) -> WorkflowSpec? { workflows.first { $0.name == name } }
+}
+
+/// One `NAME: value` of an `env:` map; the value may hold expressions.
+public struct EnvEntry: Sendable, Hashable {
+    public var name: String
+    public var value: Template
+    public var position: SourcePosition
+}
+
+/// A named deployment target: its `vars` and where its secrets come from.
+public struct EnvironmentSpec: Sendable {
+    public var name: String
+    public var vars: [String: JSONValue]
+    public var secrets: [SecretSource]
+    public var position: SourcePosition
+}
+
+/// `NAME: env:VAR` or `NAME: file:PATH`.
+public struct SecretSource: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable { case env, file }
+    public var name: String
+    public var kind: Kind
+    public var reference: String
+    public var position: SourcePosition
+    public var description: String { "\(kind.rawValue):\(reference)" }
+}
+
+public struct WorkflowSpec: Sendable {
+    public var name: String
+    public var triggers: [Trigger]
+    public var env: [EnvEntry]
+    public var steps: [StepSpec]
+    public var position: SourcePosition
+
+    public func step(_ id: String) -> StepSpec? { steps.first { $0.id == id } }
+}
+
+/// One entry of `on:`.
+public struct Trigger: Sendable, Hashable {
+    public var event: String
+    public var branches: [String]?
+    public var paths: [String]?
+    public var labels: [String]?
+}
+
+/// `retry: {attempts, backoff, when}`.
+public struct RetryPolicy: Sendable, Hashable {
+    public enum When: String, Sendable { case retryable, always }
+    public var attempts: Int
+    public var backoff: Duration
+    public var when: When
+    public static let none = RetryPolicy(attempts: 1, backoff: .seconds(1), when: .retryable)
+}
+
+/// One entry of a workflow's `steps:`.
+public struct StepSpec: Sendable {
+    public var id: String
+    public var uses: String
+    public var with: YAMLNode?
+    /// nil: the step after the one before it; []: none.
+    public var needs: [String]?
+    public var forEach: Template?
+    public var forEachSource: String?
+    public var maxParallel: Int?
+    public var timeout: Duration
+    public var retry: RetryPolicy
+    public var continueOnError: Bool
+    public var condition: Expression?
+    public var conditionSource: String?
+    public var environment: Template?
+    /// Name the plugin sees → name in the environment.
+    public var secrets: [(name: String, source: String)]
+    public var env: [EnvEntry]
+    public var position: SourcePosition
+    /// Where each key of the step was written, for messages.
+    public var keyPositions: [String: SourcePosition]
+
+    public func position(of key: String) -> SourcePosition { keyPositions[key] ?? position }
+
+    /// The `if`, with `success() &&` in front when it calls no status function.
+    public var effectiveCondition: Expression {
+        guard let c = condition else { return .call("success", []) }
+        return c.callsStatusFunction ? c : .binary(.and, .call("success", []), c)
+    }
+}

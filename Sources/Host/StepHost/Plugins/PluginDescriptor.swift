@@ -1,0 +1,82 @@
+import StepProcess
+import Foundation
+import StepYAML
+
+/// A plugin as `plugins.d/<name>.yaml` (or `.json`) describes it.
+public struct PluginDescriptor: Sendable, Hashable {
+    /// Where a descriptor came from, in search order.
+    public enum Origin: Sendable, Hashable, CustomStringConvertible {
+        case commandLine
+        case directory(String)
+        case bundled
+        public var description: String {
+            switch self {
+            case .commandLine: return "--plugin"
+            case .directory(let d): return d
+            case .bundled: return "bundled"
+            }
+        }
+    }
+
+    public var name: String
+    public var command: [String]
+    /// Step names it provides; nil for `--plugin`, whose steps come from `initialize`.
+    public var steps: [String]?
+    /// Host environment variables the plugin may see.
+    public var env: [String]
+    /// The descriptor file, or a description of where the descriptor came from.
+    public var file: String
+    public var origin: Origin
+    /// The folder relative `command[0]` paths are resolved against.
+    public var baseDirectory: String
+
+    public init(name: String, command: [String], steps: [String]?, env: [String] = [], file: String, origin: Origin, baseDirectory: String) {
+        self.name = name; self.command = command; self.steps = steps; self.env = env
+        self.file = file; self.origin = origin; self.baseDirectory = baseDirectory
+    }
+
+    /// Reads a descriptor from YAML or JSON text.
+    public static func parse(_ text: String, file: String, origin: Origin, baseDirectory: String) throws(PluginError) -> PluginDescriptor {
+        let node: YAMLNode
+        do { node = try YAMLParser.parse(text, file: file) } catch { throw .badDescriptor(file: file, message: error.description) }
+        func bad(_ n: YAMLNode, _ m: String) -> PluginError {
+            .badDescriptor(file: file, message: "\(file):\(n.position.line):\(n.position.column): \(m)")
+        }
+        guard node.pairs != nil else { throw bad(node, "a plugin descriptor must be a mapping with name, command and steps") }
+        guard let nameNode = node["name"], let name = nameNode.scalar, !name.isEmpty else { throw bad(node, "the descriptor has no 'name:'") }
+        guard let commandNode = node["command"] else { throw bad(node, "the descriptor has no 'command:'") }
+        let command: [String]
+        if let items = commandNode.items {
+            command = items.compactMap(\.scalar)
+            guard command.count == items.count else { throw bad(commandNode, "command must be a list of strings") }
+        } else if let s = commandNode.scalar {
+            do { command = try ShellWords.split(s) } catch { throw bad(commandNode, "command: \(error)") }
+        } else { throw bad(commandNode, "command must be a list of strings") }
+        guard !command.isEmpty, !command[0].isEmpty else { throw bad(commandNode, "command is empty") }
+        func list(_ key: String) throws(PluginError) -> [String]? {
+            guard let n = node[key] else { return nil }
+            if n.scalar == "" && n.isPlain { return [] }
+            guard let items = n.items, items.allSatisfy({ $0.scalar != nil }) else { throw bad(n, "\(key) must be a list of strings") }
+            return items.map { $0.scalar! }
+        }
+        guard let steps = try list("steps"), !steps.isEmpty else { throw bad(node, "the descriptor lists no 'steps:'") }
+        return PluginDescriptor(name: name, command: command, steps: steps, env: try list("env") ?? [],
+                                file: file, origin: origin, baseDirectory: baseDirectory)
+    }
+
+    /// The absolute path of `command[0]`: relative to the descriptor's folder
+    /// when it contains `/`, else next to the `stephost` executable, else in `PATH`.
+    public func resolveExecutable(besideHost hostDirectory: String, path: String?) throws(PluginError) -> String {
+        let c = command[0]
+        if c.hasPrefix("/") { return c }
+        if c.contains("/") { return URL(fileURLWithPath: c, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true)).standardizedFileURL.path }
+        let beside = (hostDirectory as NSString).appendingPathComponent(c)
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        for dir in (path ?? "").split(separator: ":") where !dir.isEmpty {
+            let candidate = (String(dir) as NSString).appendingPathComponent(c)
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw .spawnFailed(plugin: name, descriptor: file,
+                           reason: "'\(c)' was found neither next to stephost (\(hostDirectory)) nor in PATH")
+    }
+}

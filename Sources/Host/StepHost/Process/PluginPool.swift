@@ -1,0 +1,95 @@
+import StepProcess
+import Foundation
+import StepProtocol
+
+/// The plugin processes of one run.
+///
+/// A process serves many steps: `acquire` hands out a live process of the
+/// plugin that has room for one more request (`capabilities.concurrency`), and
+/// starts a new one only when none has.
+public actor PluginPool {
+    public struct Settings: Sendable {
+        public var hostDirectory: String
+        public var workspace: String
+        public var hostEnvironment: [String: String]
+        public var initTimeout: Double
+        public var hostVersion: String
+        /// False forces one process per step (for benchmarks and debugging).
+        public var reuseProcesses: Bool
+        public init(hostDirectory: String, workspace: String, hostEnvironment: [String: String], initTimeout: Double,
+                    hostVersion: String, reuseProcesses: Bool = true) {
+            self.hostDirectory = hostDirectory; self.workspace = workspace; self.hostEnvironment = hostEnvironment
+            self.initTimeout = initTimeout; self.hostVersion = hostVersion; self.reuseProcesses = reuseProcesses
+        }
+    }
+
+    /// Host variables every plugin sees; the rest only when its descriptor names them.
+    public static let baseEnvironment = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+                                         "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"]
+
+    let settings: Settings
+    let onStderrLine: @Sendable (PluginConnection, String) -> Void
+    private var processes: [String: [PluginConnection]] = [:]
+    private var retired: [PluginConnection] = []
+    public private(set) var started = 0
+
+    public init(settings: Settings, onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void) {
+        self.settings = settings
+        self.onStderrLine = onStderrLine
+    }
+
+    public static func environment(for d: PluginDescriptor, host: [String: String]) -> [String: String] {
+        var env: [String: String] = [:]
+        for k in baseEnvironment + d.env { if let v = host[k] { env[k] = v } }
+        env["STEPHOST_PROTOCOL"] = "1"
+        return env
+    }
+
+    /// A process of this plugin with room for one more request.
+    public func acquire(_ d: PluginDescriptor) async throws(PluginError) -> PluginConnection {
+        if let c = processes[d.name]?.first(where: { $0.isUsable && $0.active < $0.capabilities.concurrency }) {
+            c.active += 1
+            return c
+        }
+        let c = try await start(d)
+        c.active += 1
+        processes[d.name, default: []].append(c)
+        return c
+    }
+
+    /// Starts and initializes a process without handing it out (it stays idle for later steps).
+    public func warmUp(_ d: PluginDescriptor) async throws(PluginError) -> InitializeResult {
+        if let c = processes[d.name]?.first(where: { $0.isUsable }), let r = c.initializeResult { return r }
+        let c = try await start(d)
+        processes[d.name, default: []].append(c)
+        return c.initializeResult!
+    }
+
+    private func start(_ d: PluginDescriptor) async throws(PluginError) -> PluginConnection {
+        let exe = try d.resolveExecutable(besideHost: settings.hostDirectory, path: settings.hostEnvironment["PATH"])
+        started += 1
+        return try await PluginConnection.start(
+            descriptor: d, executable: exe, environment: PluginPool.environment(for: d, host: settings.hostEnvironment),
+            workspace: settings.workspace, hostVersion: settings.hostVersion, initTimeout: settings.initTimeout,
+            onStderrLine: onStderrLine)
+    }
+
+    public func release(_ c: PluginConnection) async {
+        c.active -= 1
+        let broken = !c.isUsable
+        if broken || (!settings.reuseProcesses && c.active == 0) {
+            processes[c.name]?.removeAll { $0 === c }
+            if broken { retired.append(c) } else { await c.shutdown() }
+        }
+    }
+
+    /// Shuts every process down (see `PluginConnection.shutdown`), in parallel.
+    public func shutdownAll() async {
+        let all = processes.values.flatMap { $0 } + retired
+        processes = [:]
+        retired = []
+        await withTaskGroup(of: Void.self) { g in
+            for c in all { g.addTask { await c.shutdown() } }
+        }
+    }
+}

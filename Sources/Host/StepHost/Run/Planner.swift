@@ -1,0 +1,76 @@
+import StepProtocol
+import StepYAML
+
+/// The expanded graph of a run without running anything: each step with the
+/// inputs that can be known before it runs; inputs that read other steps'
+/// outputs stay as their expression text.
+public enum Planner {
+    public struct Step: Sendable {
+        public var workflow: String
+        public var id: String
+        public var uses: String
+        public var needs: [String]
+        public var forEach: String?
+        public var condition: String?
+        public var environment: String?
+        public var secrets: [String]
+        public var inputs: JSONValue
+
+        public var json: JSONValue {
+            .compactObject(["workflow": .string(workflow), "id": .string(id), "uses": .string(uses),
+                            "needs": .array(needs.map(JSONValue.string)), "for-each": forEach.map(JSONValue.string),
+                            "if": condition.map(JSONValue.string), "environment": environment.map(JSONValue.string),
+                            "secrets": .array(secrets.map(JSONValue.string)), "with": inputs])
+        }
+    }
+
+    public static func plan(_ p: PreparedRun) -> [Step] {
+        var out: [Step] = []
+        for (wf, graph) in p.workflows {
+            for k in graph.order {
+                let s = wf.steps[k]
+                let envName = p.environment(ofStep: wf.name, s.id)
+                let base = EvaluationContext(contexts: [
+                    "env": .object((p.envContexts[wf.name] ?? [:]).mapValues(JSONValue.string)),
+                    "vars": p.vars(for: envName), "run": p.runContextJSON(workflow: wf.name)])
+                let needs = graph.dependencies[k].map { wf.steps[$0].id }
+                let schema = p.descriptions[s.uses]?.inputs
+                func make(_ id: String, _ ctx: EvaluationContext) -> Step {
+                    Step(workflow: wf.name, id: id, uses: s.uses, needs: needs, forEach: s.forEachSource, condition: s.conditionSource,
+                         environment: envName, secrets: s.secrets.map(\.name).sorted(), inputs: known(s.with, schema, ctx))
+                }
+                if let f = s.forEach, !f.expressions.contains(where: { $0.contextNames.contains("steps") }),
+                   let items = (try? f.evaluate(base))?.arrayValue {
+                    for (n, item) in items.enumerated() {
+                        var ctx = base
+                        ctx.contexts["item"] = item
+                        let key = item.stringValue ?? item["name"]?.stringValue ?? item.intValue.map(String.init) ?? String(n)
+                        out.append(make("\(s.id)[\(key)]", ctx))
+                    }
+                } else {
+                    out.append(make(s.forEach == nil ? s.id : "\(s.id)[*]", base))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Inputs with every expression evaluated that reads nothing unknown yet.
+    static func known(_ node: YAMLNode?, _ schema: JSONValue?, _ ctx: EvaluationContext) -> JSONValue {
+        guard let node else { return .object([:]) }
+        switch node.kind {
+        case .scalar(let s):
+            if s.contains("${{"), let t = try? Template(s) {
+                let unknown = t.expressions.contains { !$0.contextNames.isSubset(of: Set(ctx.contexts.keys)) }
+                if unknown { return .string(s) }
+                return (try? t.evaluate(ctx)) ?? .string(s)
+            }
+            return (try? InputResolver.value(node, schema, nil, path: "with")) ?? node.json
+        case .sequence(let items): return .array(items.map { known($0, schema?["items"], ctx) })
+        case .mapping(let pairs):
+            var o: [String: JSONValue] = [:]
+            for p in pairs { o[p.key.scalar ?? ""] = known(p.value, JSONSchema.propertySchema(schema, p.key.scalar ?? ""), ctx) }
+            return .object(o)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import StepProcess
+import Foundation
+import StepProtocol
+import StepYAML
+
+/// A run whose manifest, plugins, inputs and secrets have all been checked:
+/// what stays is to schedule its steps.
+public final class PreparedRun: @unchecked Sendable {
+    public let request: RunRequest
+    public let manifest: Manifest
+    public let workspace: String
+    public let context: RunContext
+    public let runID: String
+    public let pool: PluginPool
+    public let masker: Masker
+    public let catalog: PluginCatalog
+    /// The workflows that will run, with their graphs.
+    public let workflows: [(spec: WorkflowSpec, graph: WorkflowGraph)]
+    public let skippedWorkflows: [(name: String, reason: String)]
+    /// Step name → the plugin that provides it, and what it said of the step.
+    public let plugins: [String: PluginDescriptor]
+    public let descriptions: [String: StepDescription]
+    public let capabilities: [String: Capabilities]
+    /// Per workflow: the `env` context (top-level env, then the workflow's).
+    public let envContexts: [String: [String: String]]
+    /// "workflow/step" → environment name and resolved secrets.
+    var stepEnvironments: [String: String?] = [:]
+    var stepSecrets: [String: [String: String]] = [:]
+
+    init(request: RunRequest, manifest: Manifest, workspace: String, context: RunContext, runID: String, pool: PluginPool,
+         masker: Masker, catalog: PluginCatalog, workflows: [(spec: WorkflowSpec, graph: WorkflowGraph)],
+         skippedWorkflows: [(name: String, reason: String)], plugins: [String: PluginDescriptor],
+         descriptions: [String: StepDescription], capabilities: [String: Capabilities], envContexts: [String: [String: String]]) {
+        self.request = request; self.manifest = manifest; self.workspace = workspace; self.context = context; self.runID = runID
+        self.pool = pool; self.masker = masker; self.catalog = catalog; self.workflows = workflows
+        self.skippedWorkflows = skippedWorkflows; self.plugins = plugins; self.descriptions = descriptions
+        self.capabilities = capabilities; self.envContexts = envContexts
+    }
+
+    public func runInfo(workflow: String, environment: String?) -> StepRunRequest.Run {
+        StepRunRequest.Run(id: runID, workflow: workflow, environment: environment ?? request.environment, event: context.event,
+                           branch: context.branch, sha: context.sha, base: context.base)
+    }
+
+    public func runContextJSON(workflow: String) -> JSONValue {
+        let r = runInfo(workflow: workflow, environment: nil)
+        return ["id": .string(r.id), "workflow": .string(r.workflow), "environment": r.environment.map(JSONValue.string) ?? .null,
+                "event": .string(r.event), "branch": .string(r.branch), "sha": .string(r.sha), "base": .string(r.base)]
+    }
+
+    /// The `vars` context of an environment, with `--var` over it.
+    public func vars(for environment: String?) -> JSONValue {
+        var v = environment.flatMap { manifest.environment(named: $0)?.vars } ?? [:]
+        for (k, x) in request.vars { v[k] = .string(x) }
+        return .object(v)
+    }
+
+    public func environment(ofStep wf: String, _ id: String) -> String? { stepEnvironments["\(wf)/\(id)"] ?? request.environment }
+    public func secrets(ofStep wf: String, _ id: String) -> [String: String] { stepSecrets["\(wf)/\(id)"] ?? [:] }
+}

@@ -1,0 +1,18 @@
+/// Errors that stop a run before any step starts (exit status 2).
+public enum RunError: Error, Sendable, CustomStringConvertible {
+    case usage(String)
+    case manifest(ManifestError)
+    case plugin(PluginError)
+    case invalid([String])
+    case git(String)
+    case secrets([String])
+
+    public var description: String {
+        switch self {
+        case .usage(let m), .git(let m): return m
+        case .manifest(let e): return e.description
+        case .plugin(let e): return e.description
+        case .invalid(let list), .secrets(let list): return list.joined(separator: "\n")
+        }
+    }
+}

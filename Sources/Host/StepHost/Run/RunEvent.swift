@@ -1,0 +1,59 @@
+import StepProcess
+import StepProtocol
+
+/// Everything a run reports while it goes; the CLI turns these into lines.
+public enum RunEvent: Sendable {
+    case runStarted(id: String, workflows: [String], environment: String?, dryRun: Bool)
+    case workflowSkipped(name: String, reason: String)
+    case stepStarted(step: String, uses: String, attempt: Int, of: Int)
+    case stepLog(step: String, level: LogNotification.Level, message: String, file: String?, line: Int?)
+    case stepProgress(step: String, message: String?, completed: Double?, total: Double?)
+    /// A line of the plugin's stderr while it served this step.
+    case stepDebug(step: String, line: String)
+    case stepRetrying(step: String, attempt: Int, of: Int, delayMs: Int, error: String)
+    case stepFinished(StepRecord)
+    case warning(String)
+    case runFinished(RunSummary)
+}
+
+/// Receives run events. The host library never prints: the executable supplies a reporter.
+public protocol RunReporter: Sendable {
+    func report(_ event: RunEvent)
+}
+
+/// Masks every string of an event before passing it on.
+struct MaskingReporter: RunReporter {
+    let next: RunReporter
+    let masker: Masker
+
+    func report(_ event: RunEvent) {
+        let m = masker
+        switch event {
+        case .stepLog(let s, let level, let message, let file, let line):
+            next.report(.stepLog(step: s, level: level, message: m.mask(message), file: file.map(m.mask), line: line))
+        case .stepProgress(let s, let message, let c, let t):
+            next.report(.stepProgress(step: s, message: message.map(m.mask), completed: c, total: t))
+        case .stepDebug(let s, let line): next.report(.stepDebug(step: s, line: m.mask(line)))
+        case .stepRetrying(let s, let a, let of, let d, let e): next.report(.stepRetrying(step: s, attempt: a, of: of, delayMs: d, error: m.mask(e)))
+        case .stepFinished(let r): next.report(.stepFinished(MaskingReporter.mask(r, m)))
+        case .warning(let w): next.report(.warning(m.mask(w)))
+        case .runFinished(var s):
+            s.steps = s.steps.map { MaskingReporter.mask($0, m) }
+            s.skippedWorkflows = s.skippedWorkflows.map { ($0.name, m.mask($0.reason)) }
+            next.report(.runFinished(s))
+        case .workflowSkipped(let n, let r): next.report(.workflowSkipped(name: n, reason: m.mask(r)))
+        default: next.report(event)
+        }
+    }
+
+    static func mask(_ r: StepRecord, _ m: Masker) -> StepRecord {
+        var r = r
+        r.reason = r.reason.map(m.mask)
+        r.error = r.error.map(m.mask)
+        r.hint = r.hint.map(m.mask)
+        r.summary = r.summary.map(m.mask)
+        r.outputs = r.outputs.mapValues(m.mask)
+        r.stderrTail = r.stderrTail.map(m.mask)
+        return r
+    }
+}

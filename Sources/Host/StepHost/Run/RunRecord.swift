@@ -1,0 +1,71 @@
+import StepProcess
+import Foundation
+import StepProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `.stephost/runs/<run-id>/`: an append-only journal (`journal.jsonl`, one
+/// event a line, fsync'd at every step state change) and `summary.json`.
+///
+/// Each run has its own directory (the run id has random digits), so two
+/// runs in one workspace never write the same files. Every line is masked.
+public final class RunRecord: @unchecked Sendable {
+    public let directory: String
+    private let masker: Masker
+    private let lock = NSLock()
+    private var fd: Int32 = -1
+
+    public init(workspace: String, runID: String, masker: Masker) throws(RunError) {
+        directory = "\(workspace)/.stephost/runs/\(runID)"
+        self.masker = masker
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw .usage("cannot create the run record \(directory): \(error.localizedDescription)")
+        }
+        fd = open("\(directory)/journal.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if fd < 0 { throw .usage("cannot write \(directory)/journal.jsonl: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Appends one event; `sync` forces it to disk before returning.
+    public func append(_ event: String, _ fields: [String: JSONValue], sync: Bool) {
+        var o = fields
+        o["event"] = .string(event)
+        o["time"] = .string(RunRecord.timestamp(Date()))
+        let line = Array((masker.mask(JSONValue.object(o).encoded()) + "\n").utf8)
+        lock.lock()
+        defer { lock.unlock() }
+        var off = 0
+        while off < line.count {
+            let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 { if errno == EINTR { continue }; return }
+            off += n
+        }
+        if sync { fsync(fd) }
+    }
+
+    public func writeSummary(_ summary: RunSummary) {
+        let text = masker.mask(summary.json.prettyEncoded()) + "\n"
+        let tmp = "\(directory)/summary.json.tmp"
+        FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8))
+        _ = rename(tmp, "\(directory)/summary.json")
+    }
+
+    /// RFC 3339 UTC with milliseconds.
+    public static func timestamp(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: d)
+    }
+
+    /// `20261129T105501Z-3f2a`: the UTC start time plus 4 random hex digits.
+    public static func newRunID(_ d: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return "\(f.string(from: d))-\(String(format: "%04x", Int.random(in: 0..<0x10000)))"
+    }
+}

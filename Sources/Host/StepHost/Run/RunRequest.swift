@@ -1,0 +1,32 @@
+/// Everything `stephost run` (and validate, plan) needs to know.
+public struct RunRequest: Sendable {
+    public var manifestPath: String
+    public var workflow: String?
+    public var environment: String?
+    public var jobs: Int
+    public var dryRun = false
+    public var failFast = false
+    public var context = RunContext.Options()
+    public var workspace: String?
+    public var pluginSearch: PluginCatalog.Search
+    /// `--var NAME=VALUE`: over the environment's vars.
+    public var vars: [String: String] = [:]
+    public var initTimeout: Double = 30
+    public var cancelGrace: Double = 10
+    public var runTimeout: Double?
+    public var reuseProcesses = true
+    /// Where the bundled plugins' executables are (next to `stephost`).
+    public var hostDirectory: String
+    public var hostEnvironment: [String: String]
+    public var hostVersion: String
+
+    public init(manifestPath: String, jobs: Int, pluginSearch: PluginCatalog.Search, hostDirectory: String,
+                hostEnvironment: [String: String], hostVersion: String) {
+        self.manifestPath = manifestPath
+        self.jobs = jobs
+        self.pluginSearch = pluginSearch
+        self.hostDirectory = hostDirectory
+        self.hostEnvironment = hostEnvironment
+        self.hostVersion = hostVersion
+    }
+}

@@ -1,0 +1,53 @@
+import StepProcess
+import Foundation
+import StepProtocol
+
+extension Runner {
+    /// Runs a prepared run to its end, shuts every plugin down and writes the record.
+    public static func execute(_ p: PreparedRun, reporter: RunReporter, control: RunControl = RunControl(),
+                               writeRecord: Bool = true) async -> RunSummary {
+        let started = Date()
+        let reporter = MaskingReporter(next: reporter, masker: p.masker)
+        var record: RunRecord?
+        if writeRecord {
+            do { record = try RunRecord(workspace: p.workspace, runID: p.runID, masker: p.masker) } catch {
+                reporter.report(.warning("no run record: \(error)"))
+            }
+        }
+        let names = p.workflows.map(\.spec.name)
+        record?.append("run-started", [
+            "id": .string(p.runID), "workflows": .array(names.map(JSONValue.string)),
+            "manifest": .string(p.manifest.file), "environment": p.request.environment.map(JSONValue.string) ?? .null,
+            "event": .string(p.context.event), "branch": .string(p.context.branch), "sha": .string(p.context.sha),
+            "dryRun": .bool(p.request.dryRun),
+        ], sync: true)
+        reporter.report(.runStarted(id: p.runID, workflows: names, environment: p.request.environment, dryRun: p.request.dryRun))
+        for (name, why) in p.skippedWorkflows { reporter.report(.workflowSkipped(name: name, reason: "not triggered: \(why)")) }
+
+        let timer = p.request.runTimeout.map { seconds in
+            let w = DispatchWorkItem { control.cancel(.runTimeout) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: w)
+            return w
+        }
+        let scheduler = Scheduler(run: p, reporter: reporter, control: control, record: record)
+        let steps = await scheduler.runAll()
+        timer?.cancel()
+        await p.pool.shutdownAll()
+        try? FileManager.default.removeItem(atPath: "\(p.workspace)/.stephost/tmp/\(p.runID)")
+
+        let exitCode: Int32
+        switch control.reason {
+        case .interrupted(let sig)?: exitCode = 128 + sig
+        default:
+            let bad = steps.contains { ($0.status == .failure && !$0.continuedOnError) || $0.status == .cancelled }
+            exitCode = bad ? 1 : 0
+        }
+        let summary = RunSummary(id: p.runID, workflows: names, skippedWorkflows: p.skippedWorkflows, environment: p.request.environment,
+                                 exitCode: exitCode, steps: steps, startedAt: started,
+                                 durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun)
+        record?.append("run-finished", ["exitCode": .int(Int(exitCode)), "durationMs": .int(summary.durationMs)], sync: true)
+        record?.writeSummary(summary)
+        reporter.report(.runFinished(summary))
+        return summary
+    }
+}

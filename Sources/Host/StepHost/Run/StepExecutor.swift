@@ -1,0 +1,172 @@
+import StepProcess
+import Foundation
+import StepProtocol
+
+/// Runs one step instance through its plugin: attempts, retry with backoff,
+/// timeout, cancellation. A failed step is a `StepRecord`, never a thrown error.
+struct StepExecutor: Sendable {
+    struct Job: Sendable {
+        var displayID: String
+        var stepID: String
+        var workflow: String
+        var spec: StepSpec
+        var descriptor: PluginDescriptor
+        var description: StepDescription?
+        var inputs: [String: JSONValue]
+        var env: [String: String]
+        var secrets: [String: String]
+        var environment: String?
+        var run: StepRunRequest.Run
+        var tempDir: String
+    }
+
+    let pool: PluginPool
+    let reporter: RunReporter
+    let masker: Masker
+    let control: RunControl
+    let record: RunRecord?
+    let workspace: String
+    let dryRun: Bool
+    let cancelGrace: Double
+
+    func execute(_ job: Job) async -> StepRecord {
+        let started = Date()
+        var rec = StepRecord(id: job.stepID, workflow: job.workflow, uses: job.spec.uses, status: .failure, startedAt: started)
+        let attempts = job.spec.retry.attempts
+        var attempt = 0
+        while true {
+            attempt += 1
+            rec.attempts = attempt
+            reporter.report(.stepStarted(step: job.displayID, uses: job.spec.uses, attempt: attempt, of: attempts))
+            record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: true)
+            let (outcome, retryable) = await runAttempt(job, attempt: attempt, into: &rec)
+            rec = outcome
+            let mayRetry = rec.status == .failure && attempt < attempts && !control.isCancelled
+                && (job.spec.retry.when == .always || retryable)
+            guard mayRetry else { break }
+            let delay = min(job.spec.retry.backoff.milliseconds << min(attempt - 1, 20), 300_000)
+            reporter.report(.stepRetrying(step: job.displayID, attempt: attempt + 1, of: attempts, delayMs: delay, error: rec.error ?? ""))
+            try? await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000)
+            if control.isCancelled { break }
+        }
+        rec.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+        if rec.status == .failure && job.spec.continueOnError { rec.continuedOnError = true }
+        return rec
+    }
+
+    /// One attempt; also says whether its failure may be retried under `when: retryable`.
+    private func runAttempt(_ job: Job, attempt: Int, into base: inout StepRecord) async -> (StepRecord, Bool) {
+        var rec = base
+        rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []
+        // Resolved inputs are checked again, now that expressions have values.
+        let problems = JSONSchema.validate(.object(job.inputs), schema: job.description?.inputs, path: "with",
+                                           isOpaque: { dryRun && $0.isNull })
+        if !problems.isEmpty {
+            rec.status = .failure
+            rec.error = "invalid inputs: " + problems.map(\.description).joined(separator: "; ")
+            return (rec, false)
+        }
+        let conn: PluginConnection
+        do { conn = try await pool.acquire(job.descriptor) } catch {
+            rec.status = .failure
+            rec.error = error.description
+            return (rec, false)
+        }
+        conn.beginServing(job.displayID)
+        let params = StepRunRequest(
+            step: .init(id: job.stepID, uses: job.spec.uses, attempt: attempt, environment: job.environment),
+            run: job.run, with: job.inputs, env: job.env, secrets: job.secrets, workspace: workspace,
+            tempDir: job.tempDir, dryRun: dryRun)
+        let reporter = self.reporter, masker = self.masker, display = job.displayID
+        let id = conn.startRequest(StepRunRequest.method, params.json) { notice in
+            switch notice {
+            case .log(let n): reporter.report(.stepLog(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
+            case .progress(let n): reporter.report(.stepProgress(step: display, message: n.message, completed: n.completed, total: n.total))
+            case .mask(let n): masker.add(n.value)
+            }
+        }
+        let state = AttemptState()
+        let grace = cancelGrace
+        let teardown: @Sendable (Bool) -> Void = { immediate in
+            conn.cancel(id)
+            if immediate { conn.terminate(reason: "plugin process terminated"); return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
+                if conn.isOutstanding(id) { conn.terminate(reason: "plugin process terminated") }
+            }
+        }
+        let timer = DispatchWorkItem {
+            state.timedOut = true
+            teardown(false)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + job.spec.timeout.seconds, execute: timer)
+        let token = control.register { immediate in state.cancelled = true; teardown(immediate) }
+        let reply = await conn.awaitReply(id)
+        timer.cancel()
+        control.unregister(token)
+        conn.endServing(job.displayID)
+        let tail = conn.stderrTail
+        let teardownLevel = conn.teardown
+        await pool.release(conn)
+
+        if state.timedOut {
+            rec.status = .failure
+            rec.reason = "timed out"
+            rec.error = "timed out after \(job.spec.timeout) (\(teardownLevel))"
+            return (rec, false)
+        }
+        switch reply {
+        case .result(let value):
+            do {
+                let r = try StepRunResult(json: value)
+                rec.status = .success
+                rec.outputs = r.outputs
+                rec.summary = r.summary
+                rec.changed = r.changed
+                return (rec, false)
+            } catch {
+                rec.status = .failure
+                rec.error = "plugin '\(conn.name)' answered step/run with a malformed result: \(error)"
+                return (rec, false)
+            }
+        case .error(let e):
+            if e.code == .requestCancelled || state.cancelled {
+                rec.status = .cancelled
+                rec.reason = control.reason?.text ?? "cancelled"
+                rec.error = e.message
+                return (rec, false)
+            }
+            rec.status = .failure
+            rec.error = e.message
+            rec.hint = e.hint
+            if let outs = e.data?["outputs"]?.objectValue { rec.outputs = outs }
+            if e.code == .invalidParams, let errs = e.data?["errors"]?.arrayValue {
+                let list = errs.compactMap { err -> String? in
+                    guard let p = err["path"]?.stringValue, let m = err["message"]?.stringValue else { return nil }
+                    return "\(p): \(m)"
+                }
+                if !list.isEmpty { rec.error = "\(e.message): \(list.joined(separator: "; "))" }
+            }
+            rec.stderrTail = tail
+            return (rec, e.code != .invalidParams && e.retryable)
+        case .failed(let f):
+            if state.cancelled {
+                rec.status = .cancelled
+                rec.reason = "\(control.reason?.text ?? "cancelled"); \(teardownLevel)"
+                rec.error = f.message
+                return (rec, false)
+            }
+            rec.status = .failure
+            rec.error = f.message
+            rec.stderrTail = f.stderrTail.isEmpty ? tail : f.stderrTail
+            return (rec, false)
+        }
+    }
+}
+
+/// Flags set by timers and signal handlers while an attempt runs.
+final class AttemptState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _timedOut = false, _cancelled = false
+    var timedOut: Bool { get { lock.withLock { _timedOut } } set { lock.withLock { _timedOut = newValue } } }
+    var cancelled: Bool { get { lock.withLock { _cancelled } } set { lock.withLock { _cancelled = newValue } } }
+}

@@ -1,0 +1,81 @@
+import StepProcess
+import Foundation
+import StepProtocol
+
+/// How a step ended.
+public enum StepStatus: String, Sendable, Hashable {
+    case success, failure, cancelled, skipped
+}
+
+/// What happened to one step instance; the run record and the summary hold one per step.
+public struct StepRecord: Sendable, Hashable {
+    public var id: String
+    public var workflow: String
+    public var uses: String
+    public var status: StepStatus
+    /// Why it was skipped, or how it failed (`timed out`, `needs failed`, ...).
+    public var reason: String?
+    public var attempts: Int
+    public var startedAt: Date?
+    public var durationMs: Int
+    public var outputs: [String: JSONValue]
+    public var summary: String?
+    public var error: String?
+    public var hint: String?
+    public var changed: Bool?
+    /// A failure under continue-on-error: counts as succeeded for what needs it.
+    public var continuedOnError: Bool
+    public var stderrTail: [String]
+
+    public init(id: String, workflow: String, uses: String, status: StepStatus, reason: String? = nil, attempts: Int = 0,
+                startedAt: Date? = nil, durationMs: Int = 0, outputs: [String: JSONValue] = [:], summary: String? = nil,
+                error: String? = nil, hint: String? = nil, changed: Bool? = nil, continuedOnError: Bool = false, stderrTail: [String] = []) {
+        self.id = id; self.workflow = workflow; self.uses = uses; self.status = status; self.reason = reason
+        self.attempts = attempts; self.startedAt = startedAt; self.durationMs = durationMs; self.outputs = outputs
+        self.summary = summary; self.error = error; self.hint = hint; self.changed = changed
+        self.continuedOnError = continuedOnError; self.stderrTail = stderrTail
+    }
+
+    /// Succeeded for what needs it: success, a failure under continue-on-error, or nothing to do.
+    public var countsAsSuccess: Bool { status == .success || continuedOnError || reason == "nothing to do" }
+
+    /// `success`, or `skipped (needs failed)` and the like.
+    public var statusText: String {
+        let base = continuedOnError ? "failure (continue-on-error)" : status.rawValue
+        return reason.map { "\(base) (\($0))" } ?? base
+    }
+
+    public var json: JSONValue {
+        .compactObject([
+            "id": .string(id), "workflow": .string(workflow), "uses": .string(uses), "status": .string(status.rawValue),
+            "reason": reason.map(JSONValue.string), "attempts": .int(attempts),
+            "startedAt": startedAt.map { .string(RunRecord.timestamp($0)) }, "durationMs": .int(durationMs),
+            "outputs": .object(outputs), "summary": summary.map(JSONValue.string), "error": error.map(JSONValue.string),
+            "hint": hint.map(JSONValue.string), "changed": changed.map(JSONValue.bool),
+            "continueOnError": continuedOnError ? .bool(true) : nil,
+        ])
+    }
+}
+
+/// The outcome of a whole run.
+public struct RunSummary: Sendable {
+    public var id: String
+    public var workflows: [String]
+    public var skippedWorkflows: [(name: String, reason: String)]
+    public var environment: String?
+    public var exitCode: Int32
+    public var steps: [StepRecord]
+    public var startedAt: Date
+    public var durationMs: Int
+    public var dryRun: Bool
+
+    public var json: JSONValue {
+        .compactObject([
+            "id": .string(id), "workflows": .array(workflows.map(JSONValue.string)),
+            "skippedWorkflows": .array(skippedWorkflows.map { ["name": .string($0.name), "reason": .string($0.reason)] }),
+            "environment": environment.map(JSONValue.string), "exitCode": .int(Int(exitCode)),
+            "startedAt": .string(RunRecord.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun),
+            "steps": .array(steps.map(\.json)),
+        ])
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process in its own process group, with its three standard streams
+/// on pipes.
+///
+/// stdout and stderr are each drained by a dedicated thread with blocking
+/// reads (Foundation's readability handlers are unreliable at end of file on
+/// Linux); a third thread waits for the exit status, so that status is read only
+/// once the process has really ended.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let executable: String
+    private let stdinFD: Int32
+    private let lock = NSLock()
+    private var stdinOpen = true
+    private var status: ExitStatus?
+    private var exitWaiters: [CheckedContinuation<ExitStatus, Never>] = []
+    private let exited = DispatchSemaphore(value: 0)
+    private let writeQueue: DispatchQueue
+
+    public enum SpawnError: Error, Sendable, CustomStringConvertible {
+        case notFound(String)
+        case notExecutable(String)
+        case failed(String, Int32)
+        public var description: String {
+            switch self {
+            case .notFound(let p): return "executable '\(p)' does not exist"
+            case .notExecutable(let p): return "'\(p)' is not executable"
+            case .failed(let p, let e): return "cannot start '\(p)': \(String(cString: strerror(e)))"
+            }
+        }
+    }
+
+    /// Starts `executable` with `arguments` (argv[1...]) in `directory`, with exactly `environment`.
+    ///
+    /// `onStdout` gets raw chunks and then an empty chunk at end of file; `onStderr` likewise.
+    public init(executable: String, arguments: [String], environment: [String: String], directory: String,
+                newProcessGroup: Bool = true, stdinFromNull: Bool = false,
+                onStdout: @escaping @Sendable ([UInt8]) -> Void,
+                onStderr: @escaping @Sendable ([UInt8]) -> Void,
+                onExit: @escaping @Sendable (ExitStatus) -> Void = { _ in }) throws(SpawnError) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: executable, isDirectory: &isDir) else { throw .notFound(executable) }
+        guard !isDir.boolValue, access(executable, X_OK) == 0 else { throw .notExecutable(executable) }
+        ChildProcess.ignoreSIGPIPE
+
+        var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard GlibcExtras.cloexecPipe(&inPipe) == 0 else { throw .failed(executable, errno) }
+        guard GlibcExtras.cloexecPipe(&outPipe) == 0 else { close(inPipe[0]); close(inPipe[1]); throw .failed(executable, errno) }
+        guard GlibcExtras.cloexecPipe(&errPipe) == 0 else {
+            [inPipe[0], inPipe[1], outPipe[0], outPipe[1]].forEach { close($0) }
+            throw .failed(executable, errno)
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if stdinFromNull {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        var argvFront: [String] = [executable]
+        var program = executable
+        if !GlibcExtras.addChdir(&actions, directory) {
+            // Old glibc: let a shell change directory, then exec the program.
+            program = "/bin/sh"
+            argvFront = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory, executable]
+        }
+
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // Own process group (so the whole group can be signalled), default signal
+        // dispositions (the host ignores SIGPIPE; children must not inherit that), empty mask.
+        posix_spawnattr_setpgroup(&attr, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attr, &mask)
+        posix_spawnattr_setflags(&attr, Int16((newProcessGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = (argvFront + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, program, &actions, &attr, argv, envp)
+        close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
+        guard rc == 0 else {
+            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
+            throw .failed(executable, rc)
+        }
+        let spawned = child
+        pid = spawned
+        self.executable = executable
+        stdinFD = inPipe[1]
+        writeQueue = DispatchQueue(label: "stephost.stdin.\(spawned)")
+        let outFD = outPipe[0], errFD = errPipe[0]
+        ChildProcess.startReader(fd: outFD, name: "stdout", onChunk: onStdout)
+        ChildProcess.startReader(fd: errFD, name: "stderr", onChunk: onStderr)
+        let t = Thread { [self] in
+            var raw: Int32 = 0
+            while waitpid(spawned, &raw, 0) < 0 && errno == EINTR {}
+            let st: ExitStatus = (raw & 0x7f) == 0 ? .exited((raw >> 8) & 0xff) : .signaled(raw & 0x7f)
+            lock.lock()
+            status = st
+            let waiters = exitWaiters
+            exitWaiters = []
+            lock.unlock()
+            exited.signal()
+            onExit(st)
+            waiters.forEach { $0.resume(returning: st) }
+        }
+        t.name = "stephost.wait.\(spawned)"
+        t.start()
+    }
+
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN); return () }()
+
+    private static func startReader(fd: Int32, name: String, onChunk: @escaping @Sendable ([UInt8]) -> Void) {
+        let t = Thread {
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n > 0 { onChunk(Array(buf[0..<n])); continue }
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            close(fd)
+            onChunk([])
+        }
+        t.name = "stephost.\(name)"
+        t.stackSize = 1 << 20
+        t.start()
+    }
+
+    /// The exit status, once the process has ended.
+    public var exitStatus: ExitStatus? { lock.lock(); defer { lock.unlock() }; return status }
+
+    /// Waits for the process to end.
+    public func waitForExit() async -> ExitStatus {
+        await withCheckedContinuation { (c: CheckedContinuation<ExitStatus, Never>) in
+            lock.lock()
+            if let s = status { lock.unlock(); c.resume(returning: s); return }
+            exitWaiters.append(c)
+            lock.unlock()
+        }
+    }
+
+    /// Blocks the calling thread up to `seconds` for the process to end.
+    public func waitForExit(seconds: Double) -> ExitStatus? {
+        if let s = exitStatus { return s }
+        if exited.wait(timeout: .now() + seconds) == .success { exited.signal(); return exitStatus }
+        return nil
+    }
+
+    /// Writes bytes to the child's stdin, in order; a closed pipe is ignored.
+    public func write(_ bytes: [UInt8]) {
+        writeQueue.async { [self] in
+            lock.lock()
+            let open = stdinOpen
+            lock.unlock()
+            guard open else { return }
+            var off = 0
+            while off < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(stdinFD, $0.baseAddress! + off, $0.count - off) }
+                if n < 0 { if errno == EINTR || errno == EAGAIN { continue }; return }
+                off += n
+            }
+        }
+    }
+
+    /// Closes stdin after every queued write.
+    public func closeStdin() {
+        writeQueue.async { [self] in
+            lock.lock()
+            defer { lock.unlock() }
+            if stdinOpen { stdinOpen = false; close(stdinFD) }
+        }
+    }
+
+    /// Sends `sig` to the child's whole process group.
+    public func signalGroup(_ sig: Int32) {
+        if kill(-pid, sig) != 0 && exitStatus == nil { kill(pid, sig) }
+    }
+
+    /// Sends `sig` to the child and every process descended from it (found through /proc).
+    public func signalTree(_ sig: Int32) {
+        for p in ProcessTree.descendants(of: pid) + [pid] { kill(p, sig) }
+    }
+}

@@ -1,0 +1,121 @@
+/// `step/run`: run one step (one attempt of one instance).
+public struct StepRunRequest: RequestType, Hashable {
+    public static let method = "step/run"
+    public typealias Response = StepRunResult
+
+    public struct Step: Sendable, Hashable {
+        public var id: String
+        public var uses: String
+        public var attempt: Int
+        public var environment: String?
+        public init(id: String, uses: String, attempt: Int = 1, environment: String? = nil) {
+            self.id = id; self.uses = uses; self.attempt = attempt; self.environment = environment
+        }
+    }
+
+    public struct Run: Sendable, Hashable {
+        public var id: String
+        public var workflow: String
+        public var environment: String?
+        public var event: String
+        public var branch: String
+        public var sha: String
+        public var base: String
+        public init(id: String, workflow: String, environment: String?, event: String, branch: String, sha: String, base: String) {
+            self.id = id; self.workflow = workflow; self.environment = environment
+            self.event = event; self.branch = branch; self.sha = sha; self.base = base
+        }
+    }
+
+    public var step: Step
+    public var run: Run
+    public var with: [String: JSONValue]
+    public var env: [String: String]
+    public var secrets: [String: String]
+    public var workspace: String
+    public var tempDir: String
+    public var dryRun: Bool
+
+    public init(step: Step, run: Run, with: [String: JSONValue], env: [String: String] = [:], secrets: [String: String] = [:],
+                workspace: String, tempDir: String, dryRun: Bool = false) {
+        self.step = step; self.run = run; self.with = with; self.env = env; self.secrets = secrets
+        self.workspace = workspace; self.tempDir = tempDir; self.dryRun = dryRun
+    }
+
+    public init(json: JSONValue) throws(FieldError) {
+        let f = try Fields(json)
+        let s = try f.object("step")
+        step = Step(id: try s.string("id"), uses: try s.string("uses"), attempt: try s.optionalInt("attempt") ?? 1,
+                    environment: try s.optionalString("environment"))
+        let r = f.optional("run").flatMap { try? Fields($0, path: "params.run") }
+        run = Run(id: (try r?.optionalString("id")) ?? "", workflow: (try r?.optionalString("workflow")) ?? "",
+                  environment: try r?.optionalString("environment"), event: (try r?.optionalString("event")) ?? "",
+                  branch: (try r?.optionalString("branch")) ?? "", sha: (try r?.optionalString("sha")) ?? "",
+                  base: (try r?.optionalString("base")) ?? "")
+        let w = f.optional("with") ?? .object([:])
+        guard let wo = w.objectValue else {
+            throw FieldError(path: "params.with", message: "expected an object")
+        }
+        with = wo
+        env = try f.stringMap("env")
+        secrets = try f.stringMap("secrets")
+        workspace = try f.optionalString("workspace") ?? ""
+        tempDir = try f.optionalString("tempDir") ?? ""
+        dryRun = try f.optionalBool("dryRun") ?? false
+    }
+
+    public var json: JSONValue {
+        ["step": .compactObject(["id": .string(step.id), "uses": .string(step.uses), "attempt": .int(step.attempt),
+                                 "environment": step.environment.map(JSONValue.string) ?? .null]),
+         "run": ["id": .string(run.id), "workflow": .string(run.workflow), "environment": run.environment.map(JSONValue.string) ?? .null,
+                 "event": .string(run.event), "branch": .string(run.branch), "sha": .string(run.sha), "base": .string(run.base)],
+         "with": .object(with),
+         "env": .object(env.mapValues(JSONValue.string)),
+         "secrets": .object(secrets.mapValues(JSONValue.string)),
+         "workspace": .string(workspace),
+         "tempDir": .string(tempDir),
+         "dryRun": .bool(dryRun)]
+    }
+}
+
+/// The result of a successful `step/run`.
+public struct StepRunResult: JSONConvertible, Hashable {
+    public var outputs: [String: JSONValue]
+    public var summary: String?
+    public var changed: Bool
+
+    public init(outputs: [String: JSONValue] = [:], summary: String? = nil, changed: Bool = true) {
+        self.outputs = outputs; self.summary = summary; self.changed = changed
+    }
+
+    public init(json: JSONValue) throws(FieldError) {
+        if json.isNull { self.init(); return }
+        let f = try Fields(json, path: "result")
+        var outputs: [String: JSONValue] = [:]
+        if let o = f.optional("outputs") {
+            guard let oo = o.objectValue else { throw FieldError(path: "result.outputs", message: "expected an object, got \(o.typeName)") }
+            outputs = oo
+        }
+        self.init(outputs: outputs, summary: try f.optionalString("summary"), changed: try f.optionalBool("changed") ?? true)
+    }
+
+    public var json: JSONValue {
+        .compactObject(["outputs": .object(outputs), "summary": summary.map(JSONValue.string), "changed": .bool(changed)])
+    }
+}
+
+/// `shutdown`: the host is done with this process; answer null, then exit when stdin closes.
+public struct ShutdownRequest: RequestType, Hashable {
+    public static let method = "shutdown"
+    public typealias Response = NullResult
+    public init() {}
+    public init(json: JSONValue) throws(FieldError) {}
+    public var json: JSONValue { .null }
+}
+
+/// A `null` result.
+public struct NullResult: JSONConvertible, Hashable {
+    public init() {}
+    public init(json: JSONValue) throws(FieldError) {}
+    public var json: JSONValue { .null }
+}

@@ -1,0 +1,296 @@
+/// Parses the YAML 1.2 subset stephost reads (see docs/manifest.md).
+///
+/// Everything outside the subset (anchors, aliases, tags, several documents,
+/// complex keys, tabs as indentation, duplicate keys) is an error with its
+/// position, never a silent misreading.
+public struct YAMLParser {
+    /// Parses one document; an empty document is a null scalar.
+    public static func parse(_ text: String, file: String = "<input>") throws(YAMLError) -> YAMLNode {
+        var p = YAMLParser(bytes: Array(text.utf8), file: file)
+        return try p.document()
+    }
+
+    let b: [UInt8]
+    let file: String
+    var i = 0
+    /// Byte offset of the start of each line, for positions.
+    let lineStarts: [Int]
+
+    init(bytes: [UInt8], file: String) {
+        var starts = [0]
+        for (k, c) in bytes.enumerated() where c == 0x0A { starts.append(k + 1) }
+        var bytes = bytes
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.replaceSubrange(0..<3, with: [0x20, 0x20, 0x20]) }
+        self.b = bytes
+        self.file = file
+        self.lineStarts = starts
+    }
+
+    // MARK: - Positions and errors
+
+    func position(_ offset: Int) -> SourcePosition {
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        var col = 1
+        var k = lineStarts[lo]
+        while k < offset && k < b.count {
+            if b[k] & 0xC0 != 0x80 { col += 1 }
+            k += 1
+        }
+        return SourcePosition(line: lo + 1, column: col)
+    }
+
+    func error(_ message: String, at offset: Int? = nil) -> YAMLError {
+        YAMLError(file: file, position: position(min(offset ?? i, b.count)), message: message)
+    }
+
+    /// Column (0-based) of an offset, in bytes from the line start.
+    func column(_ offset: Int) -> Int {
+        var k = offset
+        while k > 0 && b[k - 1] != 0x0A { k -= 1 }
+        return offset - k
+    }
+
+    // MARK: - Characters
+
+    var atEnd: Bool { i >= b.count }
+    func peek(_ k: Int = 0) -> UInt8 { i + k < b.count ? b[i + k] : 0 }
+    func isBreak(_ c: UInt8) -> Bool { c == 0x0A || c == 0x0D }
+    func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+    /// Blank after a character: space, tab, line break or end of input.
+    func isBlankOrEnd(_ k: Int) -> Bool { i + k >= b.count || isSpace(b[i + k]) || isBreak(b[i + k]) }
+
+    mutating func skipInlineSpace() { while !atEnd && isSpace(b[i]) { i += 1 } }
+
+    /// True at a line break, end of input, or a comment (`#` after space or at line start).
+    func atLineEnd() -> Bool {
+        if atEnd || isBreak(b[i]) { return true }
+        if b[i] == UInt8(ascii: "#") && (i == 0 || isSpace(b[i - 1]) || isBreak(b[i - 1])) { return true }
+        return false
+    }
+
+    /// Skips trailing spaces and a comment, then the line break. Fails on other content.
+    mutating func finishLine(_ what: String = "content") throws(YAMLError) {
+        skipInlineSpace()
+        guard atLineEnd() else { throw error("unexpected \(what) after the value; check indentation or quote the value") }
+        while !atEnd && !isBreak(b[i]) { i += 1 }
+        if !atEnd && b[i] == 0x0D { i += 1 }
+        if !atEnd && b[i] == 0x0A { i += 1 }
+    }
+
+    /// Moves to the first content character of the next line that is neither
+    /// blank nor a comment, and returns its column; nil at end of input.
+    /// `i` must be at a line start.
+    mutating func skipToContent() throws(YAMLError) -> Int? {
+        while !atEnd {
+            let lineStart = i
+            var sawTab = false
+            while !atEnd && isSpace(b[i]) { if b[i] == 0x09 { sawTab = true }; i += 1 }
+            if atLineEnd() {
+                while !atEnd && !isBreak(b[i]) { i += 1 }
+                if !atEnd && b[i] == 0x0D { i += 1 }
+                if !atEnd && b[i] == 0x0A { i += 1 }
+                continue
+            }
+            if sawTab { throw error("tab character used for indentation; YAML indents with spaces only", at: lineStart) }
+            return i - lineStart
+        }
+        return nil
+    }
+
+    // MARK: - Document
+
+    mutating func document() throws(YAMLError) -> YAMLNode {
+        var col = try skipToContent()
+        if col == 0 && peek() == UInt8(ascii: "%") { throw error("directives (%YAML, %TAG) are not supported") }
+        var node: YAMLNode?
+        if col == 0 && isDocumentMarker("---") {
+            let markerEnd = i + 3
+            i += 3
+            skipInlineSpace()
+            if !atLineEnd() {
+                node = try inlineNode(parentIndent: -1, column: column(i), allowBlock: false)
+            } else {
+                i = markerEnd
+                try finishLine()
+            }
+            if node == nil { col = try skipToContent() }
+        }
+        if node == nil {
+            if let c = col, !(c == 0 && (isDocumentMarker("---") || isDocumentMarker("..."))) {
+                node = try blockNode(indent: c, parentIndent: -1)
+            } else {
+                node = YAMLNode(kind: .scalar(""), style: .plain, position: position(i), startOffset: i, endOffset: i)
+            }
+        }
+        if let c = try skipToContent() {
+            if c == 0 && isDocumentMarker("---") { throw error("several documents in one file are not supported") }
+            if c == 0 && isDocumentMarker("...") {
+                i += 3
+                try finishLine()
+                if try skipToContent() != nil { throw error("content after the document end marker '...' is not supported") }
+            } else {
+                throw error(c > 0 ? "unexpected indentation" : "unexpected content after the document; check indentation")
+            }
+        }
+        return node!
+    }
+
+    func isDocumentMarker(_ m: String) -> Bool {
+        let u = Array(m.utf8)
+        guard i + 3 <= b.count, Array(b[i..<i + 3]) == u else { return false }
+        return isBlankOrEnd(3)
+    }
+
+    // MARK: - Block structure
+
+    /// A node that starts at the first content character of a line, at `indent`.
+    mutating func blockNode(indent: Int, parentIndent: Int) throws(YAMLError) -> YAMLNode {
+        try inlineNode(parentIndent: parentIndent, column: indent, allowBlock: true)
+    }
+
+    /// The value after `key:`, `- ` or `---`.
+    mutating func valueAfterIndicator(parentIndent: Int, inMapping: Bool, compactAllowed: Bool) throws(YAMLError) -> YAMLNode {
+        let indicatorEnd = i
+        skipInlineSpace()
+        if !atLineEnd() {
+            return try inlineNode(parentIndent: parentIndent, column: column(i), allowBlock: compactAllowed)
+        }
+        try finishLine()
+        let save = i
+        if let c = try skipToContent() {
+            if c > parentIndent { return try blockNode(indent: c, parentIndent: parentIndent) }
+            if c == parentIndent && inMapping && peek() == UInt8(ascii: "-") && isBlankOrEnd(1) {
+                return try blockSequence(indent: c)
+            }
+        }
+        i = save
+        return YAMLNode(kind: .scalar(""), style: .plain, position: position(indicatorEnd), startOffset: indicatorEnd, endOffset: indicatorEnd)
+    }
+
+    /// A node starting at `i` (in `column`), possibly mid-line.
+    mutating func inlineNode(parentIndent: Int, column col: Int, allowBlock: Bool) throws(YAMLError) -> YAMLNode {
+        let c = peek()
+        switch c {
+        case UInt8(ascii: "&"): throw error("anchors (&name) are not supported; repeat the value instead")
+        case UInt8(ascii: "*"): throw error("aliases (*name) are not supported; repeat the value instead")
+        case UInt8(ascii: "!"): throw error("tags (!tag) are not supported; quote the value if it is text")
+        case UInt8(ascii: "?") where isBlankOrEnd(1): throw error("complex mapping keys ('? ') are not supported")
+        case UInt8(ascii: "@"), UInt8(ascii: "`"): throw error("'\(Character(Unicode.Scalar(c)))' cannot start a plain scalar; quote the value")
+        case UInt8(ascii: "-") where isBlankOrEnd(1):
+            guard allowBlock else { throw error("a block sequence cannot start on the same line as its key; start it on the next line") }
+            return try blockSequence(indent: col)
+        case UInt8(ascii: "|"), UInt8(ascii: ">"):
+            return try blockScalar(parentIndent: parentIndent)
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            let start = i
+            let node = try flowNode(depth: 0)
+            skipInlineSpace()
+            if peek() == UInt8(ascii: ":") && isBlankOrEnd(1) {
+                throw error("complex mapping keys (a flow collection as a key) are not supported", at: start)
+            }
+            try finishLine()
+            return node
+        default:
+            break
+        }
+        if looksLikeKey() {
+            guard allowBlock else { throw error("a mapping cannot start on the same line as its key; put it on the next line, indented") }
+            return try blockMapping(indent: col)
+        }
+        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+            let node = try quotedScalar(flow: false)
+            try finishLine()
+            return node
+        }
+        return try plainScalarBlock(parentIndent: parentIndent)
+    }
+
+    /// Whether the current line, from `i`, is `key:` followed by a space or line end.
+    mutating func looksLikeKey() -> Bool {
+        let save = i
+        defer { i = save }
+        if peek() == UInt8(ascii: "\"") || peek() == UInt8(ascii: "'") {
+            guard (try? quotedScalar(flow: false)) != nil else { return false }
+            skipInlineSpace()
+            return peek() == UInt8(ascii: ":") && isBlankOrEnd(1)
+        }
+        while !atEnd && !isBreak(b[i]) {
+            if b[i] == UInt8(ascii: ":") && isBlankOrEnd(1) { return true }
+            if b[i] == UInt8(ascii: "#") && i > save && isSpace(b[i - 1]) { return false }
+            i += 1
+        }
+        return false
+    }
+
+    mutating func blockMapping(indent: Int) throws(YAMLError) -> YAMLNode {
+        let start = i
+        var pairs: [YAMLNode.Pair] = []
+        var seen: [String: Int] = [:]
+        while true {
+            let key = try mappingKey()
+            if let first = seen[key.scalar!] {
+                throw error("duplicate key '\(key.scalar!)' (first at line \(first))", at: key.startOffset)
+            }
+            seen[key.scalar!] = key.position.line
+            i += 1  // ':'
+            let value = try valueAfterIndicator(parentIndent: indent, inMapping: true, compactAllowed: false)
+            pairs.append(YAMLNode.Pair(key: key, value: value))
+            let save = i
+            guard let c = try skipToContent() else { break }
+            if c < indent { i = save; break }
+            if c > indent { throw error("unexpected indentation (this mapping's keys are at column \(indent + 1))") }
+            if peek() == UInt8(ascii: "-") && isBlankOrEnd(1) {
+                throw error("expected a mapping key ('key: value') at this indentation, found a sequence entry")
+            }
+            if isDocumentMarker("---") || isDocumentMarker("...") { i = save; break }
+        }
+        return YAMLNode(kind: .mapping(pairs), style: .block, position: position(start), startOffset: start, endOffset: i)
+    }
+
+    mutating func mappingKey() throws(YAMLError) -> YAMLNode {
+        let c = peek()
+        switch c {
+        case UInt8(ascii: "&"): throw error("anchors (&name) are not supported; repeat the value instead")
+        case UInt8(ascii: "*"): throw error("aliases (*name) are not supported; repeat the value instead")
+        case UInt8(ascii: "!"): throw error("tags (!tag) are not supported")
+        case UInt8(ascii: "?") where isBlankOrEnd(1): throw error("complex mapping keys ('? ') are not supported")
+        case UInt8(ascii: "["), UInt8(ascii: "{"): throw error("complex mapping keys (a flow collection as a key) are not supported")
+        default: break
+        }
+        let key: YAMLNode
+        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+            key = try quotedScalar(flow: false)
+            skipInlineSpace()
+        } else {
+            let start = i
+            while !atEnd && !isBreak(b[i]) && !(b[i] == UInt8(ascii: ":") && isBlankOrEnd(1)) { i += 1 }
+            var end = i
+            while end > start && isSpace(b[end - 1]) { end -= 1 }
+            key = YAMLNode(kind: .scalar(String(decoding: b[start..<end], as: UTF8.self)), style: .plain,
+                           position: position(start), startOffset: start, endOffset: end)
+        }
+        guard peek() == UInt8(ascii: ":") && isBlankOrEnd(1) else {
+            throw error("expected a mapping key ('key: value'); found text without ':'", at: key.startOffset)
+        }
+        return key
+    }
+
+    mutating func blockSequence(indent: Int) throws(YAMLError) -> YAMLNode {
+        let start = i
+        var items: [YAMLNode] = []
+        while true {
+            i += 1  // '-'
+            items.append(try valueAfterIndicator(parentIndent: indent, inMapping: false, compactAllowed: true))
+            let save = i
+            guard let c = try skipToContent() else { break }
+            if c < indent { i = save; break }
+            if c > indent { throw error("unexpected indentation (this sequence's entries are at column \(indent + 1))") }
+            guard peek() == UInt8(ascii: "-") && isBlankOrEnd(1), !isDocumentMarker("---") else { i = save; break }
+        }
+        return YAMLNode(kind: .sequence(items), style: .block, position: position(start), startOffset: start, endOffset: i)
+    }
+}

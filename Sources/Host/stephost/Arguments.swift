@@ -1,0 +1,39 @@
+/// A small command-line parser: `--name value`, `--name=value`, `-x value`, flags, repeats, positionals.
+struct Arguments {
+    struct UsageError: Error, CustomStringConvertible { var description: String }
+
+    private(set) var values: [String: [String]] = [:]
+    private(set) var flags: Set<String> = []
+    private(set) var positionals: [String] = []
+
+    /// `valued`: options that take a value (long names, plus short aliases in `aliases`).
+    init(_ args: [String], valued: Set<String>, flags known: Set<String>, aliases: [String: String] = [:]) throws(UsageError) {
+        var k = 0
+        while k < args.count {
+            var a = args[k]
+            k += 1
+            if a == "--" { positionals += args[k...]; break }
+            guard a.hasPrefix("-") && a != "-" else { positionals.append(a); continue }
+            var inline: String?
+            if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+                inline = String(a[a.index(after: eq)...])
+                a = String(a[..<eq])
+            }
+            let name = aliases[a] ?? a
+            if valued.contains(name) {
+                guard let v = inline ?? (k < args.count ? args[k] : nil) else { throw UsageError(description: "\(a) needs a value") }
+                if inline == nil { k += 1 }
+                values[name, default: []].append(v)
+            } else if known.contains(name) {
+                guard inline == nil else { throw UsageError(description: "\(a) takes no value") }
+                flags.insert(name)
+            } else {
+                throw UsageError(description: "unknown option '\(a)'")
+            }
+        }
+    }
+
+    func value(_ name: String) -> String? { values[name]?.last }
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+    func has(_ name: String) -> Bool { flags.contains(name) }
+}

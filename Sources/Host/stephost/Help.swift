@@ -1,0 +1,79 @@
+enum Help {
+    static let top = """
+    stephost \(version): runs a pipeline manifest's steps as plugin processes.
+
+    usage: stephost <command> [options]
+
+    commands:
+      run [WORKFLOW]     run the triggered workflows, or WORKFLOW
+      validate           check every workflow of the manifest (exit 0 or 2)
+      plan [WORKFLOW]    print the expanded step graph with the inputs known before running
+      graph [WORKFLOW]   print the step graph as Mermaid (default) or Graphviz dot
+      plugins            list the plugins stephost can see, with their steps
+      yaml FILE          print a YAML file as stephost parses it, as JSON
+
+    options every command that reads a manifest accepts:
+      -f, --file FILE          the manifest (default: stephost.yaml)
+      --workspace DIR          the plugins' working directory (default: the git top level)
+      --plugin NAME=COMMAND    use COMMAND as plugin NAME (replaces a descriptor of that name)
+      --plugins DIR            another folder of plugin descriptors (repeatable)
+
+    stephost <command> --help shows a command's options. Docs: docs/manifest.md, docs/protocol.md.
+
+    """
+
+    static let commands: [String: String] = [
+        "run": """
+        usage: stephost run [WORKFLOW] [options]
+
+        Runs WORKFLOW whatever its triggers, or every workflow whose 'on:' matches the event.
+        Exit status: 0 all steps succeeded or were skipped, 1 a step failed, 2 usage, manifest,
+        plugin or secret error before any step ran, 130/143 interrupted by SIGINT/SIGTERM.
+
+          -f, --file FILE          the manifest (default: stephost.yaml)
+          --env ENV                the environment (secrets, vars) steps run in by default
+          -j, --jobs N             steps running at once (default: number of processors)
+          --dry-run                plugins say what they would do and change nothing
+          --fail-fast              the first failure cancels running steps and starts no new ones
+          --event E                push | pull_request | manual (default: manual, or GitHub's event)
+          --branch B               the branch (default: the checked-out branch, or GitHub's)
+          --base SHA, --head SHA   the commits to compare for 'paths:' triggers (head defaults to HEAD)
+          --label L                a pull request label (repeatable)
+          --var NAME=VALUE         set vars.NAME over the environment's vars (repeatable)
+          --timeout D              cancel the whole run after D (e.g. 30m)
+          --init-timeout D         how long a plugin may take to answer initialize (default 30s)
+          --cancel-grace D         wait after $/cancel before SIGTERM (default 10s)
+          --json                   print the run summary as JSON on stdout, logs on stderr
+          -v, --verbose            also print plugins' stderr and progress
+          --fresh-process          one plugin process per step (no reuse; for benchmarks)
+          --workspace DIR, --plugin NAME=COMMAND, --plugins DIR  (see stephost --help)
+        """,
+        "validate": """
+        usage: stephost validate [-f FILE] [--plugin NAME=COMMAND] [--plugins DIR] [--workspace DIR]
+
+        Checks every workflow: YAML, keys, step names, needs, cycles, expressions, and literal inputs
+        against each plugin's schema (the plugins are started to ask for it). Exit 0 or 2.
+        """,
+        "plan": """
+        usage: stephost plan [WORKFLOW] [-f FILE] [--env ENV] [--json] [--event/--branch/--base/--head/--label] [--var NAME=VALUE]
+
+        Prints the expanded step graph without running anything: each step, what it needs, and its
+        inputs where they are known before running (inputs that read other steps' outputs stay as written).
+        """,
+        "graph": """
+        usage: stephost graph [WORKFLOW] [-f FILE] [--format mermaid|dot]
+
+        Prints the step graph of WORKFLOW, or of every workflow; each node is labelled with its id and uses.
+        """,
+        "plugins": """
+        usage: stephost plugins [-f FILE] [--plugin NAME=COMMAND] [--plugins DIR]
+
+        Lists every plugin stephost can see (in search order): its version, its steps and its descriptor.
+        """,
+        "yaml": """
+        usage: stephost yaml FILE
+
+        Prints FILE as stephost's YAML parser reads it, as JSON; errors are FILE:LINE:COLUMN: message.
+        """,
+    ]
+}

@@ -1,0 +1,36 @@
+import Foundation
+import StepHost
+
+enum PluginsCommand {
+    static func main(_ argv: [String]) async -> Int32 {
+        let a: Arguments
+        do { a = try Arguments(argv, valued: CommonOptions.valued, flags: [], aliases: CommonOptions.aliases) } catch {
+            return CommonOptions.fail("\(error) (see stephost plugins --help)")
+        }
+        let r = CommonOptions.request(a)
+        var search = r.pluginSearch
+        let manifestDir = (PluginCatalog.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
+        search.manifestDirectory = manifestDir
+        let catalog: PluginCatalog
+        do { catalog = try PluginCatalog.load(search) } catch { return CommonOptions.fail(error.description) }
+        let workspace = await Runner.workspace(for: r)
+        let pool = PluginPool(settings: .init(hostDirectory: r.hostDirectory, workspace: workspace, hostEnvironment: r.hostEnvironment,
+                                              initTimeout: r.initTimeout, hostVersion: version), onStderrLine: { _, _ in })
+        var failed = false
+        for d in catalog.visibleDescriptors {
+            do {
+                let info = try await pool.warmUp(d)
+                print("\(d.name) \(info.pluginVersion)")
+                print("  steps: \(info.steps.map(\.name).joined(separator: ", "))")
+            } catch {
+                failed = true
+                print("\(d.name) (cannot start)")
+                print("  error: \(error)")
+            }
+            print("  descriptor: \(d.file)")
+            print("  command: \(d.command.joined(separator: " "))")
+        }
+        await pool.shutdownAll()
+        return failed ? 2 : 0
+    }
+}

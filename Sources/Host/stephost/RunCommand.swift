@@ -1,0 +1,70 @@
+import Foundation
+import StepHost
+
+enum RunCommand {
+    static func main(_ argv: [String]) async -> Int32 {
+        let a: Arguments
+        do {
+            a = try Arguments(argv, valued: CommonOptions.valued.union(["--env", "--jobs", "--event", "--branch", "--base", "--head", "--label",
+                                                                        "--var", "--init-timeout", "--cancel-grace", "--timeout"]),
+                              flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process"],
+                              aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose"]) { $1 })
+        } catch { return CommonOptions.fail("\(error) (see stephost run --help)") }
+        guard a.positionals.count <= 1 else { return CommonOptions.fail("run takes at most one workflow name, got \(a.positionals.joined(separator: " "))") }
+        var jobs = ProcessInfo.processInfo.activeProcessorCount
+        if let j = a.value("--jobs") {
+            guard let n = Int(j), n >= 1 else { return CommonOptions.fail("-j needs a whole number of at least 1, got '\(j)'") }
+            jobs = n
+        }
+        var r = CommonOptions.request(a, jobs: jobs)
+        r.workflow = a.positionals.first
+        r.environment = a.value("--env")
+        r.dryRun = a.has("--dry-run")
+        r.failFast = a.has("--fail-fast")
+        r.reuseProcesses = !a.has("--fresh-process")
+        r.context = RunContext.Options(event: a.value("--event"), branch: a.value("--branch"), base: a.value("--base"),
+                                       head: a.value("--head"), labels: a.all("--label"))
+        for v in a.all("--var") {
+            guard let eq = v.firstIndex(of: "="), eq != v.startIndex else { return CommonOptions.fail("--var takes NAME=VALUE, got '\(v)'") }
+            r.vars[String(v[..<eq])] = String(v[v.index(after: eq)...])
+        }
+        do {
+            if let t = a.value("--init-timeout") { r.initTimeout = try Duration(parsing: t).seconds }
+            if let t = a.value("--cancel-grace") { r.cancelGrace = try Duration(parsing: t).seconds }
+            if let t = a.value("--timeout") { r.runTimeout = try Duration(parsing: t).seconds }
+        } catch { return CommonOptions.fail("\(error)") }
+
+        let json = a.has("--json")
+        let console = ConsoleReporter(toStderr: json, verbose: a.has("--verbose"), environment: r.hostEnvironment)
+        let prepared: PreparedRun
+        do { prepared = try await Runner.prepare(r, reporter: console) } catch {
+            return CommonOptions.fail(error.description)
+        }
+        let control = RunControl()
+        let signals = SignalForwarder(control: control)
+        let summary = await Runner.execute(prepared, reporter: console, control: control)
+        signals.stop()
+        if json { print(prepared.masker.mask(summary.json.prettyEncoded())) }
+        return summary.exitCode
+    }
+}
+
+/// SIGINT and SIGTERM cancel the run (a second SIGINT skips the grace period).
+final class SignalForwarder: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(control: RunControl) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                Console.err("\nstephost: \(sig == SIGINT ? "SIGINT" : "SIGTERM") received; cancelling running steps\n")
+                control.cancel(.interrupted(signal: sig))
+            }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    func stop() { sources.forEach { $0.cancel() } }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import StepHost
+
+enum ValidateCommand {
+    static func main(_ argv: [String]) async -> Int32 {
+        let a: Arguments
+        do { a = try Arguments(argv, valued: CommonOptions.valued, flags: [], aliases: CommonOptions.aliases) } catch {
+            return CommonOptions.fail("\(error) (see stephost validate --help)")
+        }
+        let r = CommonOptions.request(a)
+        do {
+            let p = try await Runner.prepare(r, reporter: SilentReporter(), allWorkflows: true, resolveSecrets: false)
+            await p.pool.shutdownAll()
+            let steps = p.workflows.reduce(0) { $0 + $1.spec.steps.count }
+            print("\(p.manifest.file): ok (\(p.workflows.count) workflow\(p.workflows.count == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s"))")
+            return 0
+        } catch {
+            Console.err("\(error)\n")
+            return 2
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import StepHost
+
+// stephost: runs the steps of a pipeline manifest through plugin processes.
+let version = "0.1.0"
+let args = Array(CommandLine.arguments.dropFirst())
+let commands: [String: (([String]) async -> Int32)] = [
+    "run": RunCommand.main, "validate": ValidateCommand.main, "plan": PlanCommand.main, "graph": GraphCommand.main,
+    "plugins": PluginsCommand.main, "yaml": YamlCommand.main,
+]
+
+guard let first = args.first else {
+    Console.err(Help.top)
+    exit(2)
+}
+switch first {
+case "--version", "version": Console.out("stephost \(version)\n"); exit(0)
+case "--help", "-h", "help":
+    if args.count > 1, let text = Help.commands[args[1]] { print(text) } else { print(Help.top) }
+    exit(0)
+default:
+    guard let command = commands[first] else {
+        Console.err("stephost: unknown command '\(first)'\n\n\(Help.top)")
+        exit(2)
+    }
+    let rest = Array(args.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") {
+        print(Help.commands[first] ?? Help.top)
+        exit(0)
+    }
+    let code = await command(rest)
+    exit(code)
+}

@@ -1,0 +1,123 @@
+import Foundation
+import StepProcess
+import StepProtocol
+
+/// One `step/run` as a plugin handler sees it: the request, and the way to
+/// send `log`, `progress` and `mask` notifications that belong to it.
+public final class StepContext: @unchecked Sendable {
+    public let id: RequestID
+    public let request: StepRunRequest
+    let server: PluginServer
+    private let lock = NSLock()
+    private var cancelled = false
+    private var children: [ChildProcess] = []
+
+    init(id: RequestID, request: StepRunRequest, server: PluginServer) {
+        self.id = id
+        self.request = request
+        self.server = server
+    }
+
+    /// The step's inputs.
+    public var with: [String: JSONValue] { request.with }
+    public var isDryRun: Bool { request.dryRun }
+    public var isCancelled: Bool { lock.withLock { cancelled } }
+
+    public func log(_ message: String, level: LogNotification.Level = .info, file: String? = nil, line: Int? = nil) {
+        server.send(.notification(method: LogNotification.method,
+                                  params: LogNotification(id: id, level: level, message: message, file: file, line: line).json))
+    }
+
+    public func progress(_ message: String? = nil, completed: Double? = nil, total: Double? = nil) {
+        server.send(.notification(method: ProgressNotification.method,
+                                  params: ProgressNotification(id: id, message: message, completed: completed, total: total).json))
+    }
+
+    /// Asks the host to mask a value it derived (a token, say) in everything it prints or stores.
+    public func mask(_ value: String) {
+        server.send(.notification(method: MaskNotification.method, params: MaskNotification(id: id, value: value).json))
+    }
+
+    /// A path made absolute against the workspace.
+    public func path(_ p: String) -> String { p.hasPrefix("/") ? p : (request.workspace as NSString).appendingPathComponent(p) }
+
+    func markCancelled() {
+        let kids: [ChildProcess] = lock.withLock { cancelled = true; return children }
+        for c in kids { c.signalTree(SIGTERM) }
+        if !kids.isEmpty {
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { for c in kids where c.exitStatus == nil { c.signalTree(SIGKILL) } }
+        }
+    }
+
+    func stopChildren() {
+        for c in lock.withLock({ children }) { c.signalTree(SIGKILL) }
+    }
+
+    /// The result of `runProcess`.
+    public struct ProcessResult: Sendable {
+        public var status: ExitStatus
+        public var exitCode: Int { if case .exited(let c) = status { return Int(c) }; return 128 + Int({ if case .signaled(let s) = status { return s }; return 0 }()) }
+    }
+
+    /// Runs a command with stdin from /dev/null, sending each line of its stdout
+    /// and stderr to the host as `log` lines. `$/cancel` stops it and its children.
+    public func runProcess(_ argv: [String], cwd: String? = nil, environment: [String: String]) async throws -> ProcessResult {
+        guard let exe = Command.which(argv[0], path: environment["PATH"]) else {
+            throw ResponseError.stepFailed("command not found: \(argv[0])", hint: "install it or give its absolute path")
+        }
+        let out = LineSplitter { [weak self] l in self?.log(l) }
+        let err = LineSplitter { [weak self] l in self?.log(l, level: .info) }
+        let eof = EOFCounter()
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(
+                executable: exe, arguments: Array(argv.dropFirst()), environment: environment,
+                directory: cwd ?? request.workspace, newProcessGroup: false, stdinFromNull: true,
+                onStdout: { b in if b.isEmpty { out.finish(); eof.done() } else { out.add(b) } },
+                onStderr: { b in if b.isEmpty { err.finish(); eof.done() } else { err.add(b) } })
+        } catch {
+            throw ResponseError.stepFailed("cannot run \(argv[0]): \(error)")
+        }
+        let alreadyCancelled: Bool = lock.withLock { children.append(child); return cancelled }
+        if alreadyCancelled { child.signalTree(SIGTERM) }
+        child.closeStdin()
+        let status = await child.waitForExit()
+        await eof.wait()
+        lock.withLock { children.removeAll { $0 === child } }
+        if isCancelled { throw CancellationError() }
+        return ProcessResult(status: status)
+    }
+}
+
+/// Splits a byte stream into lines for `log`.
+final class LineSplitter: @unchecked Sendable {
+    private var tail = TailBuffer(maxLines: 1, maxLineBytes: 64 * 1024)
+    private let lock = NSLock()
+    private let emit: @Sendable (String) -> Void
+    init(_ emit: @escaping @Sendable (String) -> Void) { self.emit = emit }
+    func add(_ b: [UInt8]) { for l in lock.withLock({ tail.append(b) }) { emit(l) } }
+    func finish() { for l in lock.withLock({ tail.finish() }) { emit(l) } }
+}
+
+/// Waits until both output pipes of a child reached end of file.
+final class EOFCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var waiter: CheckedContinuation<Void, Never>?
+    func done() {
+        let w: CheckedContinuation<Void, Never>? = lock.withLock {
+            count += 1
+            if count == 2, let w = waiter { waiter = nil; return w }
+            return nil
+        }
+        w?.resume()
+    }
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if count >= 2 { lock.unlock(); c.resume(); return }
+            waiter = c
+            lock.unlock()
+        }
+    }
+}

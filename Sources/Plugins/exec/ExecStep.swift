@@ -1,0 +1,79 @@
+import Foundation
+import PluginKit
+import StepProtocol
+
+enum ExecStep {
+    static let description = StepDescription(
+        name: "exec",
+        description: "Run a command with /bin/sh -c, or an argv list",
+        inputs: [
+            "type": "object", "additionalProperties": false,
+            "properties": [
+                "run": ["type": "string", "description": "shell command, run by /bin/sh -c"],
+                "argv": ["type": "array", "items": ["type": "string"], "description": "program and arguments, run without a shell"],
+                "cwd": ["type": "string", "description": "working directory (default: the workspace)"],
+                "env": ["type": "object", "additionalProperties": ["type": "string"], "description": "extra environment variables"],
+            ],
+        ],
+        outputs: ["exitCode": "the command's exit status", "*": "name=value lines the command wrote to $STEPHOST_OUTPUT"])
+
+    @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
+        let argv: [String]
+        switch (step.with["run"]?.stringValue, step.with["argv"]?.arrayValue) {
+        case (let cmd?, nil): argv = ["/bin/sh", "-c", cmd]
+        case (nil, let list?) where !list.isEmpty: argv = list.compactMap(\.stringValue)
+        default:
+            throw ResponseError(code: .invalidParams, message: "exec needs exactly one of 'run' (a command) or 'argv' (a non-empty list)",
+                                data: ["errors": [["path": "with", "message": "give exactly one of run or argv"]]])
+        }
+        let cwd = step.with["cwd"]?.stringValue.map(step.path) ?? step.request.workspace
+        if step.isDryRun {
+            return StepRunResult(outputs: ["exitCode": .null], summary: "would run `\(argv.count == 3 && argv[0] == "/bin/sh" ? argv[2] : argv.joined(separator: " "))` in \(cwd)", changed: false)
+        }
+        let outputFile = (step.request.tempDir.isEmpty ? NSTemporaryDirectory() : step.request.tempDir) + "/exec-output-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: outputFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputFile) }
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "STEPHOST_PROTOCOL")
+        for (k, v) in step.request.env { env[k] = v }
+        for (k, v) in step.with["env"]?.objectValue ?? [:] { env[k] = v.stringValue ?? v.encoded() }
+        for (k, v) in step.request.secrets { env[k] = v }
+        env["STEPHOST_OUTPUT"] = outputFile
+        let result = try await step.runProcess(argv, cwd: cwd, environment: env)
+        var outputs = try OutputFile.parse((try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "")
+        outputs["exitCode"] = .int(result.exitCode)
+        guard result.exitCode == 0 else {
+            throw ResponseError.stepFailed("command exited with \(result.status)", exitCode: result.exitCode, outputs: outputs)
+        }
+        return StepRunResult(outputs: outputs)
+    }
+}
+
+/// `$STEPHOST_OUTPUT`: `name=value` lines, or `name<<DELIM` … `DELIM` for multi-line values.
+enum OutputFile {
+    static func parse(_ text: String) throws -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        var lines = text.components(separatedBy: "\n")[...]
+        if lines.last == "" { lines = lines.dropLast() }
+        while let line = lines.popFirst() {
+            if line.isEmpty { continue }
+            if let r = line.range(of: "<<"), !line[..<r.lowerBound].contains("=") {
+                let name = String(line[..<r.lowerBound])
+                let delim = String(line[r.upperBound...])
+                var value: [String] = []
+                var closed = false
+                while let l = lines.popFirst() {
+                    if l == delim { closed = true; break }
+                    value.append(l)
+                }
+                guard closed else { throw ResponseError.stepFailed("$STEPHOST_OUTPUT: '\(name)<<\(delim)' is never closed by a line '\(delim)'") }
+                out[name] = .string(value.joined(separator: "\n"))
+            } else if let eq = line.firstIndex(of: "=") {
+                out[String(line[..<eq])] = .string(String(line[line.index(after: eq)...]))
+            } else {
+                throw ResponseError.stepFailed("$STEPHOST_OUTPUT: line '\(line.prefix(80))' is neither name=value nor name<<DELIMITER")
+            }
+        }
+        return out
+    }
+}
