@@ -25,7 +25,9 @@ public final class PluginServer: @unchecked Sendable {
     public var capabilities: Capabilities
     private var steps: [(StepDescription, Handler)] = []
     private let lock = NSLock()
-    private var protocolFD: Int32 = 1
+    nonisolated(unsafe) private static var protocolFD: Int32 = 1
+    /// The descriptor the protocol is written to (a duplicate of the original stdout).
+    public static var protocolFileDescriptor: Int32 { protocolFD }
     private var tasks: [RequestID: Task<Void, Never>] = [:]
     private var contexts: [RequestID: StepContext] = [:]
     private let writeLock = NSLock()
@@ -44,8 +46,8 @@ public final class PluginServer: @unchecked Sendable {
     /// Serves until stdin ends, then exits 0.
     public func run() -> Never {
         signal(SIGPIPE, SIG_IGN)
-        protocolFD = dup(1)
-        _ = fcntl(protocolFD, F_SETFD, FD_CLOEXEC)
+        PluginServer.protocolFD = dup(1)
+        _ = fcntl(PluginServer.protocolFD, F_SETFD, FD_CLOEXEC)
         dup2(2, 1)
         let reader = Thread { [self] in
             var framer = LineFramer()
@@ -73,7 +75,7 @@ public final class PluginServer: @unchecked Sendable {
         defer { writeLock.unlock() }
         var off = 0
         while off < line.count {
-            let n = line.withUnsafeBytes { write(protocolFD, $0.baseAddress! + off, $0.count - off) }
+            let n = line.withUnsafeBytes { write(PluginServer.protocolFD, $0.baseAddress! + off, $0.count - off) }
             if n < 0 { if errno == EINTR { continue }; return }
             off += n
         }

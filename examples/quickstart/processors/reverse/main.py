@@ -1,0 +1,4 @@
+import sys
+
+# Reverses its input.
+print(sys.stdin.read()[::-1])
