@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
 
         .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol", "PluginKit"], path: "Tests/StepProtocolTests"),
-        .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML"], path: "Tests/StepYAMLTests"),
+        .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",
             dependencies: ["StepHost", "stephost", "stephost-exec", "stephost-fake-plugin"],

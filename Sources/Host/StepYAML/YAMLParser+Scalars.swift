@@ -337,6 +337,7 @@ extension YAMLParser {
             }
             if peek() == UInt8(ascii: ",") { i += 1; continue }
             if peek() == close { continue }
+            if atEnd { throw error("unterminated flow \(mapping ? "mapping '{'" : "sequence '['")", at: start) }
             throw error("expected ',' or '\(Character(Unicode.Scalar(close)))' in flow \(mapping ? "mapping" : "sequence")")
         }
         return YAMLNode(kind: mapping ? .mapping(pairs) : .sequence(items), style: .flow,

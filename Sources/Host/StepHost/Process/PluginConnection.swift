@@ -55,6 +55,8 @@ public final class PluginConnection: @unchecked Sendable {
     private var shuttingDown = false
     private let onStderrLine: @Sendable (PluginConnection, String) -> Void
     private var steps: [String] = []
+    /// Signalled when stderr reaches end of file, so a failure report has the complete tail.
+    private let stderrEnded = DispatchSemaphore(value: 0)
 
     /// Ids of the steps this process is serving now; its stderr belongs to them.
     public var currentSteps: [String] { lock.withLock { steps } }
@@ -326,8 +328,10 @@ public final class PluginConnection: @unchecked Sendable {
         let rest = framer.finish()
         lock.unlock()
         for case .line(let l) in rest { if !handle(l) { break } }
-        // Every answer the plugin wrote has been read; now learn why stdout ended.
+        // Every answer the plugin wrote has been read; now learn why stdout ended,
+        // and let stderr drain (bounded: a grandchild may hold it open).
         let status = process.waitForExit(seconds: 2)
+        if status != nil, stderrEnded.wait(timeout: .now() + 1) == .success { stderrEnded.signal() }
         lock.lock()
         let tail = stderr.lastLines
         let terminatedByHost = teardownLevel >= .sigterm
@@ -346,5 +350,6 @@ public final class PluginConnection: @unchecked Sendable {
         let lines = bytes.isEmpty ? stderr.finish() : stderr.append(bytes)
         lock.unlock()
         for l in lines { onStderrLine(self, l) }
+        if bytes.isEmpty { stderrEnded.signal() }
     }
 }

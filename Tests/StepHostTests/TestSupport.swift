@@ -1,0 +1,110 @@
+import Foundation
+import StepProcess
+import Testing
+
+/// Paths of the built executables and helpers to run them with time limits.
+enum TestSupport {
+    /// The build folder: the test bundle sits next to `stephost` and the plugins.
+    static let binDir: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = (exe as NSString).deletingLastPathComponent
+        while !FileManager.default.fileExists(atPath: "\(dir)/stephost") && dir != "/" { dir = (dir as NSString).deletingLastPathComponent }
+        return dir
+    }()
+    static var stephost: String { "\(binDir)/stephost" }
+    static var fake: String { "\(binDir)/stephost-fake-plugin" }
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func tempDir(_ name: String = "t") -> String {
+        var template = Array("\(NSTemporaryDirectory())/stephost-\(name)-XXXXXX".utf8CString)
+        let p = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        return Runner_realpath(p)
+    }
+
+    static func Runner_realpath(_ p: String) -> String {
+        guard let r = realpath(p, nil) else { return p }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
+    static func write(_ path: String, _ text: String) {
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    }
+
+    struct Result {
+        var code: Int32
+        var stdout: String
+        var stderr: String
+        var output: String { stdout + stderr }
+    }
+
+    /// Runs a command; a run that outlives `timeout` is killed and fails the test.
+    static func run(_ argv: [String], cwd: String, env extra: [String: String] = [:], timeout: Double = 60) async throws -> Result {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "GITHUB_ACTIONS")
+        for (k, v) in extra { env[k] = v }
+        let out = Buffer(), err = Buffer()
+        let p = try ChildProcess(executable: argv[0].hasPrefix("/") ? argv[0] : Command.which(argv[0])!, arguments: Array(argv.dropFirst()),
+                                 environment: env, directory: cwd, onStdout: { out.add($0) }, onStderr: { err.add($0) })
+        p.closeStdin()
+        let killer = DispatchWorkItem { p.signalGroup(SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        let status = await p.waitForExit()
+        killer.cancel()
+        await out.waitEOF()
+        await err.waitEOF()
+        guard case .exited(let code) = status else {
+            Issue.record("\(argv.joined(separator: " ")) ended by \(status) (time limit \(timeout)s)\n\(err.text)")
+            return Result(code: -1, stdout: out.text, stderr: err.text)
+        }
+        return Result(code: code, stdout: out.text, stderr: err.text)
+    }
+
+    static func stephost(_ args: [String], cwd: String, env: [String: String] = [:], timeout: Double = 60) async throws -> Result {
+        try await run([stephost] + args, cwd: cwd, env: env, timeout: timeout)
+    }
+
+    /// A git repository with the given files committed; returns its path.
+    static func gitRepo(_ files: [String: String]) async throws -> String {
+        let dir = tempDir("repo")
+        for (path, text) in files { write("\(dir)/\(path)", text) }
+        for cmd in [["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
+                    ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first"]] {
+            let r = try await run(cmd, cwd: dir)
+            #expect(r.code == 0, "\(cmd): \(r.stderr)")
+        }
+        return dir
+    }
+
+    static func commit(_ dir: String, _ files: [String: String], message: String = "change") async throws -> String {
+        for (path, text) in files { write("\(dir)/\(path)", text) }
+        _ = try await run(["git", "add", "-A"], cwd: dir)
+        _ = try await run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], cwd: dir)
+        return try await run(["git", "rev-parse", "HEAD"], cwd: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    final class Buffer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data: [UInt8] = []
+        private var eof = false
+        private var waiter: CheckedContinuation<Void, Never>?
+        func add(_ b: [UInt8]) {
+            let w: CheckedContinuation<Void, Never>? = lock.withLock {
+                if b.isEmpty { eof = true; defer { waiter = nil }; return waiter }
+                data += b
+                return nil
+            }
+            w?.resume()
+        }
+        func waitEOF() async {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if eof { lock.unlock(); c.resume(); return }
+                waiter = c
+                lock.unlock()
+            }
+        }
+        var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    }
+}
