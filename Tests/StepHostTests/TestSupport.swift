@@ -70,7 +70,7 @@ enum TestSupport {
         let dir = tempDir("repo")
         for (path, text) in files { write("\(dir)/\(path)", text) }
         for cmd in [["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
-                    ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first"]] {
+                    ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first", "--allow-empty"]] {
             let r = try await run(cmd, cwd: dir)
             #expect(r.code == 0, "\(cmd): \(r.stderr)")
         }

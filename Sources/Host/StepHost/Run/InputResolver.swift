@@ -56,8 +56,9 @@ public enum InputResolver {
                 rest = rest.dropFirst()
                 let name = rest.prefix { $0 != "." && $0 != "[" }
                 rest = rest.dropFirst(name.count)
-                guard let next = cur[String(name)] else { return cur.position }
-                cur = next
+                guard let pair = cur.pairs?.first(where: { $0.key.scalar == String(name) }) else { return cur.position }
+                if rest.isEmpty { return pair.key.position }
+                cur = pair.value
             } else if rest.hasPrefix("[") {
                 let digits = rest.dropFirst().prefix { $0 != "]" }
                 rest = rest.dropFirst(digits.count + 2)

@@ -1,0 +1,103 @@
+import Foundation
+import StepHost
+import StepProtocol
+import Testing
+
+@Suite("stephost commands", .timeLimit(.minutes(1)))
+struct CLITests {
+    let manifest = """
+    env: {PREFIX: ghcr.io/acme}
+    environments:
+      dev: {vars: {TIER: development}}
+    workflows:
+      build:
+        on: {manual: {}}
+        steps:
+          - {id: list, uses: exec, with: {run: 'echo x'}}
+          - {id: each, uses: exec, for-each: "${{ fromJSON('[\\"a\\",\\"b\\"]') }}", with: {run: "echo ${{ env.PREFIX }}/${{ item }} ${{ vars.TIER }}"}}
+          - {id: later, uses: exec, needs: [list, each], with: {run: "echo ${{ steps.list.outputs.exitCode }}"}}
+    """
+
+    @Test("graph prints Mermaid and dot with each node's id and uses")
+    func graph() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest])
+        let m = try await TestSupport.stephost(["graph"], cwd: dir)
+        #expect(m.code == 0)
+        #expect(m.stdout.hasPrefix("flowchart TD"))
+        #expect(m.stdout.contains("build__list[\"list<br/>exec\"]"))
+        #expect(m.stdout.contains("build__each --> build__later"))
+        let d = try await TestSupport.stephost(["graph", "build", "--format", "dot"], cwd: dir)
+        #expect(d.stdout.contains("\"build/list\" -> \"build/each\";"))
+        #expect(d.stdout.contains("label=\"each[*]\\nexec\""))
+        let bad = try await TestSupport.stephost(["graph", "--format", "png"], cwd: dir)
+        #expect(bad.code == 2)
+    }
+
+    @Test("plan expands static for-each and resolves the inputs it can")
+    func plan() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest])
+        let p = try await TestSupport.stephost(["plan", "build", "--env", "dev"], cwd: dir)
+        #expect(p.code == 0, "\(p.stderr)")
+        #expect(p.stdout.contains("each[a]  uses exec  needs list"))
+        #expect(p.stdout.contains("with.run: \"echo ghcr.io/acme/b development\""))
+        #expect(p.stdout.contains("with.run: \"echo ${{ steps.list.outputs.exitCode }}\""), "unknown outputs stay as written")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/.stephost"), "plan runs nothing and writes nothing")
+    }
+
+    @Test("plugins lists each plugin with its version, steps and descriptor")
+    func plugins() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest])
+        let r = try await TestSupport.stephost(["plugins", "--plugin", "fake=\(TestSupport.fake) --steps one,two"], cwd: dir)
+        #expect(r.code == 0, "\(r.output)")
+        #expect(r.stdout.contains("fake 9.9.9\n  steps: one, two"))
+        #expect(r.stdout.contains("exec 0.1.0"))
+        #expect(r.stdout.contains("descriptor: <bundled>/plugins.d/exec.yaml"))
+    }
+
+    @Test("yaml prints what the parser read, and errors with FILE:LINE:COLUMN")
+    func yaml() async throws {
+        let dir = TestSupport.tempDir("yaml")
+        TestSupport.write("\(dir)/a.yaml", "a: [1, '2', no]\n")
+        TestSupport.write("\(dir)/b.yaml", "a: 1\na: 2\n")
+        let ok = try await TestSupport.stephost(["yaml", "a.yaml"], cwd: dir)
+        #expect(try JSONParser.parse(ok.stdout) == ["a": [1, "2", "no"]])
+        let bad = try await TestSupport.stephost(["yaml", "b.yaml"], cwd: dir)
+        #expect(bad.code == 2 && bad.stderr.contains("b.yaml:2:1: duplicate key 'a'"))
+    }
+
+    @Test("usage errors exit 2 with a message; --help and --version work")
+    func usage() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest])
+        for args in [["run", "nope"], ["run", "-j", "0"], ["frobnicate"], ["run", "--bogus"], ["run", "--env", "prod"], ["run", "--plugin", "noequals"]] {
+            let r = try await TestSupport.stephost(args, cwd: dir)
+            #expect(r.code == 2, "\(args)")
+            #expect(!r.stderr.isEmpty, "\(args)")
+        }
+        for cmd in ["run", "validate", "plan", "graph", "plugins", "yaml"] {
+            let h = try await TestSupport.stephost([cmd, "--help"], cwd: dir)
+            #expect(h.code == 0 && h.stdout.contains("usage: stephost \(cmd)"))
+        }
+        #expect(try await TestSupport.stephost(["--version"], cwd: dir).stdout == "stephost 0.1.0\n")
+    }
+
+    @Test("the bundled descriptors are the files in plugins.d, byte for byte")
+    func bundledDescriptors() throws {
+        let dir = "\(TestSupport.repoRoot)/plugins.d"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files == BundledPlugins.files.map(\.name).sorted())
+        for f in BundledPlugins.files {
+            #expect(try String(contentsOfFile: "\(dir)/\(f.name)", encoding: .utf8) == f.text, "\(f.name) differs from BundledPlugins")
+        }
+    }
+
+    @Test("descriptor errors name the file: bad YAML, duplicate steps in one folder")
+    func descriptors() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest, "plugins.d/broken.yaml": "name: broken\ncommand: [x\n"])
+        let r = try await TestSupport.stephost(["run", "build"], cwd: dir)
+        #expect(r.code == 2 && r.stderr.contains("plugins.d/broken.yaml:2:10"), "\(r.stderr)")
+        let dup = try await TestSupport.gitRepo(["stephost.yaml": manifest, "plugins.d/a.yaml": "name: a\ncommand: [a]\nsteps: [s]\n",
+                                                "plugins.d/b.yaml": "name: b\ncommand: [b]\nsteps: [s]\n"])
+        let d = try await TestSupport.stephost(["validate"], cwd: dup)
+        #expect(d.code == 2 && d.stderr.contains("plugins.d/a.yaml and") && d.stderr.contains("plugins.d/b.yaml"))
+    }
+}

@@ -1,0 +1,349 @@
+import Foundation
+import StepProtocol
+import Testing
+
+/// The built `stephost` on real manifests in temporary git repositories.
+@Suite("stephost run, end to end", .timeLimit(.minutes(2)))
+struct EndToEndTests {
+    var fake: String { "fake=\(TestSupport.fake)" }
+
+    func summary(_ r: TestSupport.Result) throws -> JSONValue { try JSONParser.parse(r.stdout) }
+    func steps(_ s: JSONValue) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for st in s["steps"]?.arrayValue ?? [] { out[st["id"]!.stringValue!] = st }
+        return out
+    }
+    func status(_ s: JSONValue, _ id: String) -> String { steps(s)[id]?["status"]?.stringValue ?? "missing" }
+    func reason(_ s: JSONValue, _ id: String) -> String? { steps(s)[id]?["reason"]?.stringValue }
+
+    @Test("steps run in list order by default and after their needs; outputs flow to later steps")
+    func orderAndOutputs() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: a, uses: exec, with: {run: 'echo "v=from-a" >> "$STEPHOST_OUTPUT"; echo a >> order.txt'}}
+              - {id: b, uses: exec, with: {run: 'echo b >> order.txt'}}
+              - {id: c, uses: exec, needs: [a], with: {run: 'echo "c:${{ steps.a.outputs.v }}" >> order.txt'}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "-j", "1", "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let order = try String(contentsOfFile: "\(dir)/order.txt", encoding: .utf8).split(separator: "\n")
+        #expect(order.first == "a" && order.contains("c:from-a") && order.count == 3)
+        let s = try summary(r)
+        #expect(steps(s)["a"]?["outputs"]?["v"] == "from-a")
+        #expect(s["exitCode"] == 0)
+    }
+
+    @Test("independent steps run at the same time up to -j (proved by a barrier, not by timing)")
+    func parallelism() async throws {
+        let barrier = TestSupport.tempDir("barrier")
+        let manifest = """
+        workflows:
+          w:
+            steps:
+              - {id: a, uses: fake, needs: [], with: {mode: barrier, dir: "\(barrier)", count: 2, ms: 3000}}
+              - {id: b, uses: fake, needs: [], with: {mode: barrier, dir: "\(barrier)", count: 2, ms: 3000}}
+        """
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest])
+        let two = try await TestSupport.stephost(["run", "w", "-j", "2", "--plugin", fake], cwd: dir)
+        #expect(two.code == 0, "\(two.output)")
+        try FileManager.default.removeItem(atPath: barrier)
+        try FileManager.default.createDirectory(atPath: barrier, withIntermediateDirectories: true)
+        let one = try await TestSupport.stephost(["run", "w", "-j", "1", "--plugin", fake], cwd: dir)
+        #expect(one.code == 1)
+        #expect(one.output.contains("fewer than 2 steps ran at once"))
+    }
+
+    @Test("for-each: one instance per item, pairing by key, and aggregation of outputs")
+    func forEach() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - id: list
+                uses: fake
+                with: {outputs: {items: [{name: x, n: 1}, {name: y, n: 2}]}}
+              - id: build
+                uses: fake
+                for-each: ${{ steps.list.outputs.items }}
+                with: {outputs: {image: "img-${{ item.name }}-${{ item.n }}"}}
+              - id: push
+                uses: fake
+                needs: [build]
+                for-each: ${{ steps.list.outputs.items }}
+                with: {outputs: {pushed: "${{ steps.build.outputs.image }}"}}
+              - id: all
+                uses: fake
+                needs: [push]
+                with: {outputs: {images: "${{ steps.build.outputs.image }}", pushed: "${{ toJSON(steps.push.outputs.pushed) }}"}}
+              - id: none
+                uses: fake
+                for-each: ${{ fromJSON('[]') }}
+              - id: after-none
+                uses: fake
+                with: {outputs: {status: "${{ steps.none.status }}"}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try summary(r)
+        let st = steps(s)
+        #expect(st["push[x]"]?["outputs"]?["pushed"] == "img-x-1", "paired: push[x] reads build[x]")
+        #expect(st["push[y]"]?["outputs"]?["pushed"] == "img-y-2")
+        #expect(st["all"]?["outputs"]?["images"] == ["x": "img-x-1", "y": "img-y-2"])
+        #expect(st["all"]?["outputs"]?["pushed"] == #"{"x":"img-x-1","y":"img-y-2"}"#)
+        #expect(status(s, "none") == "skipped" && reason(s, "none") == "nothing to do")
+        #expect(status(s, "after-none") == "success", "nothing to do counts as succeeded")
+    }
+
+    @Test("for-each keys must be unique")
+    func duplicateKeys() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: a, uses: fake, for-each: "${{ fromJSON('[\\"x\\",\\"x\\",\\"y\\"]') }}"}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        #expect(r.code == 1)
+        #expect(steps(try summary(r))["a"]?["error"]?.stringValue?.contains("duplicated: x") == true)
+    }
+
+    @Test("conditions: needs failed, if was false, failure(), always(), continue-on-error")
+    func conditions() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: bad, uses: fake, with: {mode: fail, outputs: {code: 9}}}
+              - {id: dependant, uses: fake}
+              - {id: on-failure, uses: fake, needs: [bad], if: failure(), with: {outputs: {code: "${{ steps.bad.outputs.code }}"}}}
+              - {id: always, uses: fake, needs: [dependant], if: "${{ always() }}"}
+              - {id: false-if, uses: fake, needs: [], if: "env.NOPE == 'x'"}
+              - {id: after-false, uses: fake, needs: [false-if]}
+              - {id: soft, uses: fake, needs: [], continue-on-error: true, with: {mode: fail}}
+              - {id: after-soft, uses: fake, needs: [soft], if: "steps.soft.status == 'failure'"}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        #expect(r.code == 1)
+        let s = try summary(r)
+        #expect(status(s, "bad") == "failure")
+        #expect(status(s, "dependant") == "skipped" && reason(s, "dependant") == "needs failed")
+        #expect(status(s, "on-failure") == "success")
+        #expect(steps(s)["on-failure"]?["outputs"]?["with"]?["outputs"]?["code"] == 9, "a failed step's data.outputs are readable")
+        #expect(status(s, "always") == "success")
+        #expect(reason(s, "false-if") == "if was false")
+        #expect(reason(s, "after-false") == "needs skipped")
+        #expect(status(s, "soft") == "failure" && steps(s)["soft"]?["continueOnError"] == true)
+        #expect(status(s, "after-soft") == "success")
+    }
+
+    @Test("continue-on-error alone keeps exit status 0")
+    func continueOnError() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: soft, uses: fake, continue-on-error: true, with: {mode: fail}}\n"])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake], cwd: dir)
+        #expect(r.code == 0, "\(r.output)")
+    }
+
+    @Test("retry: retryable errors are retried with backoff, each attempt recorded")
+    func retry() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: flaky, uses: fake, needs: [], retry: {attempts: 3, backoff: 10ms}, with: {mode: fail-until, attempts: 3}}
+              - {id: not-retryable, uses: fake, needs: [], retry: {attempts: 3, backoff: 10ms}, with: {mode: fail}}
+              - {id: always, uses: fake, needs: [], retry: {attempts: 2, backoff: 10ms, when: always}, with: {mode: fail}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        let st = steps(try summary(r))
+        #expect(st["flaky"]?["status"] == "success" && st["flaky"]?["attempts"] == 3)
+        #expect(st["not-retryable"]?["attempts"] == 1)
+        #expect(st["always"]?["attempts"] == 2)
+        #expect(r.stderr.contains("attempt 2/3"))
+    }
+
+    @Test("a dry run sends dryRun, skips plugins without it, and changes nothing")
+    func dryRun() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: touch, uses: exec, with: {run: "touch created.txt"}}
+              - {id: echo, uses: fake}
+              - {id: nodry, uses: nodry}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--dry-run", "--plugin", fake,
+                                                "--plugin", "nodry=\(TestSupport.fake) --no-dry-run --steps nodry", "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/created.txt"))
+        let s = try summary(r)
+        #expect(steps(s)["touch"]?["summary"]?.stringValue?.contains("would run `touch created.txt`") == true)
+        #expect(steps(s)["echo"]?["outputs"]?["dryRun"] == true)
+        #expect(reason(s, "nodry") == "no dry run")
+        let status = try await TestSupport.run(["git", "status", "--porcelain", "--ignored"], cwd: dir)
+        #expect(!status.stdout.contains("created.txt"))
+    }
+
+    @Test("validation errors name file, line and column, and exit 2 before any step runs")
+    func validation() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: first, uses: exec, with: {run: "touch ran.txt"}}
+              - {id: typo, uses: exce}
+              - {id: bad-input, uses: exec, with: {run: "x", shell: bash}}
+              - {id: cyc1, uses: exec, needs: [cyc2]}
+              - {id: cyc2, uses: exec, needs: [cyc1]}
+        """])
+        let r = try await TestSupport.stephost(["run", "w"], cwd: dir)
+        #expect(r.code == 2)
+        #expect(r.stderr.contains("stephost.yaml:5:26: step 'typo' uses 'exce', which no plugin provides (available: exec"), "\(r.stderr)")
+        #expect(r.stderr.contains("stephost.yaml:6:54: step 'bad-input' (exec): with.shell: unknown input 'shell'"))
+        #expect(r.stderr.contains("form a cycle"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/ran.txt"))
+        let v = try await TestSupport.stephost(["validate"], cwd: dir)
+        #expect(v.code == 2 && v.stderr.contains("which no plugin provides"))
+    }
+
+    @Test("validate accepts a good manifest with every workflow")
+    func validateOK() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  a:\n    steps: [{id: x, uses: exec, with: {run: 'true'}}]\n  b:\n    on: {push: {}}\n    steps: [{id: y, uses: exec, with: {argv: [\"true\"]}}]\n"])
+        let v = try await TestSupport.stephost(["validate"], cwd: dir)
+        #expect(v.code == 0 && v.stdout.contains("ok (2 workflows, 2 steps)"), "\(v.output)")
+    }
+
+    @Test("triggers: branches, paths against git diff, labels; others are skipped (not triggered)")
+    func triggers() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          processors:
+            on: {push: {branches: [main], paths: ["code/processors/**"]}}
+            steps: [{id: p, uses: exec, with: {run: "true"}}]
+          docs:
+            on: {push: {paths: ["docs/**"]}}
+            steps: [{id: d, uses: exec, with: {run: "true"}}]
+          labelled:
+            on: {pull_request: {labels: [run-acceptance]}}
+            steps: [{id: l, uses: exec, with: {run: "true"}}]
+        """, "code/processors/a/main.py": "1\n", "docs/index.md": "# x\n"])
+        let base = try await TestSupport.run(["git", "rev-parse", "HEAD"], cwd: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = try await TestSupport.commit(dir, ["code/processors/a/main.py": "2\n"])
+        let r = try await TestSupport.stephost(["run", "--event", "push", "--branch", "main", "--base", base, "--head", head, "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try summary(r)
+        #expect(s["workflows"] == ["processors"])
+        #expect(r.stderr.contains("workflow docs: skipped (not triggered"))
+        let pr = try await TestSupport.stephost(["run", "--event", "pull_request", "--label", "run-acceptance", "--base", base, "--head", head, "--json"], cwd: dir)
+        #expect(try summary(pr)["workflows"] == ["labelled"])
+        let unknown = try await TestSupport.stephost(["run", "--event", "push", "--base", "0123456789abcdef0123456789abcdef01234567"], cwd: dir)
+        #expect(unknown.code == 2 && unknown.stderr.contains("git does not know this revision"))
+        let none = try await TestSupport.stephost(["run", "--event", "push", "--branch", "dev", "--base", base, "--head", head], cwd: dir)
+        #expect(none.code == 0 && none.stdout.contains("no workflow triggered"))
+    }
+
+    @Test("secrets reach only the steps that are granted them, and are masked everywhere")
+    func secrets() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        environments:
+          dev:
+            secrets: {TOKEN: env:MY_TOKEN, FILETOKEN: file:token.txt}
+        workflows:
+          w:
+            steps:
+              - {id: granted, uses: exec, secrets: [TOKEN], with: {run: 'echo "token is $TOKEN"; echo "out=$TOKEN" >> "$STEPHOST_OUTPUT"'}}
+              - {id: renamed, uses: fake, secrets: {PLUGIN_SEES: FILETOKEN}}
+              - {id: not-granted, uses: exec, with: {run: 'echo "token is [$TOKEN] [$MY_TOKEN]"'}}
+        """, "token.txt": "file-secret-value\n"])
+        let secret = "sup3r-s3cret-value"
+        let r = try await TestSupport.stephost(["run", "w", "--env", "dev", "--plugin", fake, "--json"], cwd: dir, env: ["MY_TOKEN": secret])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(!r.output.contains(secret))
+        #expect(r.stderr.contains("token is ***"))
+        #expect(r.stderr.contains("token is [] []"), "not granted: neither the secret nor the host variable")
+        let s = try summary(r)
+        #expect(steps(s)["renamed"]?["outputs"]?["secretNames"] == ["PLUGIN_SEES"])
+        let runs = "\(dir)/.stephost/runs"
+        for run in try FileManager.default.contentsOfDirectory(atPath: runs) {
+            for f in ["journal.jsonl", "summary.json"] {
+                let text = try String(contentsOfFile: "\(runs)/\(run)/\(f)", encoding: .utf8)
+                #expect(!text.contains(secret) && !text.contains("file-secret-value"), "\(f) holds a secret")
+            }
+        }
+        let missing = try await TestSupport.stephost(["run", "w", "--env", "dev", "--plugin", fake], cwd: dir, env: ["MY_TOKEN": ""])
+        #expect(missing.code == 2)
+        #expect(missing.stderr.contains("secret 'TOKEN' of environment 'dev' is missing: env:MY_TOKEN is empty"))
+    }
+
+    @Test("plugin environment is minimal: host variables reach a plugin only when its descriptor names them")
+    func minimalEnvironment() async throws {
+        let dir = try await TestSupport.gitRepo([
+            "stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: e, uses: exec, with: {run: 'echo \"[$HOST_ONLY] [$STEPHOST_PROTOCOL]\"'}}\n      - {id: p, uses: printenv}\n",
+            "plugins.d/printenv.yaml": "name: printenv\ncommand: [\"\(TestSupport.fake)\", --steps, printenv]\nsteps: [printenv]\nenv: [ALLOWED_VAR]\n",
+        ])
+        let r = try await TestSupport.stephost(["run", "w", "--json"], cwd: dir, env: ["HOST_ONLY": "leak", "ALLOWED_VAR": "ok"])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("[] []"), "exec's command sees neither host-only variables nor the protocol marker")
+    }
+
+    @Test("--plugin replaces a bundled plugin entirely")
+    func overrideBundled() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: e, uses: exec, with: {outputs: {faked: true}}}\n"])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", "exec=\(TestSupport.fake) --steps exec", "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(steps(try summary(r))["e"]?["outputs"]?["faked"] == true)
+    }
+
+    @Test("a plugin process serves many steps; --fresh-process starts one per step")
+    func processReuse() async throws {
+        let record = "\(TestSupport.tempDir("rec"))/calls.txt"
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n" +
+            (1...5).map { "      - {id: s\($0), uses: fake}\n" }.joined()])
+        let plugin = "fake=\(TestSupport.fake) --record \(record)"
+        _ = try await TestSupport.stephost(["run", "w", "--plugin", plugin], cwd: dir)
+        let starts = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("start") }
+        #expect(starts.count == 1)
+        try FileManager.default.removeItem(atPath: record)
+        _ = try await TestSupport.stephost(["run", "w", "--fresh-process", "--plugin", plugin], cwd: dir)
+        let fresh = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("start") }
+        #expect(fresh.count == 5, "one process per step (the first is the one started to check inputs)")
+    }
+
+    @Test("the Python example plugin runs in the quickstart pipeline")
+    func quickstart() async throws {
+        let dir = try await TestSupport.gitRepo([:])
+        _ = try await TestSupport.run(["cp", "-R", "\(TestSupport.repoRoot)/examples", "\(dir)/examples"], cwd: dir)
+        let r = try await TestSupport.stephost(["run", "-f", "examples/quickstart/stephost.yaml", "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let st = steps(try summary(r))
+        #expect(st["stats[reverse]"]?["outputs"]?["lines"] == 4)
+        #expect(st["stats[echo]"]?["outputs"]?["sha256"]?["examples/quickstart/processors/echo/main.py"]?.stringValue?.count == 64)
+        #expect(r.stderr.contains("artifacts: {\"echo\":"))
+    }
+
+    @Test("the run record holds a journal and a summary")
+    func runRecord() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: a, uses: exec, with: {run: 'true'}}\n"])
+        let r = try await TestSupport.stephost(["run", "w", "--json"], cwd: dir)
+        let id = try summary(r)["id"]!.stringValue!
+        #expect(id.range(of: #"^\d{8}T\d{6}Z-[0-9a-f]{4}$"#, options: .regularExpression) != nil)
+        let journal = try String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/journal.jsonl", encoding: .utf8)
+        let events = try journal.split(separator: "\n").map { try JSONParser.parse(String($0))["event"]!.stringValue! }
+        #expect(events == ["run-started", "step-started", "attempt", "step-finished", "run-finished"])
+        let saved = try JSONParser.parse(String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/summary.json", encoding: .utf8))
+        #expect(saved["steps"]?.arrayValue?.first?["status"] == "success")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/.stephost/tmp/\(id)"), "tempDirs are removed after the run")
+    }
+
+    @Test("step timeout: $/cancel, then the step is reported timed out")
+    func timeout() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: slow, uses: fake, timeout: 300ms, with: {mode: hang}}\n      - {id: next, uses: fake, needs: []}\n"])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        #expect(r.code == 1)
+        let s = try summary(r)
+        #expect(reason(s, "slow") == "timed out")
+        #expect(steps(s)["slow"]?["error"]?.stringValue?.contains("stopped after $/cancel") == true)
+        #expect(status(s, "next") == "success")
+    }
+}
