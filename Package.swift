@@ -18,7 +18,8 @@ let package = Package(
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Host/StepYAML"),
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
         .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess"], path: "Sources/Host/StepHost"),
-        .executableTarget(name: "stephost", dependencies: ["StepHost"], path: "Sources/Host/stephost"),
+        // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
+        .executableTarget(name: "stephost", dependencies: ["StepHost", "stephost-exec"], path: "Sources/Host/stephost"),
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess"], path: "Sources/Plugins/PluginKit"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
