@@ -65,6 +65,12 @@ enum TestSupport {
         try await run([stephost] + args, cwd: cwd, env: env, timeout: timeout)
     }
 
+    /// Whether a process exists and is not a zombie waiting to be reaped.
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
+    }
+
     /// A git repository with the given files committed; returns its path.
     static func gitRepo(_ files: [String: String]) async throws -> String {
         let dir = tempDir("repo")

@@ -55,13 +55,21 @@ public final class PluginConnection: @unchecked Sendable {
     private var shuttingDown = false
     private let onStderrLine: @Sendable (PluginConnection, String) -> Void
     private var steps: [String] = []
+    private var lastSteps: [String] = []
     /// Signalled when stderr reaches end of file, so a failure report has the complete tail.
     private let stderrEnded = DispatchSemaphore(value: 0)
 
-    /// Ids of the steps this process is serving now; its stderr belongs to them.
-    public var currentSteps: [String] { lock.withLock { steps } }
-    public func beginServing(_ step: String) { lock.withLock { steps.append(step) } }
-    public func endServing(_ step: String) { lock.withLock { if let k = steps.firstIndex(of: step) { steps.remove(at: k) } } }
+    /// Ids of the steps this process's stderr belongs to: the ones it serves now,
+    /// or else the ones it served last (stderr is another pipe, read by another
+    /// thread, so a step's last lines may arrive just after its answer).
+    public var currentSteps: [String] { lock.withLock { steps.isEmpty ? lastSteps : steps } }
+    public func beginServing(_ step: String) { lock.withLock { steps.append(step); lastSteps = [] } }
+    public func endServing(_ step: String) {
+        lock.withLock {
+            if let k = steps.firstIndex(of: step) { steps.remove(at: k) }
+            if steps.isEmpty { lastSteps = [step] }
+        }
+    }
 
     /// Requests in flight, for the pool.
     var active = 0

@@ -22,7 +22,9 @@ public final class PreparedRun: @unchecked Sendable {
     public let descriptions: [String: StepDescription]
     public let capabilities: [String: Capabilities]
     /// Per workflow: the `env` context (top-level env, then the workflow's).
-    public let envContexts: [String: [String: String]]
+    public internal(set) var envContexts: [String: [String: String]] = [:]
+    /// Where plugin stderr lines go; `Runner.execute` points it at the run's reporters.
+    let relay: ReporterRelay
     /// "workflow/step" → environment name and resolved secrets.
     var stepEnvironments: [String: String?] = [:]
     var stepSecrets: [String: [String: String]] = [:]
@@ -30,11 +32,11 @@ public final class PreparedRun: @unchecked Sendable {
     init(request: RunRequest, manifest: Manifest, workspace: String, context: RunContext, runID: String, pool: PluginPool,
          masker: Masker, catalog: PluginCatalog, workflows: [(spec: WorkflowSpec, graph: WorkflowGraph)],
          skippedWorkflows: [(name: String, reason: String)], plugins: [String: PluginDescriptor],
-         descriptions: [String: StepDescription], capabilities: [String: Capabilities], envContexts: [String: [String: String]]) {
+         descriptions: [String: StepDescription], capabilities: [String: Capabilities], relay: ReporterRelay) {
         self.request = request; self.manifest = manifest; self.workspace = workspace; self.context = context; self.runID = runID
         self.pool = pool; self.masker = masker; self.catalog = catalog; self.workflows = workflows
         self.skippedWorkflows = skippedWorkflows; self.plugins = plugins; self.descriptions = descriptions
-        self.capabilities = capabilities; self.envContexts = envContexts
+        self.capabilities = capabilities; self.relay = relay
     }
 
     public func runInfo(workflow: String, environment: String?) -> StepRunRequest.Run {

@@ -31,16 +31,22 @@ public final class RunControl: @unchecked Sendable {
     /// A second interrupt: skip the grace period.
     public var immediate: Bool { lock.withLock { immediateValue } }
 
-    /// Registers a teardown handler; it runs at once if the run is already cancelled.
-    public func register(_ h: @escaping @Sendable (Bool) -> Void) -> Int {
+    /// How many times the run was cancelled so far (a second interrupt escalates).
+    public var epoch: Int { lock.withLock { epochValue } }
+    private var epochValue = 0
+
+    /// Registers a teardown handler for every cancellation after `since` (the
+    /// `epoch` when the step started). A step that starts after the run was
+    /// cancelled (its `if` asked for it) runs; a further interrupt still stops it.
+    public func register(since: Int, _ h: @escaping @Sendable (Bool) -> Void) -> Int {
         lock.lock()
         let token = next
         next += 1
         handlers[token] = h
-        let cancelled = reasonValue != nil
+        let missed = epochValue > since
         let imm = immediateValue
         lock.unlock()
-        if cancelled { h(imm) }
+        if missed { h(imm) }
         return token
     }
 
@@ -54,6 +60,7 @@ public final class RunControl: @unchecked Sendable {
         let escalate = reasonValue != nil
         if reasonValue == nil { reasonValue = reason }
         if escalate { immediateValue = true }
+        epochValue += 1
         let hs = Array(handlers.values)
         let imm = immediateValue
         let ws = wakeups

@@ -1,4 +1,5 @@
 import StepProcess
+import Foundation
 import StepProtocol
 
 /// Everything a run reports while it goes; the CLI turns these into lines.
@@ -56,4 +57,29 @@ struct MaskingReporter: RunReporter {
         r.stderrTail = r.stderrTail.map(m.mask)
         return r
     }
+}
+
+/// Keeps each step's log and debug lines in the run record, then passes events on.
+struct RecordingReporter: RunReporter {
+    let record: RunRecord
+    let next: RunReporter
+
+    func report(_ event: RunEvent) {
+        switch event {
+        case .stepLog(let step, let level, let message, _, _): record.log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
+        case .stepDebug(let step, let line): record.log(step: step, "stderr: \(line)")
+        default: break
+        }
+        next.report(event)
+    }
+}
+
+/// A reporter whose target is set later: plugin processes start (and write
+/// stderr) before the run's record exists.
+final class ReporterRelay: RunReporter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var target: RunReporter
+    init(_ target: RunReporter) { self.target = target }
+    func retarget(_ t: RunReporter) { lock.withLock { target = t } }
+    func report(_ event: RunEvent) { lock.withLock { target }.report(event) }
 }

@@ -45,6 +45,40 @@ public final class RunRecord: @unchecked Sendable {
         if sync { fsync(fd) }
     }
 
+    /// Bytes of log kept per step in `logs/`; past it one line says the rest was dropped.
+    public static let stepLogLimit = 1 << 20
+    private var logs: [String: (fd: Int32, bytes: Int)] = [:]
+
+    /// Appends one masked line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
+    public func log(step: String, _ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        var entry = logs[step] ?? (fd: -1, bytes: 0)
+        if entry.fd < 0 {
+            let dir = "\(directory)/logs"
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let name = step.replacingOccurrences(of: "/", with: "_")
+            entry.fd = open("\(dir)/\(name).log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if entry.fd < 0 { return }
+        }
+        guard entry.bytes <= RunRecord.stepLogLimit else { return }
+        var text = masker.mask(line) + "\n"
+        if entry.bytes + text.utf8.count > RunRecord.stepLogLimit { text = "… (log truncated at \(RunRecord.stepLogLimit) bytes)\n" }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(entry.fd, $0.baseAddress, $0.count) }
+        entry.bytes += bytes.count
+        if entry.bytes > RunRecord.stepLogLimit { entry.bytes = RunRecord.stepLogLimit + 1 }
+        logs[step] = entry
+    }
+
+    /// Closes the step logs.
+    public func closeLogs() {
+        lock.withLock {
+            for (_, e) in logs where e.fd >= 0 { close(e.fd) }
+            logs = [:]
+        }
+    }
+
     public func writeSummary(_ summary: RunSummary) {
         let text = masker.mask(summary.json.prettyEncoded()) + "\n"
         let tmp = "\(directory)/summary.json.tmp"

@@ -7,13 +7,14 @@ extension Runner {
     public static func execute(_ p: PreparedRun, reporter: RunReporter, control: RunControl = RunControl(),
                                writeRecord: Bool = true) async -> RunSummary {
         let started = Date()
-        let reporter = MaskingReporter(next: reporter, masker: p.masker)
         var record: RunRecord?
         if writeRecord {
             do { record = try RunRecord(workspace: p.workspace, runID: p.runID, masker: p.masker) } catch {
-                reporter.report(.warning("no run record: \(error)"))
+                MaskingReporter(next: reporter, masker: p.masker).report(.warning("no run record: \(error)"))
             }
         }
+        let reporter = MaskingReporter(next: record.map { RecordingReporter(record: $0, next: reporter) } ?? reporter, masker: p.masker)
+        p.relay.retarget(reporter)
         let names = p.workflows.map(\.spec.name)
         record?.append("run-started", [
             "id": .string(p.runID), "workflows": .array(names.map(JSONValue.string)),
@@ -47,6 +48,7 @@ extension Runner {
                                  durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun)
         record?.append("run-finished", ["exitCode": .int(Int(exitCode)), "durationMs": .int(summary.durationMs)], sync: true)
         record?.writeSummary(summary)
+        record?.closeLogs()
         reporter.report(.runFinished(summary))
         return summary
     }

@@ -63,13 +63,14 @@ public enum Runner {
 
         let masker = Masker()
         let runID = RunRecord.newRunID()
+        let relay = ReporterRelay(reporter)
         let pool = PluginPool(
             settings: .init(hostDirectory: request.hostDirectory, workspace: workspace, hostEnvironment: request.hostEnvironment,
                             initTimeout: request.initTimeout, hostVersion: request.hostVersion, reuseProcesses: request.reuseProcesses),
             onStderrLine: { conn, line in
                 let steps = conn.currentSteps
-                if steps.isEmpty { reporter.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }
-                for s in steps { reporter.report(.stepDebug(step: s, line: masker.mask(line))) }
+                if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }
+                for s in steps { relay.report(.stepDebug(step: s, line: masker.mask(line))) }
             })
 
         // Which plugin provides each step name: --plugin first, then descriptors.
@@ -127,26 +128,23 @@ public enum Runner {
             throw .invalid(startErrors + problems)
         }
 
-        var envContexts: [String: [String: String]] = [:]
         let prepared = PreparedRun(
             request: request, manifest: manifest, workspace: workspace, context: context, runID: runID, pool: pool, masker: masker,
             catalog: catalog, workflows: graphs, skippedWorkflows: skipped, plugins: plugins, descriptions: descriptions,
-            capabilities: capabilities, envContexts: [:])
+            capabilities: capabilities, relay: relay)
         do {
-            for (wf, _) in graphs { envContexts[wf.name] = try resolveEnv(manifest.env + wf.env, run: prepared.runContextJSON(workflow: wf.name)) }
+            for (wf, _) in graphs {
+                prepared.envContexts[wf.name] = try resolveEnv(manifest.env + wf.env, run: prepared.runContextJSON(workflow: wf.name))
+            }
         } catch {
             await pool.shutdownAll()
             throw .invalid(["\(manifest.file): env: \(error.message)"])
         }
-        let final = PreparedRun(
-            request: request, manifest: manifest, workspace: workspace, context: context, runID: runID, pool: pool, masker: masker,
-            catalog: catalog, workflows: graphs, skippedWorkflows: skipped, plugins: plugins, descriptions: descriptions,
-            capabilities: capabilities, envContexts: envContexts)
-        do { try resolveEnvironmentsAndSecrets(final, resolveSecrets: resolveSecrets, reporter: reporter) } catch {
+        do { try resolveEnvironmentsAndSecrets(prepared, resolveSecrets: resolveSecrets, reporter: reporter) } catch {
             await pool.shutdownAll()
             throw error
         }
-        return final
+        return prepared
     }
 
     /// Evaluates `env:` entries in order; each may read `run` and the entries before it.

@@ -332,7 +332,7 @@ final class Scheduler {
             displayID: display(s, i.id), stepID: i.id, workflow: s.workflow.name, spec: s.step,
             descriptor: run.plugins[s.step.uses]!, description: desc, inputs: inputs, env: env,
             secrets: run.secrets(ofStep: s.workflow.name, s.step.id), environment: envName,
-            run: run.runInfo(workflow: s.workflow.name, environment: envName), tempDir: tempDir)
+            run: run.runInfo(workflow: s.workflow.name, environment: envName), tempDir: tempDir, cancelEpoch: control.epoch)
     }
 
     // MARK: - Finishing

@@ -18,6 +18,8 @@ struct StepExecutor: Sendable {
         var environment: String?
         var run: StepRunRequest.Run
         var tempDir: String
+        /// `RunControl.epoch` when the scheduler started the step.
+        var cancelEpoch: Int
     }
 
     let pool: PluginPool
@@ -99,10 +101,14 @@ struct StepExecutor: Sendable {
             teardown(false)
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + job.spec.timeout.seconds, execute: timer)
-        let token = control.register { immediate in state.cancelled = true; teardown(immediate) }
+        let token = control.register(since: job.cancelEpoch) { immediate in state.cancelled = true; teardown(immediate) }
         let reply = await conn.awaitReply(id)
         timer.cancel()
         control.unregister(token)
+        if case .error = reply {
+            // The plugin wrote its stderr before answering; let that pipe catch up so the tail is complete.
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
         conn.endServing(job.displayID)
         let tail = conn.stderrTail
         let teardownLevel = conn.teardown

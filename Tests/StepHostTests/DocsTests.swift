@@ -1,0 +1,71 @@
+import Foundation
+import StepHost
+import StepProtocol
+import StepYAML
+import Testing
+
+/// The examples in README.md and docs/ are checked, so they cannot drift from what stephost does.
+@Suite("Documentation examples")
+struct DocsTests {
+    static let docs = ["README.md", "docs/manifest.md", "docs/protocol.md", "docs/plugins.md", "docs/writing-plugins.md", "docs/faults.md"]
+
+    /// The fenced blocks of one language in a Markdown file.
+    static func blocks(_ file: String, _ language: String) throws -> [String] {
+        let text = try String(contentsOfFile: "\(TestSupport.repoRoot)/\(file)", encoding: .utf8)
+        var out: [String] = []
+        var current: [String]?
+        for line in text.components(separatedBy: "\n") {
+            if current == nil, line.trimmingCharacters(in: .whitespaces) == "```\(language)" { current = []; continue }
+            if current != nil, line.trimmingCharacters(in: .whitespaces) == "```" { out.append(current!.joined(separator: "\n") + "\n"); current = nil; continue }
+            current?.append(line)
+        }
+        return out
+    }
+
+    @Test("every YAML example parses, and every manifest example loads without problems", arguments: docs)
+    func yaml(_ file: String) throws {
+        for block in try DocsTests.blocks(file, "yaml") {
+            let node = try YAMLParser.parse(block, file: file)
+            if node["workflows"] != nil {
+                let (_, problems) = try ManifestLoader.parse(block, file: file)
+                #expect(problems.isEmpty, "\(file): \(problems)")
+            }
+        }
+    }
+
+    @Test("every JSON example parses", arguments: docs)
+    func json(_ file: String) throws {
+        for block in try DocsTests.blocks(file, "json") {
+            #expect(throws: Never.self, "\(file): \(block)") { try JSONParser.parse(block) }
+        }
+    }
+
+    @Test("the README's graph is what stephost graph prints for the quickstart")
+    func readmeGraph() async throws {
+        let graph = try await TestSupport.stephost(["graph", "-f", "examples/quickstart/stephost.yaml"], cwd: TestSupport.repoRoot)
+        #expect(try DocsTests.blocks("README.md", "mermaid").first == graph.stdout)
+    }
+
+    @Test("every stephost command line in the docs names a real command and flags it documents")
+    func commands() async throws {
+        var checked = 0
+        for file in DocsTests.docs {
+            for block in try DocsTests.blocks(file, "sh") {
+                for raw in block.split(separator: "\n") {
+                    let line = raw.split(separator: "#").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+                    let words = (try? ShellWords.split(line)) ?? []
+                    guard let k = words.firstIndex(where: { $0 == "stephost" || $0.hasSuffix("/stephost") }), k + 1 < words.count else { continue }
+                    let command = words[k + 1]
+                    let help = try await TestSupport.stephost([command, "--help"], cwd: TestSupport.repoRoot)
+                    #expect(help.code == 0, "\(file): stephost \(command) is not a command")
+                    for flag in words[(k + 2)...] where flag.hasPrefix("--") {
+                        let name = String(flag.split(separator: "=").first!)
+                        #expect(help.stdout.contains(name), "\(file): stephost \(command) has no option \(name)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked >= 5)
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import StepProcess
+import StepProtocol
+import Testing
+
+/// Interrupts, fail-fast, limits on parallelism, contexts, and the defaults stephost takes inside GitHub Actions.
+@Suite("stephost run: control and contexts", .timeLimit(.minutes(2)))
+struct RunControlTests {
+    var fake: String { "fake=\(TestSupport.fake)" }
+    func summary(_ r: TestSupport.Result) throws -> JSONValue { try JSONParser.parse(r.stdout) }
+    func step(_ s: JSONValue, _ id: String) -> JSONValue? { s["steps"]?.arrayValue?.first { $0["id"]?.stringValue == id } }
+
+    @Test("SIGINT cancels running steps, prints the summary and exits 130; no plugin outlives the host")
+    func interrupt() async throws {
+        let pidfile = "\(TestSupport.tempDir("pid"))/sleeper.pid"
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: hang, uses: fake, needs: [], with: {mode: hang}}
+              - {id: sleeper, uses: sleeper, needs: [], with: {mode: fork-sleeper, pidfile: "\(pidfile)"}}
+              - {id: later, uses: fake, needs: [hang]}
+        """])
+        let out = TestSupport.Buffer(), err = TestSupport.Buffer()
+        let p = try ChildProcess(executable: TestSupport.stephost,
+                                 arguments: ["run", "w", "--cancel-grace", "1s", "--plugin", fake,
+                                             "--plugin", "sleeper=\(TestSupport.fake) --no-cancel --steps sleeper"],
+                                 environment: ProcessInfo.processInfo.environment, directory: dir,
+                                 onStdout: { out.add($0) }, onStderr: { err.add($0) })
+        p.closeStdin()
+        // Wait until both steps run and the sleeper has forked its grandchild.
+        for _ in 0..<200 where !(out.text.contains("[hang] started") && FileManager.default.fileExists(atPath: pidfile)) {
+            try await Task.sleep(nanoseconds: 25_000_000)
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        kill(p.pid, SIGINT)
+        let status = await p.waitForExit()
+        await out.waitEOF()
+        #expect(status == .exited(130), "\(err.text)")
+        #expect(out.text.contains("[hang] cancelled"), "\(out.text)")
+        #expect(out.text.contains("STEP"), "the summary table is printed")
+        #expect(out.text.contains("later") && out.text.contains("skipped"))
+        let sleeper = pid_t(try String(contentsOfFile: pidfile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        var alive = true
+        for _ in 0..<40 where alive {
+            alive = TestSupport.isAlive(sleeper)
+            if alive { try await Task.sleep(nanoseconds: 50_000_000) }
+        }
+        #expect(!alive, "the plugin's grandchild (pid \(sleeper)) outlived the host")
+    }
+
+    @Test("--fail-fast cancels running steps and starts only always() steps")
+    func failFast() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: slow, uses: fake, needs: [], with: {mode: hang}}
+              - {id: bad, uses: fake, needs: [], with: {mode: fail, ms: 200}}
+              - {id: next, uses: fake, needs: [bad], if: "true"}
+              - {id: cleanup, uses: fake, needs: [slow, bad], if: always()}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "-j", "2", "--fail-fast", "--cancel-grace", "1s", "--plugin", fake, "--json"], cwd: dir)
+        #expect(r.code == 1)
+        let s = try summary(r)
+        #expect(step(s, "slow")?["status"] == "cancelled")
+        #expect(step(s, "next")?["status"] == "skipped")
+        #expect(step(s, "cleanup")?["status"] == "success")
+    }
+
+    @Test("max-parallel limits a for-each step; capabilities.concurrency lets one process serve steps at once")
+    func limits() async throws {
+        let barrier = TestSupport.tempDir("b")
+        let record = "\(TestSupport.tempDir("r"))/calls.txt"
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          limited:
+            steps:
+              - {id: each, uses: fake, max-parallel: 1, for-each: "${{ fromJSON('[1,2]') }}", with: {mode: barrier, dir: "\(barrier)/l", count: 2, ms: 1000}}
+          concurrent:
+            steps:
+              - {id: a, uses: fake, needs: [], with: {mode: barrier, dir: "\(barrier)/c", count: 2, ms: 3000}}
+              - {id: b, uses: fake, needs: [], with: {mode: barrier, dir: "\(barrier)/c", count: 2, ms: 3000}}
+        """])
+        try FileManager.default.createDirectory(atPath: "\(barrier)/l", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(barrier)/c", withIntermediateDirectories: true)
+        let limited = try await TestSupport.stephost(["run", "limited", "-j", "4", "--plugin", fake], cwd: dir)
+        #expect(limited.code == 1 && limited.output.contains("fewer than 2 steps ran at once"))
+        let concurrent = try await TestSupport.stephost(["run", "concurrent", "-j", "2", "--plugin", "fake=\(TestSupport.fake) --concurrency 2 --record \(record)"], cwd: dir)
+        #expect(concurrent.code == 0, "\(concurrent.output)")
+        let starts = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("start") }
+        #expect(starts.count == 1, "both steps ran at once on one process")
+    }
+
+    @Test("env, vars, --var and run reach expressions; step env reaches params.env")
+    func contexts() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        env: {PREFIX: ghcr.io/acme, WF: "${{ run.workflow }}"}
+        environments:
+          dev: {vars: {TIER: development, REV: HEAD}}
+          prod: {vars: {TIER: production}}
+        workflows:
+          w:
+            env: {PREFIX: ghcr.io/override}
+            steps:
+              - id: a
+                uses: fake
+                env: {IMAGE: "${{ env.PREFIX }}/app", TIER: "${{ vars.TIER }}"}
+                with: {outputs: {tier: "${{ vars.TIER }}", rev: "${{ vars.REV }}", wf: "${{ env.WF }}", runenv: "${{ run.environment }}"}}
+              - {id: b, uses: fake, environment: prod, with: {outputs: {tier: "${{ vars.TIER }}"}}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--env", "dev", "--var", "REV=abc123", "--plugin", fake, "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try summary(r)
+        let a = step(s, "a")?["outputs"]
+        #expect(a?["tier"] == "development" && a?["rev"] == "abc123" && a?["wf"] == "w" && a?["runenv"] == "dev")
+        #expect(a?["env"] == ["PREFIX": "ghcr.io/override", "WF": "w", "IMAGE": "ghcr.io/override/app", "TIER": "development"],
+                "params.env: top-level env, the workflow's over it, then the step's")
+        #expect(step(s, "b")?["outputs"]?["environment"] == "prod" && step(s, "b")?["outputs"]?["tier"] == "production")
+    }
+
+    @Test("inside GitHub Actions the event, branch, commits and labels come from GITHUB_* and the payload")
+    func githubDefaults() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          pr:
+            on: {pull_request: {branches: [main], labels: [run-acceptance]}}
+            steps: [{id: a, uses: fake}]
+          push:
+            on: {push: {}}
+            steps: [{id: b, uses: fake}]
+        """, "x.txt": "1\n"])
+        let base = try await TestSupport.run(["git", "rev-parse", "HEAD"], cwd: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = try await TestSupport.commit(dir, ["x.txt": "2\n"])
+        let payload = "\(dir)/.git/event.json"
+        TestSupport.write(payload, #"{"pull_request": {"base": {"sha": "\#(base)"}, "head": {"sha": "\#(head)"}, "labels": [{"name": "run-acceptance"}]}}"#)
+        let r = try await TestSupport.stephost(["run", "--plugin", fake, "--json"], cwd: dir, env: [
+            "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload,
+            "GITHUB_BASE_REF": "main", "GITHUB_HEAD_REF": "feature",
+        ])
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try summary(r)
+        #expect(s["workflows"] == ["pr"])
+        let run = step(s, "a")?["outputs"]?["run"]
+        #expect(run?["event"] == "pull_request" && run?["branch"] == "main" && run?["sha"] == .string(head) && run?["base"] == .string(base))
+    }
+
+    @Test("each step's log and its plugin's stderr are kept, masked, in the run record")
+    func stepLogs() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        environments: {dev: {secrets: {T: env:TOKEN}}}
+        workflows:
+          w:
+            steps:
+              - {id: a, uses: exec, secrets: [T], with: {run: 'echo "hello $T"; echo "to stderr" >&2'}}
+              - {id: f, uses: fake, with: {mode: fail, message: "boom"}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--env", "dev", "--plugin", fake, "--json"], cwd: dir, env: ["TOKEN": "tok-123456"])
+        let id = try summary(r)["id"]!.stringValue!
+        let a = try String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/logs/a.log", encoding: .utf8)
+        #expect(a.contains("hello ***") && a.contains("to stderr") && !a.contains("tok-123456"))
+        let f = try String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/logs/f.log", encoding: .utf8)
+        #expect(f.contains("stderr: fake: about to fail"))
+    }
+}
