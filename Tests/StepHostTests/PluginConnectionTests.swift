@@ -22,12 +22,14 @@ struct PluginConnectionTests {
         do { let c = try await start(args, initTimeout: initTimeout); await c.shutdown(); return nil } catch { return error }
     }
 
+    func request(_ with: [String: JSONValue], id: String = "s") -> JSONValue {
+        StepRunRequest(step: .init(id: id, uses: "fake"),
+                       run: .init(id: "r", workflow: "w", environment: nil, event: "manual", branch: "", sha: "", base: ""),
+                       with: with, workspace: "/tmp", tempDir: "/tmp").json
+    }
+
     func step(_ c: PluginConnection, _ with: [String: JSONValue], id: String = "s") async -> PluginConnection.Reply {
-        let req = StepRunRequest(step: .init(id: id, uses: "fake"), run: .init(id: "r", workflow: "w", environment: nil, event: "manual",
-                                                                          branch: "", sha: "", base: ""),
-                                 with: with, workspace: "/tmp", tempDir: "/tmp")
-        let id = c.startRequest(StepRunRequest.method, req.json)
-        return await c.awaitReply(id)
+        await c.awaitReply(c.startRequest(StepRunRequest.method, request(with, id: id)))
     }
 
     func failure(_ r: PluginConnection.Reply) -> PluginFailure? { if case .failed(let f) = r { return f }; return nil }
@@ -49,9 +51,7 @@ struct PluginConnectionTests {
     func notifications() async throws {
         let c = try await start()
         let got = Collected()
-        let req = StepRunRequest(step: .init(id: "m", uses: "fake"), run: .init(id: "r", workflow: "w", environment: nil, event: "", branch: "", sha: "", base: ""),
-                                 with: ["mode": "mask", "value": "s3cr3t-value"], workspace: "/tmp", tempDir: "/tmp")
-        let id = c.startRequest(StepRunRequest.method, req.json) { got.add($0) }
+        let id = c.startRequest(StepRunRequest.method, request(["mode": "mask", "value": "s3cr3t-value"])) { got.add($0) }
         _ = await c.awaitReply(id)
         let notices = got.all
         #expect(notices.contains { if case .mask(let m) = $0 { return m.value == "s3cr3t-value" }; return false })
@@ -157,9 +157,7 @@ struct PluginConnectionTests {
     @Test("a plugin that ignores $/cancel and SIGTERM is killed")
     func ignoresCancel() async throws {
         let c = try await start()
-        let req = StepRunRequest(step: .init(id: "i", uses: "fake"), run: .init(id: "r", workflow: "w", environment: nil, event: "", branch: "", sha: "", base: ""),
-                                 with: ["mode": "ignore-cancel"], workspace: "/tmp", tempDir: "/tmp")
-        let id = c.startRequest(StepRunRequest.method, req.json)
+        let id = c.startRequest(StepRunRequest.method, request(["mode": "ignore-cancel"]))
         try await Task.sleep(nanoseconds: 300_000_000)
         c.cancel(id)
         c.terminate(reason: "plugin process terminated")
@@ -172,9 +170,7 @@ struct PluginConnectionTests {
     @Test("a plugin that supports $/cancel answers -32800")
     func cancel() async throws {
         let c = try await start()
-        let req = StepRunRequest(step: .init(id: "h", uses: "fake"), run: .init(id: "r", workflow: "w", environment: nil, event: "", branch: "", sha: "", base: ""),
-                                 with: ["mode": "hang"], workspace: "/tmp", tempDir: "/tmp")
-        let id = c.startRequest(StepRunRequest.method, req.json)
+        let id = c.startRequest(StepRunRequest.method, request(["mode": "hang"]))
         try await Task.sleep(nanoseconds: 200_000_000)
         c.cancel(id)
         guard case .error(let e) = await c.awaitReply(id) else { Issue.record("no error reply"); return }

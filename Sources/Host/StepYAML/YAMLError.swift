@@ -1,5 +1,6 @@
-/// Why a YAML text was rejected, at `FILE:LINE:COLUMN`.
-public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
+/// A problem at `FILE:LINE:COLUMN`: what the YAML parser rejects, and what
+/// manifest and descriptor checks report.
+public struct Diagnostic: Error, Sendable, Hashable, Comparable, CustomStringConvertible {
     public var file: String
     public var position: SourcePosition
     public var message: String
@@ -11,4 +12,11 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(file):\(position.line):\(position.column): \(message)" }
+
+    public static func < (a: Diagnostic, b: Diagnostic) -> Bool {
+        (a.file, a.position.line, a.position.column, a.message) < (b.file, b.position.line, b.position.column, b.message)
+    }
 }
+
+/// Why a YAML text was rejected.
+public typealias YAMLError = Diagnostic

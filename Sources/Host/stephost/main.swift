@@ -3,6 +3,8 @@ import StepHost
 
 // stephost: runs the steps of a pipeline manifest through plugin processes.
 let version = "0.1.0"
+// A reader that goes away (stephost run | head) must not kill the host mid-run.
+signal(SIGPIPE, SIG_IGN)
 let args = Array(CommandLine.arguments.dropFirst())
 let commands: [String: (([String]) async -> Int32)] = [
     "run": RunCommand.main, "validate": ValidateCommand.main, "plan": PlanCommand.main, "graph": GraphCommand.main,

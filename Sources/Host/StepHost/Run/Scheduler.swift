@@ -35,7 +35,7 @@ final class Scheduler {
             self.reads = reads
         }
 
-        static func collect(_ n: YAMLNodeRef, _ out: inout Set<String>) {
+        static func collect(_ n: YAMLNode, _ out: inout Set<String>) {
             switch n.kind {
             case .scalar(let s): if s.contains("${{"), let t = try? Template(s) { for e in t.expressions { out.formUnion(e.referencedSteps) } }
             case .sequence(let items): items.forEach { collect($0, &out) }
@@ -79,8 +79,6 @@ final class Scheduler {
         init(spec: Spec, id: String, key: String?, item: JSONValue?) { self.spec = spec; self.id = id; self.key = key; self.item = item }
     }
 
-    typealias YAMLNodeRef = YAMLNode
-
     let run: PreparedRun
     let reporter: RunReporter
     let control: RunControl
@@ -88,7 +86,6 @@ final class Scheduler {
     let record: RunRecord?
     let multiWorkflow: Bool
     var specs: [Spec] = []
-    var finishedRecords: [StepRecord] = []
 
     init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunRecord?) {
         self.run = run
@@ -114,7 +111,7 @@ final class Scheduler {
 
     func display(_ spec: Spec, _ id: String) -> String { multiWorkflow ? "\(spec.workflow.name)/\(id)" : id }
 
-    /// Runs everything; returns the records in the order steps finished.
+    /// Runs everything; returns the records in manifest order.
     func runAll() async -> [StepRecord] {
         let jobs = max(1, run.request.jobs)
         await withTaskGroup(of: (Int, StepRecord).self) { group in
@@ -355,12 +352,7 @@ final class Scheduler {
     private func publish(_ r: StepRecord, display: String) {
         var shown = r
         shown.id = display
-        finishedRecords.append(r)
-        record?.append("step-finished", RunRecord.masked(run.masker, shown.json).objectValue ?? [:], sync: true)
+        record?.append("step-finished", shown.json.objectValue ?? [:], sync: true)
         reporter.report(.stepFinished(shown))
     }
-}
-
-extension RunRecord {
-    static func masked(_ m: Masker, _ v: JSONValue) -> JSONValue { m.mask(v) }
 }
