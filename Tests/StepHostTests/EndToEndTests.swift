@@ -96,6 +96,24 @@ struct EndToEndTests {
         #expect(status(s, "after-none") == "success", "nothing to do counts as succeeded")
     }
 
+    @Test("pairing: a paired step does not run when its partner failed as a whole, and waits per key otherwise")
+    func pairingFailures() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: build, uses: fake, for-each: "${{ fromJSON(env.NOPE) }}"}
+              - {id: push, uses: fake, needs: [build], for-each: "${{ fromJSON(env.NOPE) }}"}
+              - {id: b2, uses: fake, needs: [], for-each: "${{ fromJSON('[\\"x\\",\\"y\\"]') }}", with: {mode: fail-until, attempts: 2, retryable: false}}
+              - {id: p2, uses: fake, needs: [b2], for-each: "${{ fromJSON('[\\"x\\",\\"y\\"]') }}"}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        let s = try summary(r)
+        #expect(status(s, "build") == "failure")
+        #expect(status(s, "push") == "skipped" && reason(s, "push") == "needs failed", "\(r.stderr)")
+        #expect(status(s, "p2[x]") == "skipped" && reason(s, "p2[x]") == "needs failed")
+    }
+
     @Test("for-each keys must be unique")
     func duplicateKeys() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": """

@@ -57,6 +57,7 @@ struct YAMLParserTests {
         ("a: 1\nb: 2\na: 3\n", "3:1", "duplicate key 'a' (first at line 1)"),
         ("a: 1\n  b: 2\n", "2:3", "check the indentation"),
         ("a:\n  b: [1]\n   c: 2\n", "3:4", "unexpected indentation"),
+        ("s:\n  - id: x\n    uses: y\n   with: z\n", "4:4", "between this sequence's entries (column 3) and the keys of the mapping above (column 5)"),
         ("a: 'open\n", "1:4", "unterminated"),
         ("a: [1, 2\n", "1:4", "unterminated"),
         ("a: b: c\n", "1:4", "mapping cannot start on the same line"),

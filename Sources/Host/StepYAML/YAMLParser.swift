@@ -242,13 +242,23 @@ public struct YAMLParser {
             let save = i
             guard let c = try skipToContent() else { break }
             if c < indent { i = save; break }
-            if c > indent { throw error("unexpected indentation (this mapping's keys are at column \(indent + 1))") }
+            if c > indent { throw misindented(c, indent, "this mapping's keys", inner: pairs.last?.value) }
             if peek() == UInt8(ascii: "-") && isBlankOrEnd(1) {
                 throw error("expected a mapping key ('key: value') at this indentation, found a sequence entry")
             }
             if isDocumentMarker("---") || isDocumentMarker("...") { i = save; break }
         }
         return YAMLNode(kind: .mapping(pairs), style: .block, position: position(start), startOffset: start, endOffset: i)
+    }
+
+    /// A line indented deeper than its collection's entries, and (when the entry
+    /// before it is a block collection) shallower than that collection's.
+    func misindented(_ c: Int, _ indent: Int, _ what: String, inner: YAMLNode?) -> YAMLError {
+        if let inner, inner.style == .block, inner.pairs != nil || inner.items != nil, inner.position.column - 1 > c {
+            let kind = inner.pairs != nil ? "keys of the mapping" : "entries of the sequence"
+            return error("unexpected indentation: column \(c + 1) is between \(what) (column \(indent + 1)) and the \(kind) above (column \(inner.position.column))")
+        }
+        return error("unexpected indentation (\(what) are at column \(indent + 1))")
     }
 
     mutating func mappingKey() throws(YAMLError) -> YAMLNode {
@@ -288,7 +298,7 @@ public struct YAMLParser {
             let save = i
             guard let c = try skipToContent() else { break }
             if c < indent { i = save; break }
-            if c > indent { throw error("unexpected indentation (this sequence's entries are at column \(indent + 1))") }
+            if c > indent { throw misindented(c, indent, "this sequence's entries", inner: items.last) }
             guard peek() == UInt8(ascii: "-") && isBlankOrEnd(1), !isDocumentMarker("---") else { i = save; break }
         }
         return YAMLNode(kind: .sequence(items), style: .block, position: position(start), startOffset: start, endOffset: i)

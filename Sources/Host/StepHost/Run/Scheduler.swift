@@ -74,6 +74,8 @@ final class Scheduler {
         let item: JSONValue?
         /// Paired dependencies: the namesake instance in each paired step.
         var namesakes: [Instance] = []
+        /// Paired steps that have no namesake of this instance: it waits for all of them.
+        var whole: [Spec] = []
         var record: StepRecord?
         var started = false
         init(spec: Spec, id: String, key: String?, item: JSONValue?) { self.spec = spec; self.id = id; self.key = key; self.item = item }
@@ -85,6 +87,8 @@ final class Scheduler {
     let executor: StepExecutor
     let record: RunRecord?
     let multiWorkflow: Bool
+    let workflowIndex: [String: Int]
+    /// Every step, in an order where each comes after what it needs.
     var specs: [Spec] = []
 
     init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunRecord?) {
@@ -93,6 +97,7 @@ final class Scheduler {
         self.control = control
         self.record = record
         multiWorkflow = run.workflows.count > 1
+        workflowIndex = Dictionary(uniqueKeysWithValues: run.workflows.enumerated().map { ($1.spec.name, $0) })
         executor = StepExecutor(pool: run.pool, reporter: reporter, masker: run.masker, control: control, record: record,
                                 workspace: run.workspace, dryRun: run.request.dryRun, cancelGrace: run.request.cancelGrace)
         for (wf, graph) in run.workflows {
@@ -154,7 +159,10 @@ final class Scheduler {
             }
         }
         // Manifest order, for the summary.
-        return specs.flatMap { s in s.record.map { [$0] } ?? s.instances.compactMap(\.record) }
+        let ordered = specs.enumerated().sorted { a, b in
+            (workflowIndex[a.element.workflow.name] ?? 0, a.element.index) < (workflowIndex[b.element.workflow.name] ?? 0, b.element.index)
+        }.map(\.element)
+        return ordered.flatMap { s in s.record.map { [$0] } ?? s.instances.compactMap(\.record) }
     }
 
     // MARK: - Deciding
@@ -171,14 +179,14 @@ final class Scheduler {
                 changed = true
             }
             for s in specs where s.expanded {
-                for i in s.instances where !i.started && i.record == nil && i.namesakes.allSatisfy({ $0.record != nil }) {
+                for i in s.instances where !i.started && i.record == nil && isReady(i) {
                     if let skip = decideInstance(i) { finish(i, skip); changed = true }
                 }
             }
         }
     }
 
-    func isReady(_ i: Instance) -> Bool { i.namesakes.allSatisfy { $0.record != nil } }
+    func isReady(_ i: Instance) -> Bool { i.namesakes.allSatisfy { $0.record != nil } && i.whole.allSatisfy(\.finished) }
 
     /// Whether the run was cancelled and this step may still start (its `if` asks for it).
     func blockedByCancellation(_ s: Spec) -> Bool {
@@ -197,7 +205,8 @@ final class Scheduler {
     func expand(_ s: Spec) {
         s.expanded = true
         if blockedByCancellation(s) { return finishSpec(s, .skipped, reason: control.reason?.text ?? "cancelled") }
-        let unpaired = zip(s.deps, s.paired).filter { !$0.1 }.map(\.0)
+        // A paired step that ended as a whole (skipped, or its for-each failed) is checked like any other need.
+        let unpaired = zip(s.deps, s.paired).filter { !$0.1 || $0.0.record != nil }.map(\.0)
         let usesStatus = s.step.condition?.callsStatusFunction ?? false
         if !usesStatus && !unpaired.allSatisfy(\.countsAsSuccess) {
             return finishSpec(s, .skipped, reason: needsReason(unpaired.map { ($0.failed, $0.countsAsSuccess, $0.status) }))
@@ -237,8 +246,8 @@ final class Scheduler {
         }
         s.instances = zip(keys, items).map { Instance(spec: s, id: "\(s.step.id)[\($0)]", key: $0, item: $1) }
         for i in s.instances {
-            for (d, paired) in zip(s.deps, s.paired) where paired {
-                if let n = d.instances.first(where: { $0.key == i.key }) { i.namesakes.append(n) }
+            for (d, paired) in zip(s.deps, s.paired) where paired && d.record == nil {
+                if let n = d.instances.first(where: { $0.key == i.key }) { i.namesakes.append(n) } else { i.whole.append(d) }
             }
         }
     }
@@ -252,8 +261,9 @@ final class Scheduler {
         if blockedByCancellation(s) { return rec(.skipped, reason: control.reason?.text ?? "cancelled") }
         let usesStatus = s.step.condition?.callsStatusFunction ?? false
         let namesakeRecords = i.namesakes.compactMap(\.record)
-        if !usesStatus && !namesakeRecords.allSatisfy(\.countsAsSuccess) {
-            return rec(.skipped, reason: namesakeRecords.contains { $0.status == .failure } ? "needs failed" : "needs skipped")
+        if !usesStatus && (!namesakeRecords.allSatisfy(\.countsAsSuccess) || !i.whole.allSatisfy(\.countsAsSuccess)) {
+            let failed = namesakeRecords.contains { $0.status == .failure } || i.whole.contains(where: \.failed)
+            return rec(.skipped, reason: failed ? "needs failed" : "needs skipped")
         }
         let ctx = context(for: s, instance: i)
         do {
