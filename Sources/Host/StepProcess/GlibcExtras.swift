@@ -7,8 +7,8 @@ public enum GlibcExtras {
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
-    nonisolated(unsafe) private static let pipe2Fn: Pipe2? = symbol("pipe2")
-    nonisolated(unsafe) private static let addChdirFn: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
+    private static let pipe2Fn: Pipe2? = symbol("pipe2")
+    private static let addChdirFn: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
 
     private static func symbol<T>(_ name: String) -> T? {
         guard let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }

@@ -31,7 +31,9 @@ enum ExecStep {
             return StepRunResult(outputs: ["exitCode": .null], summary: "would run `\(argv.count == 3 && argv[0] == "/bin/sh" ? argv[2] : argv.joined(separator: " "))` in \(cwd)", changed: false)
         }
         let outputFile = (step.request.tempDir.isEmpty ? NSTemporaryDirectory() : step.request.tempDir) + "/exec-output-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: outputFile, contents: nil)
+        guard FileManager.default.createFile(atPath: outputFile, contents: nil) else {
+            throw ResponseError.stepFailed("cannot create the $STEPHOST_OUTPUT file \(outputFile)", hint: "is the workspace's .stephost/ folder writable?")
+        }
         defer { try? FileManager.default.removeItem(atPath: outputFile) }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "STEPHOST_PROTOCOL")

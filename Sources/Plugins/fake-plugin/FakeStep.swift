@@ -72,7 +72,9 @@ enum FakeStep {
             // Proves concurrency without timing: waits until `count` steps have arrived.
             let dir = s.with["dir"]!.stringValue!
             let n = s.with["count"]?.intValue ?? 2
-            FileManager.default.createFile(atPath: "\(dir)/\(s.request.step.id)", contents: nil)
+            guard FileManager.default.createFile(atPath: "\(dir)/\(s.request.step.id)", contents: nil) else {
+                throw ResponseError.stepFailed("barrier: cannot write to \(dir)")
+            }
             for _ in 0..<((s.with["ms"]?.intValue ?? 10_000) / 20) {
                 if ((try? FileManager.default.contentsOfDirectory(atPath: dir))?.count ?? 0) >= n { return echo(s) }
                 try await sleepMs(20)

@@ -79,11 +79,12 @@ public final class RunRecord: @unchecked Sendable {
         }
     }
 
-    public func writeSummary(_ summary: RunSummary) {
+    /// Writes `summary.json` atomically; false when it could not.
+    public func writeSummary(_ summary: RunSummary) -> Bool {
         let text = masker.mask(summary.json.prettyEncoded()) + "\n"
         let tmp = "\(directory)/summary.json.tmp"
-        FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8))
-        _ = rename(tmp, "\(directory)/summary.json")
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return false }
+        return rename(tmp, "\(directory)/summary.json") == 0
     }
 
     /// RFC 3339 UTC with milliseconds.

@@ -47,7 +47,9 @@ extension Runner {
                                  exitCode: exitCode, steps: steps, startedAt: started,
                                  durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun)
         record?.append("run-finished", ["exitCode": .int(Int(exitCode)), "durationMs": .int(summary.durationMs)], sync: true)
-        record?.writeSummary(summary)
+        if let record, !record.writeSummary(summary) {
+            reporter.report(.warning("could not write \(record.directory)/summary.json"))
+        }
         record?.closeLogs()
         reporter.report(.runFinished(summary))
         return summary
