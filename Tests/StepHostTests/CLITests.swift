@@ -90,6 +90,23 @@ struct CLITests {
         }
     }
 
+    @Test("descriptors may be JSON; --plugin resolves relative script paths against the current directory")
+    func jsonDescriptorAndRelativeOverride() async throws {
+        let dir = try await TestSupport.gitRepo([
+            "ci/stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: a, uses: stats, with: {paths: [ci/stephost.yaml]}}\n      - {id: b, uses: probe}\n",
+            "ci/plugins.d/stats.json": #"{"name": "stats", "command": ["../../tools/file_stats.py"], "steps": ["file-stats-json"]}"#,
+            "tools/file_stats.py": try String(contentsOfFile: "\(TestSupport.repoRoot)/examples/plugins/file_stats.py", encoding: .utf8)
+                .replacingOccurrences(of: "\"name\": \"file-stats\",", with: "\"name\": \"file-stats-json\","),
+            "tools/probe.sh": "#!/bin/sh\nexec \"\(TestSupport.fake)\" --steps probe\n",
+        ])
+        _ = try await TestSupport.run(["chmod", "+x", "\(dir)/tools/file_stats.py", "\(dir)/tools/probe.sh"], cwd: dir)
+        TestSupport.write("\(dir)/ci/stephost.yaml", "workflows:\n  w:\n    steps:\n      - {id: a, uses: file-stats-json, with: {paths: [ci/stephost.yaml]}}\n      - {id: b, uses: probe}\n")
+        // From ci/, ../tools/probe.sh is right; from the workspace (where plugins run) it would not be.
+        let r = try await TestSupport.stephost(["run", "w", "-f", "stephost.yaml", "--plugin", "probe=/bin/sh ../tools/probe.sh"], cwd: "\(dir)/ci")
+        #expect(r.code == 0, "\(r.output)")
+        #expect(r.stdout.contains("[a] success") && r.stdout.contains("[b] success"))
+    }
+
     @Test("descriptor errors name the file: bad YAML, duplicate steps in one folder")
     func descriptors() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest, "plugins.d/broken.yaml": "name: broken\ncommand: [x\n"])

@@ -30,9 +30,15 @@ public struct PluginCatalog: Sendable {
                 throw .badOverride("--plugin takes NAME=COMMAND, got '\(o)'")
             }
             let name = String(o[..<eq])
-            let command: [String]
+            var command: [String]
             do { command = try ShellWords.split(String(o[o.index(after: eq)...])) } catch { throw .badOverride("--plugin \(name): \(error)") }
             guard !command.isEmpty else { throw .badOverride("--plugin \(name)= has an empty command") }
+            // Relative paths are relative to the current directory, but plugins run in the
+            // workspace: arguments that name existing files are made absolute here.
+            for k in command.indices.dropFirst() where command[k].contains("/") && !command[k].hasPrefix("/") {
+                let candidate = absolute(command[k], search.currentDirectory)
+                if FileManager.default.fileExists(atPath: candidate) { command[k] = candidate }
+            }
             if overrides.contains(where: { $0.name == name }) { continue }  // the first one for a NAME wins
             overrides.append(PluginDescriptor(name: name, command: command, steps: nil, file: "--plugin \(o)",
                                               origin: .commandLine, baseDirectory: search.currentDirectory))
