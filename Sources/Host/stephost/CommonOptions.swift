@@ -17,7 +17,8 @@ enum CommonOptions {
         var r = RunRequest(
             manifestPath: a.value("--file") ?? "stephost.yaml", jobs: jobs,
             pluginSearch: PluginCatalog.Search(overrides: a.all("--plugin"), directories: a.all("--plugins"),
-                                               pluginPath: env["STEPHOST_PLUGIN_PATH"], currentDirectory: cwd),
+                                               pluginPath: env["STEPHOST_PLUGIN_PATH"], currentDirectory: cwd,
+                                               hostDirectory: hostDirectory),
             hostDirectory: hostDirectory, hostEnvironment: env, hostVersion: version)
         r.workspace = a.value("--workspace")
         return r

@@ -3,7 +3,8 @@ import Foundation
 
 /// Every plugin descriptor stephost can see, in search order: `--plugin`
 /// options, `--plugins` folders, `STEPHOST_PLUGIN_PATH`, the `plugins.d/` beside
-/// the manifest, then the bundled plugins.
+/// the manifest, the installed `plugins.d` (beside the `stephost` executable, or
+/// `../share/stephost/plugins.d` from it), then the bundled plugins.
 public struct PluginCatalog: Sendable {
     /// `--plugin NAME=COMMAND` descriptors; their steps come from `initialize`.
     public var overrides: [PluginDescriptor]
@@ -16,10 +17,12 @@ public struct PluginCatalog: Sendable {
         public var pluginPath: String?
         public var manifestDirectory: String?
         public var currentDirectory: String
+        /// The folder of the `stephost` executable, for the installed `plugins.d`.
+        public var hostDirectory: String?
         public init(overrides: [String] = [], directories: [String] = [], pluginPath: String? = nil,
-                    manifestDirectory: String? = nil, currentDirectory: String) {
+                    manifestDirectory: String? = nil, currentDirectory: String, hostDirectory: String? = nil) {
             self.overrides = overrides; self.directories = directories; self.pluginPath = pluginPath
-            self.manifestDirectory = manifestDirectory; self.currentDirectory = currentDirectory
+            self.manifestDirectory = manifestDirectory; self.currentDirectory = currentDirectory; self.hostDirectory = hostDirectory
         }
     }
 
@@ -46,6 +49,10 @@ public struct PluginCatalog: Sendable {
         var dirs = search.directories.map { absolute($0, search.currentDirectory) }
         for p in (search.pluginPath ?? "").split(separator: ":") where !p.isEmpty { dirs.append(absolute(String(p), search.currentDirectory)) }
         if let m = search.manifestDirectory { dirs.append((m as NSString).appendingPathComponent("plugins.d")) }
+        if let h = search.hostDirectory {
+            dirs.append((h as NSString).appendingPathComponent("plugins.d"))
+            dirs.append(URL(fileURLWithPath: h).appendingPathComponent("../share/stephost/plugins.d").standardizedFileURL.path)
+        }
         var layers: [[PluginDescriptor]] = []
         var seen = Set<String>()
         for d in dirs where seen.insert(d).inserted {

@@ -1,0 +1,45 @@
+import StepHost
+import Testing
+
+@Suite("Plugin discovery")
+struct PluginCatalogTests {
+    func descriptor(_ dir: String, _ name: String, steps: [String]) {
+        TestSupport.write("\(dir)/\(name).yaml", "name: \(name)\ncommand: [./\(name)]\nsteps: [\(steps.joined(separator: ", "))]\n")
+    }
+
+    @Test("search order: --plugins, STEPHOST_PLUGIN_PATH, the manifest's plugins.d, the installed plugins.d, bundled")
+    func order() throws {
+        let root = TestSupport.tempDir("catalog")
+        descriptor("\(root)/cli", "from-cli", steps: ["a"])
+        descriptor("\(root)/path", "from-path", steps: ["a", "b"])
+        descriptor("\(root)/project/plugins.d", "from-project", steps: ["a", "b", "c"])
+        descriptor("\(root)/bin/plugins.d", "from-installed", steps: ["a", "b", "c", "d", "exec"])
+        descriptor("\(root)/share/stephost/plugins.d", "from-share", steps: ["e"])
+        let c = try PluginCatalog.load(.init(directories: ["\(root)/cli"], pluginPath: "\(root)/path", manifestDirectory: "\(root)/project",
+                                             currentDirectory: root, hostDirectory: "\(root)/bin"))
+        #expect(c.descriptor(forStep: "a")?.name == "from-cli")
+        #expect(c.descriptor(forStep: "b")?.name == "from-path")
+        #expect(c.descriptor(forStep: "c")?.name == "from-project")
+        #expect(c.descriptor(forStep: "d")?.name == "from-installed")
+        #expect(c.descriptor(forStep: "e")?.name == "from-share")
+        #expect(c.descriptor(forStep: "exec")?.name == "from-installed", "an installed descriptor comes before the bundled one")
+        #expect(c.descriptor(forStep: "a")?.baseDirectory == "\(root)/cli")
+    }
+
+    @Test("--plugin NAME=COMMAND replaces every descriptor named NAME")
+    func override() throws {
+        let root = TestSupport.tempDir("catalog")
+        descriptor("\(root)/d", "exec", steps: ["exec", "other"])
+        let c = try PluginCatalog.load(.init(overrides: ["exec=/bin/fake --flag 'two words'", "exec=/bin/ignored"], directories: ["\(root)/d"],
+                                             currentDirectory: root))
+        #expect(c.overrides.map(\.command) == [["/bin/fake", "--flag", "two words"]], "the first --plugin for a NAME wins")
+        #expect(c.descriptor(forStep: "other") == nil, "the replaced descriptor's steps are gone with it")
+        #expect(c.descriptor(forStep: "exec") == nil)
+    }
+
+    @Test("shell words: quotes and backslashes, no expansion")
+    func shellWords() throws {
+        #expect(try ShellWords.split(#"a 'b c' "d \"e\" $HOME" f\ g"#) == ["a", "b c", #"d "e" $HOME"#, "f g"])
+        #expect(throws: ShellWords.Error.self) { try ShellWords.split("'open") }
+    }
+}
