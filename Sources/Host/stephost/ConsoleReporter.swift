@@ -27,7 +27,7 @@ final class ConsoleReporter: RunReporter, @unchecked Sendable {
             line("stephost run \(id): \(workflows.isEmpty ? "no workflow triggered" : "workflow \(workflows.joined(separator: ", "))")"
                  + (env.map { " (environment \($0))" } ?? "") + (dry ? " [dry run]" : ""))
         case .workflowSkipped(let name, let reason):
-            line("workflow \(name): skipped (\(reason))")
+            line("workflow \(name): skipped (not triggered) — \(reason)")
         case .stepStarted(let step, let uses, let attempt, let of):
             line("[\(step)] started (\(uses))" + (of > 1 ? " attempt \(attempt)/\(of)" : ""))
         case .stepLog(let step, let level, let message, let file, let lineNo):

@@ -28,7 +28,7 @@ enum PlanCommand {
             print(p.masker.mask(JSONValue.array(steps.map(\.json)).prettyEncoded()))
             return 0
         }
-        for (name, why) in p.skippedWorkflows { print("workflow \(name): skipped (not triggered: \(why))") }
+        for (name, why) in p.skippedWorkflows { print("workflow \(name): skipped (not triggered) — \(why)") }
         var current = ""
         for s in steps {
             if s.workflow != current {

@@ -5,6 +5,7 @@ import StepProtocol
 /// Everything a run reports while it goes; the CLI turns these into lines.
 public enum RunEvent: Sendable {
     case runStarted(id: String, workflows: [String], environment: String?, dryRun: Bool)
+    /// A workflow whose `on:` did not match; `reason` says which condition failed.
     case workflowSkipped(name: String, reason: String)
     case stepStarted(step: String, uses: String, attempt: Int, of: Int)
     case stepLog(step: String, level: LogNotification.Level, message: String, file: String?, line: Int?)

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// `.stephost/runs/<run-id>/`: an append-only journal (`journal.jsonl`, one
-/// event a line, fsync'd at every step state change) and `summary.json`.
+/// event a line) and `summary.json`. A step's end is fsync'd before anything
+/// that needs it can start; its start and attempts ride along with the next sync.
 ///
 /// Each run has its own directory (the run id has random digits), so two
 /// runs in one workspace never write the same files. Every line is masked.

@@ -23,7 +23,7 @@ extension Runner {
             "dryRun": .bool(p.request.dryRun),
         ], sync: true)
         reporter.report(.runStarted(id: p.runID, workflows: names, environment: p.request.environment, dryRun: p.request.dryRun))
-        for (name, why) in p.skippedWorkflows { reporter.report(.workflowSkipped(name: name, reason: "not triggered: \(why)")) }
+        for (name, why) in p.skippedWorkflows { reporter.report(.workflowSkipped(name: name, reason: why)) }
 
         let timer = p.request.runTimeout.map { seconds in
             let w = DispatchWorkItem { control.cancel(.runTimeout) }

@@ -14,6 +14,10 @@ final class Scheduler {
         let step: StepSpec
         var deps: [Spec] = []
         var paired: [Bool] = []
+        /// Steps that need this one: re-checked when it expands or one of its instances ends.
+        var dependants: [Spec] = []
+        /// Whether the condition calls failure() (the only reader of the ancestors' failures).
+        let readsFailure: Bool
         /// Steps whose outputs or status this step's expressions read.
         let reads: Set<String>
         var expanded = false
@@ -33,6 +37,9 @@ final class Scheduler {
             for e in step.env { for x in e.value.expressions { reads.formUnion(x.referencedSteps) } }
             if let w = step.with { Spec.collect(w, &reads) }
             self.reads = reads
+            var readsFailure = false
+            step.condition?.visit { if case .call("failure", _) = $0 { readsFailure = true } }
+            self.readsFailure = readsFailure
         }
 
         static func collect(_ n: YAMLNode, _ out: inout Set<String>) {
@@ -78,6 +85,8 @@ final class Scheduler {
         var whole: [Spec] = []
         var record: StepRecord?
         var started = false
+        /// Its needs are met and its `if` said run: it waits only for a free slot.
+        var cleared = false
         init(spec: Spec, id: String, key: String?, item: JSONValue?) { self.spec = spec; self.id = id; self.key = key; self.item = item }
     }
 
@@ -90,6 +99,13 @@ final class Scheduler {
     let workflowIndex: [String: Int]
     /// Every step, in an order where each comes after what it needs.
     var specs: [Spec] = []
+    /// Per workflow, its steps by index.
+    var byWorkflow: [String: [Spec]] = [:]
+    /// Steps to look at again: what they wait for has changed.
+    var dirty: [Spec] = []
+    var isDirty = Set<ObjectIdentifier>()
+    /// Instances cleared to run, in the order they became ready.
+    var runnable: [Instance] = []
 
     init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunRecord?) {
         self.run = run
@@ -102,15 +118,31 @@ final class Scheduler {
                                 workspace: run.workspace, dryRun: run.request.dryRun, cancelGrace: run.request.cancelGrace)
         for (wf, graph) in run.workflows {
             let local = wf.steps.indices.map { Spec(workflow: wf, graph: graph, index: $0) }
+            byWorkflow[wf.name] = local
             for (k, s) in local.enumerated() {
                 s.deps = graph.dependencies[k].map { local[$0] }
+                for d in s.deps { d.dependants.append(s) }
                 s.paired = s.deps.map { d in
                     guard let a = s.step.forEachSource, let b = d.step.forEachSource else { return false }
                     return a == b
                 }
             }
-            // Manifest order within a workflow is also a valid start order for ready steps.
+            // Topological order: every step comes after what it needs.
             specs.append(contentsOf: graph.order.map { local[$0] })
+        }
+        for s in specs { markDirty(s) }
+    }
+
+    func markDirty(_ s: Spec) {
+        if isDirty.insert(ObjectIdentifier(s)).inserted { dirty.append(s) }
+    }
+
+    func markDependantsDirty(_ s: Spec) {
+        for d in s.dependants { markDirty(d) }
+    }
+
+    private func unusedInitTail() {
+        do {
         }
     }
 
@@ -125,15 +157,21 @@ final class Scheduler {
             var nextToken = 0
             while true {
                 advance()
-                var ready = specs.flatMap { $0.instances.filter { !$0.started && $0.record == nil && isReady($0) } }
-                while running < jobs, !ready.isEmpty {
-                    let inst = ready.removeFirst()
-                    if let limit = inst.spec.step.maxParallel, inst.spec.running >= limit { continue }
+                var k = 0
+                while running < jobs, k < runnable.count {
+                    let inst = runnable[k]
+                    if let limit = inst.spec.step.maxParallel, inst.spec.running >= limit { k += 1; continue }
+                    runnable.remove(at: k)
+                    if blockedByCancellation(inst.spec) {
+                        finish(inst, StepRecord(id: inst.id, workflow: inst.spec.workflow.name, uses: inst.spec.step.uses, status: .skipped,
+                                                reason: control.reason?.text ?? "cancelled"))
+                        continue
+                    }
                     guard let job = prepareJob(inst) else { continue }
                     inst.started = true
                     inst.spec.running += 1
                     running += 1
-                    record?.append("step-started", ["step": .string(job.displayID), "uses": .string(inst.spec.step.uses)], sync: true)
+                    record?.append("step-started", ["step": .string(job.displayID), "uses": .string(inst.spec.step.uses)], sync: false)
                     let exec = executor
                     let token = nextToken
                     nextToken += 1
@@ -142,6 +180,7 @@ final class Scheduler {
                 }
                 if running == 0 {
                     if specs.allSatisfy(\.finished) { break }
+                    if !runnable.isEmpty || !dirty.isEmpty { continue }
                     // Nothing runs and nothing can start: what is left can never run.
                     for s in specs where !s.finished {
                         if !s.expanded { finishSpec(s, .skipped, reason: "needs skipped") }
@@ -167,20 +206,23 @@ final class Scheduler {
 
     // MARK: - Deciding
 
-    /// Expands every step whose prerequisites are met and decides skips.
+    /// Expands the steps whose prerequisites are met, and decides each ready
+    /// instance once: skipped, failed, or cleared to run.
     func advance() {
-        var changed = true
-        while changed {
-            changed = false
-            for s in specs where !s.expanded && s.record == nil {
-                let ready = zip(s.deps, s.paired).allSatisfy { d, paired in paired ? (d.expanded || d.finished) : d.finished }
-                guard ready else { continue }
-                expand(s)
-                changed = true
-            }
-            for s in specs where s.expanded {
-                for i in s.instances where !i.started && i.record == nil && isReady(i) {
-                    if let skip = decideInstance(i) { finish(i, skip); changed = true }
+        while !dirty.isEmpty {
+            let batch = dirty
+            dirty = []
+            isDirty = []
+            for s in batch {
+                if !s.expanded && s.record == nil {
+                    let ready = zip(s.deps, s.paired).allSatisfy { d, paired in paired ? (d.expanded || d.finished) : d.finished }
+                    guard ready else { continue }
+                    expand(s)
+                    markDependantsDirty(s)
+                }
+                guard s.expanded else { continue }
+                for i in s.instances where !i.started && !i.cleared && i.record == nil && isReady(i) {
+                    if let skip = decideInstance(i) { finish(i, skip) } else { i.cleared = true; runnable.append(i) }
                 }
             }
         }
@@ -279,7 +321,7 @@ final class Scheduler {
     func context(for s: Spec, instance: Instance?) -> EvaluationContext {
         var steps: [String: JSONValue] = [:]
         for id in s.reads {
-            guard let k = s.graph.index(of: id), let d = specs.first(where: { $0.workflow.name == s.workflow.name && $0.index == k }) else { continue }
+            guard let k = s.graph.index(of: id), let d = byWorkflow[s.workflow.name]?[k] else { continue }
             if let n = instance?.namesakes.first(where: { $0.spec === d }), let r = n.record {
                 steps[id] = ["status": .string(r.status.rawValue), "outputs": .object(r.outputs)]
             } else if d.step.forEach != nil && d.record == nil {
@@ -309,8 +351,9 @@ final class Scheduler {
             return d.countsAsSuccess
         }
         ctx.success = direct.allSatisfy { $0 }
-        let ancestors = s.graph.ancestors(of: s.index)
-        ctx.failure = specs.contains { $0.workflow.name == s.workflow.name && ancestors.contains($0.index) && $0.failed }
+        if s.readsFailure, let steps = byWorkflow[s.workflow.name] {
+            ctx.failure = s.graph.ancestors(of: s.index).contains { steps[$0].failed }
+        }
         ctx.cancelled = control.isCancelled
         return ctx
     }
@@ -349,6 +392,7 @@ final class Scheduler {
         if status == .failure && s.step.continueOnError { r.continuedOnError = true }
         s.record = r
         s.expanded = true
+        markDependantsDirty(s)
         publish(r, display: display(s, s.step.id))
     }
 
@@ -356,6 +400,7 @@ final class Scheduler {
         var r = r
         if r.status == .failure && i.spec.step.continueOnError { r.continuedOnError = true }
         i.record = r
+        markDependantsDirty(i.spec)
         publish(r, display: display(i.spec, i.id))
     }
 

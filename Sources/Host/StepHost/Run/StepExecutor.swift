@@ -40,7 +40,7 @@ struct StepExecutor: Sendable {
             attempt += 1
             rec.attempts = attempt
             reporter.report(.stepStarted(step: job.displayID, uses: job.spec.uses, attempt: attempt, of: attempts))
-            record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: true)
+            record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: false)
             let (outcome, retryable) = await runAttempt(job, attempt: attempt, into: &rec)
             rec = outcome
             let mayRetry = rec.status == .failure && attempt < attempts && !control.isCancelled

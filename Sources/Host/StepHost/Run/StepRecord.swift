@@ -72,7 +72,10 @@ public struct RunSummary: Sendable {
     public var json: JSONValue {
         .compactObject([
             "id": .string(id), "workflows": .array(workflows.map(JSONValue.string)),
-            "skippedWorkflows": .array(skippedWorkflows.map { ["name": .string($0.name), "reason": .string($0.reason)] }),
+            "workflow": workflows.count == 1 ? .string(workflows[0]) : nil,
+            "skippedWorkflows": .array(skippedWorkflows.map {
+                ["name": .string($0.name), "status": "skipped", "reason": "not triggered", "detail": .string($0.reason)]
+            }),
             "environment": environment.map(JSONValue.string), "exitCode": .int(Int(exitCode)),
             "startedAt": .string(RunRecord.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun),
             "steps": .array(steps.map(\.json)),
