@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// `.stephost/runs/<run-id>/`: an append-only journal (`journal.jsonl`, one
-/// event a line) and `summary.json`. A step's end is fsync'd before anything
-/// that needs it can start; its start and attempts ride along with the next sync.
+/// event a line) and `summary.json`. Writes are batched: the scheduler syncs
+/// before it starts a step whose needs ended since the last sync, so a step's
+/// success is always on disk before anything that needs it starts.
 ///
 /// Each run has its own directory (the run id has random digits), so two
 /// runs in one workspace never write the same files. Every line is masked.
@@ -28,6 +29,9 @@ public final class RunRecord: @unchecked Sendable {
     }
 
     deinit { if fd >= 0 { close(fd) } }
+
+    /// Forces everything appended so far to disk.
+    public func sync() { lock.withLock { _ = fsync(fd) } }
 
     /// Appends one event; `sync` forces it to disk before returning.
     public func append(_ event: String, _ fields: [String: JSONValue], sync: Bool) {

@@ -106,6 +106,8 @@ final class Scheduler {
     var isDirty = Set<ObjectIdentifier>()
     /// Instances cleared to run, in the order they became ready.
     var runnable: [Instance] = []
+    /// Steps whose end is in the journal but maybe not yet on disk.
+    var unsynced = Set<ObjectIdentifier>()
 
     init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunRecord?) {
         self.run = run
@@ -168,6 +170,10 @@ final class Scheduler {
                         continue
                     }
                     guard let job = prepareJob(inst) else { continue }
+                    if !unsynced.isEmpty && inst.spec.deps.contains(where: { unsynced.contains(ObjectIdentifier($0)) }) {
+                        record?.sync()
+                        unsynced = []
+                    }
                     inst.started = true
                     inst.spec.running += 1
                     running += 1
@@ -393,7 +399,7 @@ final class Scheduler {
         s.record = r
         s.expanded = true
         markDependantsDirty(s)
-        publish(r, display: display(s, s.step.id))
+        publish(r, of: s, display: display(s, s.step.id))
     }
 
     func finish(_ i: Instance, _ r: StepRecord) {
@@ -401,13 +407,14 @@ final class Scheduler {
         if r.status == .failure && i.spec.step.continueOnError { r.continuedOnError = true }
         i.record = r
         markDependantsDirty(i.spec)
-        publish(r, display: display(i.spec, i.id))
+        publish(r, of: i.spec, display: display(i.spec, i.id))
     }
 
-    private func publish(_ r: StepRecord, display: String) {
+    private func publish(_ r: StepRecord, of spec: Spec, display: String) {
         var shown = r
         shown.id = display
-        record?.append("step-finished", shown.json.objectValue ?? [:], sync: true)
+        record?.append("step-finished", shown.json.objectValue ?? [:], sync: false)
+        unsynced.insert(ObjectIdentifier(spec))
         reporter.report(.stepFinished(shown))
     }
 }
