@@ -356,6 +356,22 @@ struct EndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/.stephost/tmp/\(id)"), "tempDirs are removed after the run")
     }
 
+    @Test("a step's end is in the journal before any step that needs it starts")
+    func journalBeforeDependants() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: a, uses: exec, with: {run: 'echo "v=1" >> "$STEPHOST_OUTPUT"'}}
+              - id: b
+                uses: exec
+                with:
+                  run: grep -q '"event":"step-finished".*"id":"a"' .stephost/runs/${{ run.id }}/journal.jsonl
+        """])
+        let r = try await TestSupport.stephost(["run", "w"], cwd: dir)
+        #expect(r.code == 0, "\(r.output)")
+    }
+
     @Test("step timeout: $/cancel, then the step is reported timed out")
     func timeout() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: slow, uses: fake, timeout: 300ms, with: {mode: hang}}\n      - {id: next, uses: fake, needs: []}\n"])
