@@ -143,11 +143,6 @@ final class Scheduler {
         for d in s.dependants { markDirty(d) }
     }
 
-    private func unusedInitTail() {
-        do {
-        }
-    }
-
     func display(_ spec: Spec, _ id: String) -> String { multiWorkflow ? "\(spec.workflow.name)/\(id)" : id }
 
     /// Runs everything; returns the records in manifest order.
@@ -244,7 +239,8 @@ final class Scheduler {
         return !asks
     }
 
-    func needsReason(_ deps: [(failed: Bool, ok: Bool, status: StepStatus)]) -> String {
+    /// Why a step whose needs did not all succeed is skipped.
+    func needsReason(_ deps: [Spec]) -> String {
         if deps.contains(where: \.failed) { return "needs failed" }
         if deps.contains(where: { $0.status == .cancelled }) { return "needs cancelled" }
         return "needs skipped"
@@ -257,7 +253,7 @@ final class Scheduler {
         let unpaired = zip(s.deps, s.paired).filter { !$0.1 || $0.0.record != nil }.map(\.0)
         let usesStatus = s.step.condition?.callsStatusFunction ?? false
         if !usesStatus && !unpaired.allSatisfy(\.countsAsSuccess) {
-            return finishSpec(s, .skipped, reason: needsReason(unpaired.map { ($0.failed, $0.countsAsSuccess, $0.status) }))
+            return finishSpec(s, .skipped, reason: needsReason(unpaired.filter { !$0.countsAsSuccess }))
         }
         guard let forEach = s.step.forEach else {
             s.instances = [Instance(spec: s, id: s.step.id, key: nil, item: nil)]
