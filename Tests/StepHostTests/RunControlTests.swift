@@ -68,6 +68,23 @@ struct RunControlTests {
         #expect(step(s, "cleanup")?["status"] == "success")
     }
 
+    @Test("--timeout cancels the run; a step waiting out a retry backoff stops waiting")
+    func runTimeoutDuringBackoff() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: flaky, uses: fake, retry: {attempts: 3, backoff: 1m}, with: {mode: fail, retryable: true}}
+              - {id: after, uses: fake}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--timeout", "1s", "--plugin", fake, "--json"], cwd: dir, timeout: 20)
+        #expect(r.code == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("retrying (attempt 2/3) in 1m0s"))
+        let s = try summary(r)
+        #expect(step(s, "flaky")?["attempts"] == 1)
+        #expect(step(s, "after")?["status"] == "skipped")
+    }
+
     @Test("max-parallel limits a for-each step; capabilities.concurrency lets one process serve steps at once")
     func limits() async throws {
         let barrier = TestSupport.tempDir("b")

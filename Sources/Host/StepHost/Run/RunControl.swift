@@ -50,6 +50,17 @@ public final class RunControl: @unchecked Sendable {
         return token
     }
 
+    /// Waits `milliseconds`, or less if the run is cancelled after `since`.
+    public func pause(milliseconds: Int, since: Int) async {
+        let once = ResumeOnce()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            once.set(c)
+            let token = register(since: since) { _ in once.resume() }
+            once.onResume { [self] in unregister(token) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { once.resume() }
+        }
+    }
+
     public func unregister(_ token: Int) { _ = lock.withLock { handlers.removeValue(forKey: token) } }
 
     /// Called when the scheduler should look again (cancellation wakes a waiting loop).
@@ -67,5 +78,30 @@ public final class RunControl: @unchecked Sendable {
         lock.unlock()
         for h in hs { h(imm) }
         for w in ws { w() }
+    }
+}
+
+/// Resumes a continuation exactly once, whichever event comes first.
+final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var done = false
+    private var cleanup: (@Sendable () -> Void)?
+
+    func set(_ c: CheckedContinuation<Void, Never>) { lock.withLock { continuation = c } }
+    func onResume(_ f: @escaping @Sendable () -> Void) {
+        let runNow: Bool = lock.withLock { if done { return true }; cleanup = f; return false }
+        if runNow { f() }
+    }
+
+    func resume() {
+        let (c, f): (CheckedContinuation<Void, Never>?, (@Sendable () -> Void)?) = lock.withLock {
+            guard !done else { return (nil, nil) }
+            done = true
+            defer { continuation = nil; cleanup = nil }
+            return (continuation, cleanup)
+        }
+        c?.resume()
+        f?()
     }
 }

@@ -41,23 +41,22 @@ struct StepExecutor: Sendable {
             rec.attempts = attempt
             reporter.report(.stepStarted(step: job.displayID, uses: job.spec.uses, attempt: attempt, of: attempts))
             record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: false)
-            let (outcome, retryable) = await runAttempt(job, attempt: attempt, into: &rec)
-            rec = outcome
-            let mayRetry = rec.status == .failure && attempt < attempts && !control.isCancelled
+            let retryable: Bool
+            (rec, retryable) = await runAttempt(job, attempt: attempt, base: rec)
+            let mayRetry = rec.status == .failure && attempt < attempts && control.epoch == job.cancelEpoch
                 && (job.spec.retry.when == .always || retryable)
             guard mayRetry else { break }
             let delay = min(job.spec.retry.backoff.milliseconds << min(attempt - 1, 20), 300_000)
             reporter.report(.stepRetrying(step: job.displayID, attempt: attempt + 1, of: attempts, delayMs: delay, error: rec.error ?? ""))
-            try? await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000)
-            if control.isCancelled { break }
+            await control.pause(milliseconds: delay, since: job.cancelEpoch)
+            if control.epoch > job.cancelEpoch { break }
         }
         rec.durationMs = Int(Date().timeIntervalSince(started) * 1000)
-        if rec.status == .failure && job.spec.continueOnError { rec.continuedOnError = true }
         return rec
     }
 
     /// One attempt; also says whether its failure may be retried under `when: retryable`.
-    private func runAttempt(_ job: Job, attempt: Int, into base: inout StepRecord) async -> (StepRecord, Bool) {
+    private func runAttempt(_ job: Job, attempt: Int, base: StepRecord) async -> (StepRecord, Bool) {
         var rec = base
         rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []
         // Resolved inputs are checked again, now that expressions have values.
