@@ -3,6 +3,8 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case usage(String)
     case manifest(ManifestError)
     case plugin(PluginError)
+    /// Plugins that could not start or initialize, or do not provide what their descriptor says.
+    case plugins([PluginError])
     case invalid([String])
     case git(String)
     case secrets([String])
@@ -12,6 +14,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case .usage(let m), .git(let m): return m
         case .manifest(let e): return e.description
         case .plugin(let e): return e.description
+        case .plugins(let list): return list.map(\.description).joined(separator: "\n")
         case .invalid(let list), .secrets(let list): return list.joined(separator: "\n")
         }
     }

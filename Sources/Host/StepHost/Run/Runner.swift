@@ -77,14 +77,14 @@ public enum Runner {
         var plugins: [String: PluginDescriptor] = [:]
         var descriptions: [String: StepDescription] = [:]
         var capabilities: [String: Capabilities] = [:]
-        var startErrors: [String] = []
+        var startErrors: [PluginError] = []
         for o in catalog.overrides {
             do {
                 let r = try await pool.warmUp(o)
                 for s in r.steps where plugins[s.name] == nil {
                     plugins[s.name] = o; descriptions[s.name] = s; capabilities[s.name] = r.capabilities
                 }
-            } catch { startErrors.append(error.description) }
+            } catch { startErrors.append(error) }
         }
         let used = Set(graphs.flatMap { $0.0.steps.map(\.uses) }).filter { !$0.isEmpty }
         var warmed: [String: InitializeResult] = [:]
@@ -92,10 +92,10 @@ public enum Runner {
             guard let d = catalog.descriptor(forStep: name) else { continue }
             let result: InitializeResult
             if let r = warmed[d.name] { result = r } else {
-                do { result = try await pool.warmUp(d) } catch { startErrors.append(error.description); continue }
+                do { result = try await pool.warmUp(d) } catch { startErrors.append(error); continue }
                 warmed[d.name] = result
                 for s in d.steps ?? [] where !result.steps.contains(where: { $0.name == s }) {
-                    startErrors.append(PluginError.missingStep(plugin: d.name, step: s, descriptor: d.file, reported: result.steps.map(\.name)).description)
+                    startErrors.append(.missingStep(plugin: d.name, step: s, descriptor: d.file, reported: result.steps.map(\.name)))
                 }
             }
             plugins[name] = d
@@ -124,8 +124,8 @@ public enum Runner {
         }
         if !startErrors.isEmpty || !problems.isEmpty {
             await pool.shutdownAll()
-            if !startErrors.isEmpty && problems.isEmpty { throw .plugin(.badOverride(startErrors.joined(separator: "\n"))) }
-            throw .invalid(startErrors + problems)
+            if problems.isEmpty { throw .plugins(startErrors) }
+            throw .invalid(startErrors.map(\.description) + problems)
         }
 
         let prepared = PreparedRun(
