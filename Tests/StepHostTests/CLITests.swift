@@ -80,6 +80,26 @@ struct CLITests {
         #expect(try await TestSupport.stephost(["--version"], cwd: dir).stdout == "stephost 0.1.0\n")
     }
 
+    @Test("a plugin that cannot start or initialize stops the run with exit 2 before any step runs")
+    func pluginStartFailures() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: first, uses: exec, with: {run: "touch ran.txt"}}
+              - {id: other, uses: fake}
+        """])
+        let missing = try await TestSupport.stephost(["run", "w", "--plugin", "fake=/nonexistent/plugin"], cwd: dir)
+        #expect(missing.code == 2 && missing.stderr.contains("plugin 'fake' (descriptor --plugin fake=/nonexistent/plugin) could not start"), "\(missing.stderr)")
+        let dies = try await TestSupport.stephost(["run", "w", "--plugin", "fake=\(TestSupport.fake) --init exit"], cwd: dir)
+        #expect(dies.code == 2 && dies.stderr.contains("exit status 7") && dies.stderr.contains("exiting before initialize"), "\(dies.stderr)")
+        let version = try await TestSupport.stephost(["run", "w", "--plugin", "fake=\(TestSupport.fake) --init version:2"], cwd: dir)
+        #expect(version.code == 2 && version.stderr.contains("speaks protocol version 2, but this stephost speaks version 1"))
+        let slow = try await TestSupport.stephost(["run", "w", "--init-timeout", "300ms", "--plugin", "fake=\(TestSupport.fake) --init slow:5000"], cwd: dir)
+        #expect(slow.code == 2 && slow.stderr.contains("did not answer initialize within 300ms"), "\(slow.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/ran.txt"))
+    }
+
     @Test("the bundled descriptors are the files in plugins.d, byte for byte")
     func bundledDescriptors() throws {
         let dir = "\(TestSupport.repoRoot)/plugins.d"
