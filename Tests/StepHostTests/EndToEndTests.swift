@@ -356,6 +356,24 @@ struct EndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/.stephost/tmp/\(id)"), "tempDirs are removed after the run")
     }
 
+    @Test("exec: a timeout stops the command and everything it started, through $/cancel")
+    func execTimeout() async throws {
+        let marker = "stephost-test-\(UInt32.random(in: 0...UInt32.max))"
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: slow, uses: exec, timeout: 500ms, with: {run: "sh -c 'sleep 60; echo \(marker)' & sleep 60"}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--json"], cwd: dir, timeout: 30)
+        #expect(r.code == 1)
+        let slow = try summary(r)["steps"]?.arrayValue?.first
+        #expect(slow?["reason"] == "timed out")
+        #expect(slow?["error"]?.stringValue?.contains("stopped after $/cancel") == true, "\(String(describing: slow))")
+        let left = try await TestSupport.run(["pgrep", "-f", marker], cwd: dir)
+        #expect(left.stdout.isEmpty, "processes left behind: \(left.stdout)")
+    }
+
     @Test("a step's end is in the journal before any step that needs it starts")
     func journalBeforeDependants() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": """
