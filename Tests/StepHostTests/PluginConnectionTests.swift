@@ -124,7 +124,7 @@ struct PluginConnectionTests {
 
     @Test("protocol violations fail the step with the offending line quoted", arguments: [
         ("garbage", "is not JSON"), ("not-jsonrpc", "not a JSON-RPC 2.0 message"), ("unknown-id", "unknown request id 999999"),
-        ("huge-line", "longer than 8 MiB"),
+        ("huge-line", "longer than 8 MiB"), ("deep-json", "nested too deeply"),
     ])
     func violations(_ mode: String, _ words: String) async throws {
         let c = try await start()

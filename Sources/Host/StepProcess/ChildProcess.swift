@@ -138,7 +138,8 @@ public final class ChildProcess: @unchecked Sendable {
             onChunk([])
         }
         t.name = "stephost.\(name)"
-        t.stackSize = 1 << 20
+        // Decoding recurses once per nesting level (bounded by JSONParser.maxDepth); debug builds need room.
+        t.stackSize = 16 << 20
         t.start()
     }
 

@@ -11,7 +11,7 @@ public struct JSONParser {
     }
 
     /// Deeper nesting than this is rejected, so hostile input cannot exhaust the stack.
-    public static let maxDepth = 512
+    public static let maxDepth = 256
 
     public static func parse(_ text: String) throws(Error) -> JSONValue {
         try parse(Array(text.utf8))

@@ -270,7 +270,7 @@ extension YAMLParser {
     }
 
     mutating func flowNode(depth: Int) throws(YAMLError) -> YAMLNode {
-        guard depth < 256 else { throw error("flow collections nested too deeply") }
+        guard depth <= YAMLParser.maxDepth else { throw error("collections nested more than \(YAMLParser.maxDepth) deep") }
         skipFlowSpace()
         guard !atEnd else { throw error("unexpected end of input inside a flow collection") }
         let c = b[i]

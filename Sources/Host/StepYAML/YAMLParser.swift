@@ -13,6 +13,9 @@ public struct YAMLParser {
     let b: [UInt8]
     let file: String
     var i = 0
+    /// Collections open around the current node; deeper nesting than `maxDepth` is rejected, so hostile input cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 200
     /// Byte offset of the start of each line, for positions.
     let lineStarts: [Int]
 
@@ -173,6 +176,9 @@ public struct YAMLParser {
 
     /// A node starting at `i` (in `column`), possibly mid-line.
     mutating func inlineNode(parentIndent: Int, column col: Int, allowBlock: Bool) throws(YAMLError) -> YAMLNode {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= YAMLParser.maxDepth else { throw error("collections nested more than \(YAMLParser.maxDepth) deep") }
         let c = peek()
         switch c {
         case UInt8(ascii: "&"): throw error("anchors (&name) are not supported; repeat the value instead")
@@ -187,7 +193,7 @@ public struct YAMLParser {
             return try blockScalar(parentIndent: parentIndent)
         case UInt8(ascii: "["), UInt8(ascii: "{"):
             let start = i
-            let node = try flowNode(depth: 0)
+            let node = try flowNode(depth: depth)
             skipInlineSpace()
             if peek() == UInt8(ascii: ":") && isBlankOrEnd(1) {
                 throw error("complex mapping keys (a flow collection as a key) are not supported", at: start)

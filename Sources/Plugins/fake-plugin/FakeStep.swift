@@ -13,7 +13,7 @@ enum FakeStep {
             inputs: ["type": "object", "additionalProperties": false, "properties": [
                 "mode": ["type": "string", "enum": ["echo", "fail", "fail-until", "barrier", "sleep", "hang", "ignore-cancel", "crash",
                                                     "exit0", "garbage", "not-jsonrpc", "unknown-id", "huge-line", "close-stdout",
-                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper"]],
+                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json"]],
                 "outputs": ["type": "object"], "message": ["type": "string"], "hint": ["type": "string"],
                 "retryable": ["type": "boolean"], "attempts": ["type": "integer"], "ms": ["type": "integer"],
                 "dir": ["type": "string"], "count": ["type": "integer"], "bytes": ["type": "integer"],
@@ -101,6 +101,9 @@ enum FakeStep {
             while true { try await sleepMs(50) }
         case "unknown-id":
             rawWrite("{\"jsonrpc\":\"2.0\",\"id\":999999,\"result\":{}}\n")
+            while true { try await sleepMs(50) }
+        case "deep-json":
+            rawWrite("{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":{\"message\":" + String(repeating: "[", count: 100_000) + "]}}\n")
             while true { try await sleepMs(50) }
         case "huge-line":
             rawWrite("{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":{\"message\":\"" + String(repeating: "x", count: 9 * 1024 * 1024) + "\"}}\n")

@@ -293,7 +293,8 @@ public final class PluginConnection: @unchecked Sendable {
     private func handle(_ line: [UInt8]) -> Bool {
         let message: Message
         do { message = try Message.decode(line: line) } catch {
-            violation(error.code == .parseError ? "a stdout line is not JSON" : "a stdout line is not a JSON-RPC 2.0 message (\(error.message))", line: line)
+            let why = error.message.replacingOccurrences(of: "Parse error: ", with: "").replacingOccurrences(of: "Invalid Request: ", with: "")
+            violation(error.code == .parseError ? "a stdout line is not JSON (\(why))" : "a stdout line is not a JSON-RPC 2.0 message (\(why))", line: line)
             return false
         }
         switch message {
