@@ -78,6 +78,8 @@ struct DurationGlobTests {
         #expect { try Duration(parsing: "30") } throws: { "\($0)".contains("needs a unit") }
         #expect(throws: ExpressionError.self) { try Duration(parsing: "5s1m") }
         #expect(throws: ExpressionError.self) { try Duration(parsing: "5x") }
+        #expect { try Duration(parsing: "99999999999999999h") } throws: { "\($0)".contains("longer than 8760h") }
+        #expect((try? Duration(parsing: "8760h")) == Duration.maximum)
     }
 
     @Test("globs: * stays in a segment, ** spans segments", arguments: [

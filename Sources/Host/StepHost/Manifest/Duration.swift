@@ -6,6 +6,9 @@ public struct Duration: Sendable, Hashable, CustomStringConvertible {
 
     public static func seconds(_ s: Int) -> Duration { Duration(milliseconds: s * 1000) }
 
+    /// The longest duration stephost accepts: 8760h.
+    public static let maximum = Duration(milliseconds: 8760 * 3_600_000)
+
     /// Parses `<n>h`, `<n>m`, `<n>s`, `<n>ms`, one or more in that order.
     public init(parsing text: String) throws(ExpressionError) {
         let units: [(String, Int)] = [("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
@@ -27,7 +30,12 @@ public struct Duration: Sendable, Hashable, CustomStringConvertible {
             guard let idx = units.firstIndex(where: { $0.0 == unit }), idx >= nextUnit else {
                 throw ExpressionError("invalid duration '\(text)': units go h, m, s, ms in that order")
             }
-            total += n * units[idx].1
+            let (part, overflow1) = n.multipliedReportingOverflow(by: units[idx].1)
+            let (sum, overflow2) = total.addingReportingOverflow(part)
+            guard !overflow1 && !overflow2 && sum <= Duration.maximum.milliseconds else {
+                throw ExpressionError("duration '\(text)' is longer than \(Duration.maximum) (a year)")
+            }
+            total = sum
             nextUnit = idx + 1
             rest = rest.dropFirst(unit.count)
         }

@@ -46,7 +46,8 @@ struct StepExecutor: Sendable {
             let mayRetry = rec.status == .failure && attempt < attempts && control.epoch == job.cancelEpoch
                 && (job.spec.retry.when == .always || retryable)
             guard mayRetry else { break }
-            let delay = min(job.spec.retry.backoff.milliseconds << min(attempt - 1, 20), 300_000)
+            // Doubles after each failed attempt, capped at 5 minutes.
+            let delay = min(min(job.spec.retry.backoff.milliseconds, 300_000) << min(attempt - 1, 10), 300_000)
             reporter.report(.stepRetrying(step: job.displayID, attempt: attempt + 1, of: attempts, delayMs: delay, error: rec.error ?? ""))
             await control.pause(milliseconds: delay, since: job.cancelEpoch)
             if control.epoch > job.cancelEpoch { break }
