@@ -65,6 +65,15 @@ struct CLITests {
         #expect(bad.code == 2 && bad.stderr.contains("b.yaml:2:1: duplicate key 'a'"))
     }
 
+    @Test("an unreadable manifest says why", arguments: [("missing.yaml", "no such file"), ("adir", "it is a directory"), ("binary.yaml", "not UTF-8 text")])
+    func unreadable(_ file: String, _ why: String) async throws {
+        let dir = TestSupport.tempDir("unreadable")
+        try FileManager.default.createDirectory(atPath: "\(dir)/adir", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: "\(dir)/binary.yaml", contents: Data([0xFF, 0xFE, 0x00]))
+        let r = try await TestSupport.stephost(["run", "-f", file], cwd: dir)
+        #expect(r.code == 2 && r.stderr.contains("\(file): cannot read the manifest: \(why)"), "\(r.stderr)")
+    }
+
     @Test("usage errors exit 2 with a message; --help and --version work")
     func usage() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": manifest])

@@ -12,10 +12,13 @@ public struct ManifestLoader {
 
     /// Reads and checks the file; plugin-dependent checks are `ManifestValidator`'s.
     public static func load(file: String) throws(ManifestError) -> (Manifest, [Diagnostic]) {
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw ManifestError.unreadable(file: file, reason: FileManager.default.fileExists(atPath: file) ? "not UTF-8 text" : "no such file")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            throw ManifestError.unreadable(file: file, reason: "no such file")
         }
+        guard !isDirectory.boolValue else { throw ManifestError.unreadable(file: file, reason: "it is a directory") }
+        guard let data = FileManager.default.contents(atPath: file) else { throw ManifestError.unreadable(file: file, reason: "permission denied") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ManifestError.unreadable(file: file, reason: "not UTF-8 text") }
         return try parse(text, file: file)
     }
 
