@@ -18,10 +18,10 @@ enum TestSupport {
     static func tempDir(_ name: String = "t") -> String {
         var template = Array("\(NSTemporaryDirectory())/stephost-\(name)-XXXXXX".utf8CString)
         let p = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        return Runner_realpath(p)
+        return resolvedPath(p)
     }
 
-    static func Runner_realpath(_ p: String) -> String {
+    static func resolvedPath(_ p: String) -> String {
         guard let r = realpath(p, nil) else { return p }
         defer { free(r) }
         return String(cString: r)

@@ -42,22 +42,23 @@ public final class PluginConnection: @unchecked Sendable {
     public private(set) var process: ChildProcess!
     public private(set) var initializeResult: InitializeResult?
 
-    private let lock = NSLock()
-    private var framer = LineFramer()
-    private var stderr = TailBuffer()
-    private var nextID = 1
-    private var outstanding: Set<RequestID> = []
-    private var waiting: [RequestID: CheckedContinuation<Reply, Never>] = [:]
-    private var early: [RequestID: Reply] = [:]
-    private var listeners: [RequestID: @Sendable (Notice) -> Void] = [:]
-    private var failure: PluginFailure?
-    private var teardownLevel: Teardown = .none
-    private var shuttingDown = false
-    private let onStderrLine: @Sendable (PluginConnection, String) -> Void
-    private var steps: [String] = []
-    private var lastSteps: [String] = []
+    // State below is shared with PluginConnection+Incoming.swift; every access holds `lock`.
+    let lock = NSLock()
+    var framer = LineFramer()
+    var stderr = TailBuffer()
+    var nextID = 1
+    var outstanding: Set<RequestID> = []
+    var waiting: [RequestID: CheckedContinuation<Reply, Never>] = [:]
+    var early: [RequestID: Reply] = [:]
+    var listeners: [RequestID: @Sendable (Notice) -> Void] = [:]
+    var failure: PluginFailure?
+    var teardownLevel: Teardown = .none
+    var shuttingDown = false
+    let onStderrLine: @Sendable (PluginConnection, String) -> Void
+    var steps: [String] = []
+    var lastSteps: [String] = []
     /// Signalled when stderr reaches end of file, so a failure report has the complete tail.
-    private let stderrEnded = DispatchSemaphore(value: 0)
+    let stderrEnded = DispatchSemaphore(value: 0)
 
     /// Ids of the steps this process's stderr belongs to: the ones it serves now,
     /// or else the ones it served last (stderr is another pipe, read by another
@@ -235,130 +236,5 @@ public final class PluginConnection: @unchecked Sendable {
         lingering.cancel()
         // Whatever the plugin left behind in its process group goes with it.
         process.signalGroup(SIGKILL)
-    }
-
-    // MARK: - Incoming
-
-    private func resolve(_ id: RequestID, _ reply: Reply) {
-        lock.lock()
-        guard outstanding.remove(id) != nil else { lock.unlock(); return }
-        listeners[id] = nil
-        if let c = waiting.removeValue(forKey: id) {
-            lock.unlock()
-            c.resume(returning: reply)
-        } else {
-            early[id] = reply
-            lock.unlock()
-        }
-    }
-
-    /// Fails every outstanding and later request.
-    func fail(_ f: PluginFailure, terminate shouldTerminate: Bool) {
-        lock.lock()
-        if failure == nil { failure = f }
-        let failure = self.failure!
-        let ids = outstanding
-        lock.unlock()
-        for id in ids { resolve(id, .failed(failure)) }
-        if shouldTerminate { terminate(reason: failure.message) }
-    }
-
-    private func violation(_ what: String, line: [UInt8]?) {
-        var m = "plugin '\(name)' broke the protocol: \(what)"
-        if let line {
-            let shown = String(decoding: line.prefix(200), as: UTF8.self)
-            m += ": \(JSONValue.string(shown).encoded())\(line.count > 200 ? "…" : "")"
-        }
-        fail(PluginFailure(.protocolViolation, m, stderrTail: stderrTail), terminate: true)
-    }
-
-    private func receiveStdout(_ bytes: [UInt8]) {
-        if bytes.isEmpty { return stdoutClosed() }
-        lock.lock()
-        let items = framer.append(bytes)
-        let broken = failure != nil && failure!.kind == .protocolViolation
-        lock.unlock()
-        if broken { return }
-        for item in items {
-            switch item {
-            case .tooLong(let n):
-                return violation("a stdout line is longer than 8 MiB (\(n) bytes so far)", line: nil)
-            case .line(let line):
-                if !handle(line) { return }
-            }
-        }
-    }
-
-    /// Handles one stdout line; false after a protocol violation.
-    private func handle(_ line: [UInt8]) -> Bool {
-        let message: Message
-        do { message = try Message.decode(line: line) } catch {
-            let why = error.message.replacingOccurrences(of: "Parse error: ", with: "").replacingOccurrences(of: "Invalid Request: ", with: "")
-            violation(error.code == .parseError ? "a stdout line is not JSON (\(why))" : "a stdout line is not a JSON-RPC 2.0 message (\(why))", line: line)
-            return false
-        }
-        switch message {
-        case .response(let id, let result):
-            guard isOutstanding(id) else { violation("a response to unknown request id \(id)", line: line); return false }
-            resolve(id, .result(result))
-        case .errorResponse(let id?, let error):
-            guard isOutstanding(id) else { violation("an error response to unknown request id \(id)", line: line); return false }
-            resolve(id, .error(error))
-        case .errorResponse(nil, let error):
-            violation("an error response without an id (\(error.message))", line: line)
-            return false
-        case .notification(let method, let params):
-            let notice: Notice?
-            switch method {
-            case LogNotification.method: notice = (try? LogNotification(json: params ?? .null)).map(Notice.log)
-            case ProgressNotification.method: notice = (try? ProgressNotification(json: params ?? .null)).map(Notice.progress)
-            case MaskNotification.method: notice = (try? MaskNotification(json: params ?? .null)).map(Notice.mask)
-            default: notice = nil  // unknown notifications are ignored
-            }
-            guard let notice else { break }
-            let id: RequestID
-            switch notice {
-            case .log(let n): id = n.id
-            case .progress(let n): id = n.id
-            case .mask(let n): id = n.id
-            }
-            lock.lock()
-            let listener = listeners[id]
-            lock.unlock()
-            listener?(notice)
-        case .request(let id, let method, _):
-            process.write(Message.errorResponse(id: id, error: ResponseError(code: .methodNotFound, message: "Method not found: \(method)")).encodedLine())
-        }
-        return true
-    }
-
-    private func stdoutClosed() {
-        lock.lock()
-        let rest = framer.finish()
-        lock.unlock()
-        for case .line(let l) in rest { if !handle(l) { break } }
-        // Every answer the plugin wrote has been read; now learn why stdout ended,
-        // and let stderr drain (bounded: a grandchild may hold it open).
-        let status = process.waitForExit(seconds: 2)
-        if status != nil, stderrEnded.wait(timeout: .now() + 1) == .success { stderrEnded.signal() }
-        lock.lock()
-        let tail = stderr.lastLines
-        let terminatedByHost = teardownLevel >= .sigterm
-        lock.unlock()
-        if let status {
-            let what = terminatedByHost ? "plugin process terminated" : "plugin '\(name)' exited (\(status))"
-            fail(PluginFailure(terminatedByHost ? .terminated : .exited, what + " while a request was outstanding", stderrTail: tail), terminate: false)
-            process.signalGroup(SIGKILL)
-        } else {
-            fail(PluginFailure(.stdoutClosed, "plugin '\(name)' closed its stdout while still running", stderrTail: tail), terminate: true)
-        }
-    }
-
-    private func receiveStderr(_ bytes: [UInt8]) {
-        lock.lock()
-        let lines = bytes.isEmpty ? stderr.finish() : stderr.append(bytes)
-        lock.unlock()
-        for l in lines { onStderrLine(self, l) }
-        if bytes.isEmpty { stderrEnded.signal() }
     }
 }

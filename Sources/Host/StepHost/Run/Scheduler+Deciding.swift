@@ -1,0 +1,159 @@
+import Foundation
+import StepProtocol
+import StepYAML
+
+/// Expanding steps, deciding whether an instance runs, and building expression contexts.
+extension Scheduler {
+    /// Expands the steps whose prerequisites are met, and decides each ready
+    /// instance once: skipped, failed, or cleared to run.
+    func advance() {
+        while !dirty.isEmpty {
+            let batch = dirty
+            dirty = []
+            isDirty = []
+            for s in batch {
+                if !s.expanded && s.record == nil {
+                    let ready = zip(s.deps, s.paired).allSatisfy { d, paired in paired ? (d.expanded || d.finished) : d.finished }
+                    guard ready else { continue }
+                    expand(s)
+                    markDependantsDirty(s)
+                }
+                guard s.expanded else { continue }
+                for i in s.instances where !i.started && !i.cleared && i.record == nil && isReady(i) {
+                    if let skip = decideInstance(i) { finish(i, skip) } else { i.cleared = true; runnable.append(i) }
+                }
+            }
+        }
+    }
+
+    func isReady(_ i: Instance) -> Bool { i.namesakes.allSatisfy { $0.record != nil } && i.whole.allSatisfy(\.finished) }
+
+    /// Whether the run was cancelled and this step may still start (its `if` asks for it).
+    func blockedByCancellation(_ s: Spec) -> Bool {
+        guard control.isCancelled else { return false }
+        var asks = false
+        s.step.condition?.visit { if case .call(let n, _) = $0, ["always", "failure", "cancelled"].contains(n) { asks = true } }
+        return !asks
+    }
+
+    /// Why a step whose needs did not all succeed is skipped.
+    func needsReason(_ deps: [Spec]) -> String {
+        if deps.contains(where: \.failed) { return "needs failed" }
+        if deps.contains(where: { $0.status == .cancelled }) { return "needs cancelled" }
+        return "needs skipped"
+    }
+
+    func expand(_ s: Spec) {
+        s.expanded = true
+        if blockedByCancellation(s) { return finishSpec(s, .skipped, reason: control.reason?.text ?? "cancelled") }
+        // A paired step that ended as a whole (skipped, or its for-each failed) is checked like any other need.
+        let unpaired = zip(s.deps, s.paired).filter { !$0.1 || $0.0.record != nil }.map(\.0)
+        let usesStatus = s.step.condition?.callsStatusFunction ?? false
+        if !usesStatus && !unpaired.allSatisfy(\.countsAsSuccess) {
+            return finishSpec(s, .skipped, reason: needsReason(unpaired.filter { !$0.countsAsSuccess }))
+        }
+        guard let forEach = s.step.forEach else {
+            s.instances = [Instance(spec: s, id: s.step.id, key: nil, item: nil)]
+            return
+        }
+        let value: JSONValue
+        do { value = try forEach.evaluate(context(for: s, instance: nil)) } catch {
+            return finishSpec(s, .failure, error: "for-each: \(error.message)")
+        }
+        if value.isNull && run.request.dryRun {
+            return finishSpec(s, .skipped, reason: "for-each list unknown in a dry run")
+        }
+        guard case .array(let items) = value else {
+            return finishSpec(s, .failure, error: "for-each must yield a list, got \(value.typeName) \(value.encoded().prefix(80))")
+        }
+        if items.isEmpty { return finishSpec(s, .skipped, reason: "nothing to do") }
+        var keys: [String] = []
+        var useIndex = false
+        for item in items {
+            switch item {
+            case .string(let k): keys.append(k)
+            case .number: if let n = item.intValue { keys.append(String(n)) } else { useIndex = true }
+            case .object(let o): if let k = o["name"]?.stringValue { keys.append(k) } else { useIndex = true }
+            default: useIndex = true
+            }
+        }
+        if useIndex { keys = items.indices.map(String.init) }
+        var seen: [String: Int] = [:]
+        for k in keys { seen[k, default: 0] += 1 }
+        let dups = seen.filter { $0.value > 1 }.keys.sorted()
+        if !dups.isEmpty { return finishSpec(s, .failure, error: "for-each keys must be unique; duplicated: \(dups.joined(separator: ", "))") }
+        if let bad = keys.first(where: { $0.contains("[") || $0.contains("]") || $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }) {
+            return finishSpec(s, .failure, error: "for-each key \(JSONValue.string(bad).encoded()) contains '[', ']' or a control character")
+        }
+        s.instances = zip(keys, items).map { Instance(spec: s, id: "\(s.step.id)[\($0)]", key: $0, item: $1) }
+        for i in s.instances {
+            for (d, paired) in zip(s.deps, s.paired) where paired && d.record == nil {
+                if let n = d.instances.first(where: { $0.key == i.key }) { i.namesakes.append(n) } else { i.whole.append(d) }
+            }
+        }
+    }
+
+    /// nil when the instance should run; else the record of its skip or failure.
+    func decideInstance(_ i: Instance) -> StepRecord? {
+        let s = i.spec
+        func rec(_ status: StepStatus, reason: String? = nil, error: String? = nil) -> StepRecord {
+            StepRecord(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
+        }
+        if blockedByCancellation(s) { return rec(.skipped, reason: control.reason?.text ?? "cancelled") }
+        let usesStatus = s.step.condition?.callsStatusFunction ?? false
+        let namesakeRecords = i.namesakes.compactMap(\.record)
+        if !usesStatus && (!namesakeRecords.allSatisfy(\.countsAsSuccess) || !i.whole.allSatisfy(\.countsAsSuccess)) {
+            let failed = namesakeRecords.contains { $0.status == .failure } || i.whole.contains(where: \.failed)
+            return rec(.skipped, reason: failed ? "needs failed" : "needs skipped")
+        }
+        let ctx = context(for: s, instance: i)
+        do {
+            if !(try s.step.effectiveCondition.evaluate(ctx)).isTruthy { return rec(.skipped, reason: "if was false") }
+        } catch { return rec(.failure, error: "if: \(error.message)") }
+        if run.request.dryRun && !(run.capabilities[s.step.uses]?.dryRun ?? false) {
+            return rec(.skipped, reason: "no dry run")
+        }
+        return nil
+    }
+
+    /// The expression context of a step (and instance): its reads of `steps`, `item`, `env`, `vars`, `run`.
+    func context(for s: Spec, instance: Instance?) -> EvaluationContext {
+        var steps: [String: JSONValue] = [:]
+        for id in s.reads {
+            guard let k = s.graph.index(of: id), let d = byWorkflow[s.workflow.name]?[k] else { continue }
+            if let n = instance?.namesakes.first(where: { $0.spec === d }), let r = n.record {
+                steps[id] = ["status": .string(r.status.rawValue), "outputs": .object(r.outputs)]
+            } else if d.step.forEach != nil && d.record == nil {
+                var outputs: [String: [String: JSONValue]] = [:]
+                let recs = d.instances.compactMap(\.record)
+                for name in Set(recs.flatMap { $0.outputs.keys }) {
+                    var m: [String: JSONValue] = [:]
+                    for i in d.instances { m[i.key ?? i.id] = i.record?.outputs[name] ?? .null }
+                    outputs[name] = m
+                }
+                steps[id] = ["status": .string(d.status.rawValue), "outputs": .object(outputs.mapValues(JSONValue.object))]
+            } else {
+                let r = d.record ?? d.instances.first?.record
+                steps[id] = ["status": .string(d.status.rawValue), "outputs": .object(r?.outputs ?? [:])]
+            }
+        }
+        let envName = run.environment(ofStep: s.workflow.name, s.step.id)
+        var ctx = EvaluationContext(contexts: [
+            "steps": .object(steps),
+            "env": .object((run.envContexts[s.workflow.name] ?? [:]).mapValues(JSONValue.string)),
+            "vars": run.vars(for: envName),
+            "run": run.runContextJSON(workflow: s.workflow.name),
+        ])
+        if let item = instance?.item { ctx.contexts["item"] = item }
+        let direct: [Bool] = zip(s.deps, s.paired).map { d, paired in
+            if paired, let n = instance?.namesakes.first(where: { $0.spec === d }) { return n.record?.countsAsSuccess ?? false }
+            return d.countsAsSuccess
+        }
+        ctx.success = direct.allSatisfy { $0 }
+        if s.readsFailure, let steps = byWorkflow[s.workflow.name] {
+            ctx.failure = s.graph.ancestors(of: s.index).contains { steps[$0].failed }
+        }
+        ctx.cancelled = control.isCancelled
+        return ctx
+    }
+}
