@@ -11,7 +11,7 @@ public final class RunControl: @unchecked Sendable {
         public var text: String {
             switch self {
             case .failFast: return "fail-fast"
-            case .interrupted(let s): return s == 2 ? "interrupted (SIGINT)" : "interrupted (SIGTERM)"
+            case .interrupted(let s): return s == 2 ? "interrupted by SIGINT" : "interrupted by SIGTERM"
             case .runTimeout: return "run timed out"
             }
         }

@@ -138,7 +138,7 @@ struct StepExecutor: Sendable {
             if e.code == .requestCancelled || state.cancelled {
                 rec.status = .cancelled
                 rec.reason = control.reason?.text ?? "cancelled"
-                rec.error = e.message
+                if e.code != .requestCancelled { rec.error = e.message }
                 return (rec, false)
             }
             rec.status = .failure
