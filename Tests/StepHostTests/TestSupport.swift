@@ -2,6 +2,8 @@ import Foundation
 import StepProcess
 import Testing
 
+nonisolated(unsafe) private var scratchRootForExit: UnsafeMutablePointer<CChar>?
+
 /// Paths of the built executables and helpers to run them with time limits.
 enum TestSupport {
     /// The build folder: the test bundle sits next to `stephost` and the plugins.
@@ -15,10 +17,21 @@ enum TestSupport {
     static var fake: String { "\(binDir)/stephost-fake-plugin" }
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+    /// One folder per test process for everything the tests create; removed when the process exits.
+    static let scratchRoot: String = {
+        var template = Array("\(NSTemporaryDirectory())/stephost-tests-XXXXXX".utf8CString)
+        let root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        scratchRootForExit = strdup(root)
+        atexit {
+            guard let p = scratchRootForExit else { return }
+            try? FileManager.default.removeItem(atPath: String(cString: p))
+        }
+        return resolvedPath(root)
+    }()
+
     static func tempDir(_ name: String = "t") -> String {
-        var template = Array("\(NSTemporaryDirectory())/stephost-\(name)-XXXXXX".utf8CString)
-        let p = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        return resolvedPath(p)
+        var template = Array("\(scratchRoot)/\(name)-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     }
 
     static func resolvedPath(_ p: String) -> String {
