@@ -23,14 +23,14 @@ enum GraphCommand {
             }
             workflows = [wf]
         }
-        print(render(workflows, file: file, format: format), terminator: "")
+        print(render(workflows, manifest: manifest, format: format), terminator: "")
         return 0
     }
 
-    static func render(_ workflows: [WorkflowSpec], file: String, format: String) -> String {
+    static func render(_ workflows: [WorkflowSpec], manifest: Manifest, format: String) -> String {
         var out = format == "mermaid" ? "flowchart TD\n" : "digraph stephost {\n  rankdir=TB;\n  node [shape=box];\n"
         for wf in workflows {
-            let g = WorkflowGraph(workflow: wf, file: file)
+            let g = manifest.graph(of: wf)
             func node(_ id: String) -> String { format == "mermaid" ? "\(sanitize(wf.name))__\(sanitize(id))" : "\"\(wf.name)/\(id)\"" }
             if format == "mermaid" {
                 out += "  subgraph \(sanitize(wf.name))[\"\(wf.name)\"]\n"

@@ -3,13 +3,22 @@ import StepYAML
 
 /// A parsed `stephost.yaml`: what `docs/manifest.md` describes, with source positions.
 public struct Manifest: Sendable {
+    public init(file: String, version: Int, env: [EnvEntry], environments: [EnvironmentSpec], workflows: [WorkflowSpec]) {
+        self.file = file; self.version = version; self.env = env; self.environments = environments; self.workflows = workflows
+    }
+
     public var file: String
     public var version: Int
     public var env: [EnvEntry]
     public var environments: [EnvironmentSpec]
     public var workflows: [WorkflowSpec]
+    /// Each workflow's dependency graph, built once when the manifest is loaded.
+    public var graphs: [String: WorkflowGraph] = [:]
 
     public func environment(named name: String) -> EnvironmentSpec? { environments.first { $0.name == name } }
+
+    /// The graph of a workflow of this manifest.
+    public func graph(of wf: WorkflowSpec) -> WorkflowGraph { graphs[wf.name] ?? WorkflowGraph(workflow: wf, file: file) }
     public func workflow(named name: String) -> WorkflowSpec? { workflows.first { $0.name == name } }
 }
 

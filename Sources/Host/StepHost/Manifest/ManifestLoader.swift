@@ -26,9 +26,13 @@ public struct ManifestLoader {
         let root: YAMLNode
         do { root = try YAMLParser.parse(text, file: file) } catch { throw ManifestError.yaml(error) }
         var loader = ManifestLoader(file: file)
-        let manifest = loader.manifest(root)
+        var manifest = loader.manifest(root)
         var problems = loader.problems
-        for wf in manifest.workflows { problems += WorkflowGraph(workflow: wf, file: file).problems }
+        for wf in manifest.workflows {
+            let g = WorkflowGraph(workflow: wf, file: file)
+            manifest.graphs[wf.name] = g
+            problems += g.problems
+        }
         return (manifest, problems.sorted())
     }
 

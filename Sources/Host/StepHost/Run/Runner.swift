@@ -59,7 +59,7 @@ public enum Runner {
                 if let why = context.mismatch(wf) { skipped.append((wf.name, why)) } else { selected.append(wf) }
             }
         }
-        let graphs = selected.map { ($0, WorkflowGraph(workflow: $0, file: manifest.file)) }
+        let graphs = selected.map { ($0, manifest.graph(of: $0)) }
 
         let masker = Masker()
         let runID = RunRecord.newRunID()
