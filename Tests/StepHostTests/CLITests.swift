@@ -69,7 +69,7 @@ struct CLITests {
     func unreadable(_ file: String, _ why: String) async throws {
         let dir = TestSupport.tempDir("unreadable")
         try FileManager.default.createDirectory(atPath: "\(dir)/adir", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(dir)/binary.yaml", contents: Data([0xFF, 0xFE, 0x00]))
+        #expect(FileManager.default.createFile(atPath: "\(dir)/binary.yaml", contents: Data([0xFF, 0xFE, 0x00])))
         let r = try await TestSupport.stephost(["run", "-f", file], cwd: dir)
         #expect(r.code == 2 && r.stderr.contains("\(file): cannot read the manifest: \(why)"), "\(r.stderr)")
     }

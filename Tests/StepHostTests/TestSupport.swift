@@ -42,7 +42,7 @@ enum TestSupport {
 
     static func write(_ path: String, _ text: String) {
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write the fixture \(path)")
     }
 
     struct Result {
