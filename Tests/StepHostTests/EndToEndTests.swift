@@ -7,12 +7,8 @@ import Testing
 struct EndToEndTests {
     var fake: String { "fake=\(TestSupport.fake)" }
 
-    func summary(_ r: TestSupport.Result) throws -> JSONValue { try JSONParser.parse(r.stdout) }
-    func steps(_ s: JSONValue) -> [String: JSONValue] {
-        var out: [String: JSONValue] = [:]
-        for st in s["steps"]?.arrayValue ?? [] { out[st["id"]!.stringValue!] = st }
-        return out
-    }
+    func summary(_ r: TestSupport.Result) throws -> JSONValue { try r.summary() }
+    func steps(_ s: JSONValue) -> [String: JSONValue] { s.stepsByID }
     func status(_ s: JSONValue, _ id: String) -> String { steps(s)[id]?["status"]?.stringValue ?? "missing" }
     func reason(_ s: JSONValue, _ id: String) -> String? { steps(s)[id]?["reason"]?.stringValue }
 

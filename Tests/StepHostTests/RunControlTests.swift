@@ -7,8 +7,8 @@ import Testing
 @Suite("stephost run: control and contexts", .timeLimit(.minutes(2)))
 struct RunControlTests {
     var fake: String { "fake=\(TestSupport.fake)" }
-    func summary(_ r: TestSupport.Result) throws -> JSONValue { try JSONParser.parse(r.stdout) }
-    func step(_ s: JSONValue, _ id: String) -> JSONValue? { s["steps"]?.arrayValue?.first { $0["id"]?.stringValue == id } }
+    func summary(_ r: TestSupport.Result) throws -> JSONValue { try r.summary() }
+    func step(_ s: JSONValue, _ id: String) -> JSONValue? { s.stepsByID[id] }
 
     @Test("SIGINT cancels running steps, prints the summary and exits 130; no plugin outlives the host")
     func interrupt() async throws {

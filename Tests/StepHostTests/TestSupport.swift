@@ -1,5 +1,6 @@
 import Foundation
 import StepProcess
+import StepProtocol
 import Testing
 
 nonisolated(unsafe) private var scratchRootForExit: UnsafeMutablePointer<CChar>?
@@ -50,6 +51,8 @@ enum TestSupport {
         var stdout: String
         var stderr: String
         var output: String { stdout + stderr }
+        /// The run summary `stephost run --json` printed.
+        func summary() throws -> JSONValue { try JSONParser.parse(stdout) }
     }
 
     /// Runs a command; a run that outlives `timeout` is killed and fails the test.
@@ -125,5 +128,14 @@ enum TestSupport {
             }
         }
         var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    }
+}
+
+extension JSONValue {
+    /// A run summary's steps by id.
+    var stepsByID: [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for st in self["steps"]?.arrayValue ?? [] { if let id = st["id"]?.stringValue { out[id] = st } }
+        return out
     }
 }

@@ -13,13 +13,21 @@ public enum InputResolver {
         return try value(node, schema, context, path: "with").objectValue ?? [:]
     }
 
-    static func value(_ node: YAMLNode, _ schema: JSONValue?, _ ctx: EvaluationContext?, path: String) throws(ExpressionError) -> JSONValue {
+    /// One input. With `keepUnknown` (for `plan`), an expression that reads a
+    /// context `ctx` does not have, or fails to evaluate, stays as written.
+    static func value(_ node: YAMLNode, _ schema: JSONValue?, _ ctx: EvaluationContext?, path: String,
+                      keepUnknown: Bool = false) throws(ExpressionError) -> JSONValue {
         switch node.kind {
         case .scalar(let s):
             if s.contains("${{") || s.contains("$${{") {
                 let t: Template
                 do { t = try Template(s) } catch { throw ExpressionError("\(path): \(error.message)") }
                 guard let ctx else { return .string(s) }
+                if keepUnknown {
+                    let known = Set(ctx.contexts.keys)
+                    if t.expressions.contains(where: { !$0.contextNames.isSubset(of: known) }) { return .string(s) }
+                    return (try? t.evaluate(ctx)) ?? .string(s)
+                }
                 do { return try t.evaluate(ctx) } catch { throw ExpressionError("\(path): \(error.message)") }
             }
             if node.isPlain && JSONSchema.types(of: schema).contains("string") && !JSONSchema.types(of: schema).contains(where: { $0 != "string" }) {
@@ -28,13 +36,13 @@ public enum InputResolver {
             return node.json
         case .sequence(let items):
             var out: [JSONValue] = []
-            for (i, n) in items.enumerated() { out.append(try value(n, schema?["items"], ctx, path: "\(path)[\(i)]")) }
+            for (i, n) in items.enumerated() { out.append(try value(n, schema?["items"], ctx, path: "\(path)[\(i)]", keepUnknown: keepUnknown)) }
             return .array(out)
         case .mapping(let pairs):
             var out: [String: JSONValue] = [:]
             for p in pairs {
                 let k = p.key.scalar ?? ""
-                out[k] = try value(p.value, JSONSchema.propertySchema(schema, k), ctx, path: "\(path).\(k)")
+                out[k] = try value(p.value, JSONSchema.propertySchema(schema, k), ctx, path: "\(path).\(k)", keepUnknown: keepUnknown)
             }
             return .object(out)
         }

@@ -58,19 +58,6 @@ public enum Planner {
     /// Inputs with every expression evaluated that reads nothing unknown yet.
     static func known(_ node: YAMLNode?, _ schema: JSONValue?, _ ctx: EvaluationContext) -> JSONValue {
         guard let node else { return .object([:]) }
-        switch node.kind {
-        case .scalar(let s):
-            if s.contains("${{"), let t = try? Template(s) {
-                let unknown = t.expressions.contains { !$0.contextNames.isSubset(of: Set(ctx.contexts.keys)) }
-                if unknown { return .string(s) }
-                return (try? t.evaluate(ctx)) ?? .string(s)
-            }
-            return (try? InputResolver.value(node, schema, nil, path: "with")) ?? node.json
-        case .sequence(let items): return .array(items.map { known($0, schema?["items"], ctx) })
-        case .mapping(let pairs):
-            var o: [String: JSONValue] = [:]
-            for p in pairs { o[p.key.scalar ?? ""] = known(p.value, JSONSchema.propertySchema(schema, p.key.scalar ?? ""), ctx) }
-            return .object(o)
-        }
+        return (try? InputResolver.value(node, schema, ctx, path: "with", keepUnknown: true)) ?? node.json
     }
 }
