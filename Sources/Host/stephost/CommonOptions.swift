@@ -24,6 +24,23 @@ enum CommonOptions {
         return r
     }
 
+    /// Options that pick what runs: the environment, the event, and `--var`.
+    static let selection: Set<String> = ["--env", "--event", "--branch", "--base", "--head", "--label", "--var"]
+
+    /// Applies the workflow name and the `selection` options; returns a usage error, or nil.
+    static func applySelection(_ a: Arguments, command: String, to r: inout RunRequest) -> String? {
+        guard a.positionals.count <= 1 else { return "\(command) takes at most one workflow name, got \(a.positionals.joined(separator: " "))" }
+        r.workflow = a.positionals.first
+        r.environment = a.value("--env")
+        r.context = RunContext.Options(event: a.value("--event"), branch: a.value("--branch"), base: a.value("--base"),
+                                       head: a.value("--head"), labels: a.all("--label"))
+        for v in a.all("--var") {
+            guard let eq = v.firstIndex(of: "="), eq != v.startIndex else { return "--var takes NAME=VALUE, got '\(v)'" }
+            r.vars[String(v[..<eq])] = String(v[v.index(after: eq)...])
+        }
+        return nil
+    }
+
     static func fail(_ message: String) -> Int32 {
         Console.err("stephost: \(message)\n")
         return 2

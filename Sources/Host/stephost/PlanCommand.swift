@@ -6,18 +6,11 @@ enum PlanCommand {
     static func main(_ argv: [String]) async -> Int32 {
         let a: Arguments
         do {
-            a = try Arguments(argv, valued: CommonOptions.valued.union(["--env", "--event", "--branch", "--base", "--head", "--label", "--var"]),
+            a = try Arguments(argv, valued: CommonOptions.valued.union(CommonOptions.selection),
                               flags: ["--json"], aliases: CommonOptions.aliases)
         } catch { return CommonOptions.fail("\(error) (see stephost plan --help)") }
         var r = CommonOptions.request(a)
-        r.workflow = a.positionals.first
-        r.environment = a.value("--env")
-        r.context = RunContext.Options(event: a.value("--event"), branch: a.value("--branch"), base: a.value("--base"),
-                                       head: a.value("--head"), labels: a.all("--label"))
-        for v in a.all("--var") {
-            guard let eq = v.firstIndex(of: "=") else { return CommonOptions.fail("--var takes NAME=VALUE, got '\(v)'") }
-            r.vars[String(v[..<eq])] = String(v[v.index(after: eq)...])
-        }
+        if let usage = CommonOptions.applySelection(a, command: "plan", to: &r) { return CommonOptions.fail(usage) }
         let p: PreparedRun
         do { p = try await Runner.prepare(r, reporter: SilentReporter(), resolveSecrets: false) } catch {
             return CommonOptions.fail(error.description)

@@ -5,29 +5,21 @@ enum RunCommand {
     static func main(_ argv: [String]) async -> Int32 {
         let a: Arguments
         do {
-            a = try Arguments(argv, valued: CommonOptions.valued.union(["--env", "--jobs", "--event", "--branch", "--base", "--head", "--label",
-                                                                        "--var", "--init-timeout", "--cancel-grace", "--timeout"]),
+            a = try Arguments(argv, valued: CommonOptions.valued.union(CommonOptions.selection)
+                                .union(["--jobs", "--init-timeout", "--cancel-grace", "--timeout"]),
                               flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process"],
                               aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose"]) { $1 })
         } catch { return CommonOptions.fail("\(error) (see stephost run --help)") }
-        guard a.positionals.count <= 1 else { return CommonOptions.fail("run takes at most one workflow name, got \(a.positionals.joined(separator: " "))") }
         var jobs = ProcessInfo.processInfo.activeProcessorCount
         if let j = a.value("--jobs") {
             guard let n = Int(j), n >= 1 else { return CommonOptions.fail("-j needs a whole number of at least 1, got '\(j)'") }
             jobs = n
         }
         var r = CommonOptions.request(a, jobs: jobs)
-        r.workflow = a.positionals.first
-        r.environment = a.value("--env")
+        if let usage = CommonOptions.applySelection(a, command: "run", to: &r) { return CommonOptions.fail(usage) }
         r.dryRun = a.has("--dry-run")
         r.failFast = a.has("--fail-fast")
         r.reuseProcesses = !a.has("--fresh-process")
-        r.context = RunContext.Options(event: a.value("--event"), branch: a.value("--branch"), base: a.value("--base"),
-                                       head: a.value("--head"), labels: a.all("--label"))
-        for v in a.all("--var") {
-            guard let eq = v.firstIndex(of: "="), eq != v.startIndex else { return CommonOptions.fail("--var takes NAME=VALUE, got '\(v)'") }
-            r.vars[String(v[..<eq])] = String(v[v.index(after: eq)...])
-        }
         do {
             if let t = a.value("--init-timeout") { r.initTimeout = try Duration(parsing: t).seconds }
             if let t = a.value("--cancel-grace") { r.cancelGrace = try Duration(parsing: t).seconds }
