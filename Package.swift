@@ -14,18 +14,21 @@ let package = Package(
         .target(name: "StepProtocol", path: "Sources/Host/StepProtocol", linkerSettings: [.linkedLibrary("m")]),
         // Child processes: posix_spawn, process groups, concurrent drains, teardown. Host and plugins use it.
         .target(name: "StepProcess", path: "Sources/Host/StepProcess"),
+        // Secret masking: the forms of a value and a streaming masker. Host and plugins use it.
+        .target(name: "StepMask", dependencies: ["StepProtocol"], path: "Sources/Host/StepMask"),
         // The YAML 1.2 subset parser with source positions.
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Host/StepYAML"),
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
-        .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess"], path: "Sources/Host/StepHost"),
+        .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Host/StepHost"),
         // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
         .executableTarget(name: "stephost", dependencies: ["StepHost", "stephost-exec"], path: "Sources/Host/stephost"),
 
-        .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess"], path: "Sources/Plugins/PluginKit"),
+        .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
 
         .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol", "PluginKit"], path: "Tests/StepProtocolTests"),
+        .testTarget(name: "StepMaskTests", dependencies: ["StepMask", "StepProtocol"], path: "Tests/StepMaskTests"),
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",

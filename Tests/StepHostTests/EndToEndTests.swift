@@ -292,6 +292,42 @@ struct EndToEndTests {
         #expect(missing.stderr.contains("secret 'TOKEN' of environment 'dev' is missing: env:MY_TOKEN is empty"))
     }
 
+    @Test("a secret split across pipe reads, cut by a long line, or base64-encoded never reaches output or the record")
+    func secretsInStreams() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        environments:
+          dev:
+            secrets: {TOKEN: env:MY_TOKEN}
+        workflows:
+          w:
+            steps:
+              - {id: leak, uses: fake, secrets: [TOKEN], with: {mode: leak-secrets}}
+              - id: exec-leak
+                uses: exec
+                secrets: [TOKEN]
+                with:
+                  run: |
+                    printf 'split: %s' "$(printf '%s' "$TOKEN" | head -c 9)"; sleep 0.2; printf '%s\\n' "$(printf '%s' "$TOKEN" | tail -c +10)"
+                    printf 'basic: %s\\n' "$(printf 'user:%s' "$TOKEN" | base64 -w0)"
+                    printf 'url: %s\\n' "$(python3 -c 'import os,urllib.parse;print(urllib.parse.quote(os.environ["TOKEN"],safe=""))')"
+        """])
+        let secret = "pa55/w0rd+s3cr3t&value"
+        let r = try await TestSupport.stephost(["run", "w", "--env", "dev", "--plugin", fake, "-v"], cwd: dir, env: ["MY_TOKEN": secret])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.output.contains("split: ***"), "\(r.output)")
+        #expect(r.output.contains("basic: ***") || r.output.contains("basic: dXNl"), "\(r.output)")
+        var texts = [r.output]
+        let runs = "\(dir)/.stephost/runs"
+        for run in try FileManager.default.contentsOfDirectory(atPath: runs) {
+            let files = FileManager.default.enumerator(atPath: "\(runs)/\(run)")!.compactMap { $0 as? String }
+            for f in files { texts.append((try? String(contentsOfFile: "\(runs)/\(run)/\(f)", encoding: .utf8)) ?? "") }
+        }
+        let forms = [secret, String(secret.prefix(8)), String(secret.suffix(9)), "cGE1NS93MHJk", "pa55%2Fw0rd"]
+        for t in texts {
+            for f in forms { #expect(!t.contains(f), "found \(f)") }
+        }
+    }
+
     @Test("plugin environment is minimal: host variables reach a plugin only when its descriptor names them")
     func minimalEnvironment() async throws {
         let dir = try await TestSupport.gitRepo([

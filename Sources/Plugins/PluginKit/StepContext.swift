@@ -1,9 +1,14 @@
 import Foundation
+import StepMask
 import StepProcess
 import StepProtocol
 
 /// One `step/run` as a plugin handler sees it: the request, and the way to
 /// send `log`, `progress` and `mask` notifications that belong to it.
+///
+/// The host masks everything it prints; PluginKit masks too, before it splits
+/// or truncates a line, with the secrets the step was granted and the values
+/// passed to `mask`, so no log line holds part of one.
 public final class StepContext: @unchecked Sendable {
     public let id: RequestID
     public let request: StepRunRequest
@@ -11,11 +16,14 @@ public final class StepContext: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var children: [ChildProcess] = []
+    /// The step's secrets and the values it asked the host to mask.
+    public let masker = Masker()
 
     init(id: RequestID, request: StepRunRequest, server: PluginServer) {
         self.id = id
         self.request = request
         self.server = server
+        for v in request.secrets.values { masker.add(v) }
     }
 
     /// The step's inputs.
@@ -25,7 +33,7 @@ public final class StepContext: @unchecked Sendable {
 
     public func log(_ message: String, level: LogNotification.Level = .info, file: String? = nil, line: Int? = nil) {
         server.send(.notification(method: LogNotification.method,
-                                  params: LogNotification(id: id, level: level, message: message, file: file, line: line).json))
+                                  params: LogNotification(id: id, level: level, message: masker.mask(message), file: file, line: line).json))
     }
 
     public func progress(_ message: String? = nil, completed: Double? = nil, total: Double? = nil) {
@@ -35,6 +43,7 @@ public final class StepContext: @unchecked Sendable {
 
     /// Asks the host to mask a value it derived (a token, say) in everything it prints or stores.
     public func mask(_ value: String) {
+        masker.add(value)
         server.send(.notification(method: MaskNotification.method, params: MaskNotification(id: id, value: value).json))
     }
 
@@ -65,8 +74,8 @@ public final class StepContext: @unchecked Sendable {
         guard let exe = Command.which(argv[0], path: environment["PATH"]) else {
             throw ResponseError.stepFailed("command not found: \(argv[0])", hint: "install it or give its absolute path")
         }
-        let out = LineSplitter { [weak self] l in self?.log(l) }
-        let err = LineSplitter { [weak self] l in self?.log(l, level: .info) }
+        let out = LineSplitter(masker) { [weak self] l in self?.log(l) }
+        let err = LineSplitter(masker) { [weak self] l in self?.log(l, level: .info) }
         let eof = EOFCounter()
         let child: ChildProcess
         do {
@@ -89,14 +98,16 @@ public final class StepContext: @unchecked Sendable {
     }
 }
 
-/// Splits a byte stream into lines for `log`.
+/// Masks a byte stream, then splits it into lines for `log` (a line is cut
+/// at 64 KiB only after masking, so the cut never exposes part of a secret).
 final class LineSplitter: @unchecked Sendable {
     private var tail = TailBuffer(maxLines: 1, maxLineBytes: 64 * 1024)
+    private var stream: MaskStream
     private let lock = NSLock()
     private let emit: @Sendable (String) -> Void
-    init(_ emit: @escaping @Sendable (String) -> Void) { self.emit = emit }
-    func add(_ b: [UInt8]) { for l in lock.withLock({ tail.append(b) }) { emit(l) } }
-    func finish() { for l in lock.withLock({ tail.finish() }) { emit(l) } }
+    init(_ masker: Masker, _ emit: @escaping @Sendable (String) -> Void) { stream = MaskStream(masker); self.emit = emit }
+    func add(_ b: [UInt8]) { for l in lock.withLock({ tail.append(stream.feed(b)) }) { emit(l) } }
+    func finish() { for l in lock.withLock({ tail.append(stream.finish()) + tail.finish() }) { emit(l) } }
 }
 
 /// Waits until both output pipes of a child reached end of file.

@@ -13,7 +13,7 @@ enum FakeStep {
             inputs: ["type": "object", "additionalProperties": false, "properties": [
                 "mode": ["type": "string", "enum": ["echo", "fail", "fail-until", "barrier", "sleep", "hang", "ignore-cancel", "crash",
                                                     "exit0", "garbage", "not-jsonrpc", "unknown-id", "huge-line", "close-stdout",
-                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json"]],
+                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json", "leak-secrets"]],
                 "outputs": ["type": "object"], "message": ["type": "string"], "hint": ["type": "string"],
                 "retryable": ["type": "boolean"], "attempts": ["type": "integer"], "ms": ["type": "integer"],
                 "dir": ["type": "string"], "count": ["type": "integer"], "bytes": ["type": "integer"],
@@ -45,6 +45,10 @@ enum FakeStep {
         // fd 1 points at stderr under PluginKit; the protocol stream is the duplicate PluginKit made.
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(PluginServer.protocolFileDescriptor, $0.baseAddress, $0.count) }
+    }
+
+    static func writeStderr(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
     static func sleepMs(_ ms: Int) async throws { try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000) }
@@ -133,6 +137,19 @@ enum FakeStep {
             s.mask(v)
             s.log("derived token is \(v)")
             return StepRunResult(outputs: ["token": .string(v)])
+        case "leak-secrets":
+            // Writes each granted secret to stderr (bypassing PluginKit's own masking)
+            // the ways a careless tool would: split across two writes of the pipe,
+            // straddling the host's 2 KiB line cut, and inside base64(user:secret).
+            for v in s.request.secrets.values {
+                let b = Array(v.utf8), half = b.count / 2
+                writeStderr(Array("split: ".utf8) + b[..<half])
+                try await sleepMs(150)
+                writeStderr(Array(b[half...]) + [0x0A])
+                writeStderr([UInt8](repeating: UInt8(ascii: "."), count: 2040) + b + [0x0A])
+                writeStderr(Array("basic: \(Data(("user:" + v).utf8).base64EncodedString())\n".utf8))
+            }
+            return echo(s)
         case "fork-sleeper":
             let pidfile = s.with["pidfile"]?.stringValue ?? "/dev/null"
             _ = try? await s.runProcess(["/bin/sh", "-c", "sleep 300 & echo $! > '\(pidfile)'"], environment: ProcessInfo.processInfo.environment)

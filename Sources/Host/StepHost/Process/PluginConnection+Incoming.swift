@@ -124,7 +124,7 @@ extension PluginConnection {
 
     func receiveStderr(_ bytes: [UInt8]) {
         lock.lock()
-        let lines = bytes.isEmpty ? stderr.finish() : stderr.append(bytes)
+        let lines = bytes.isEmpty ? stderr.append(stderrMask.finish()) + stderr.finish() : stderr.append(stderrMask.feed(bytes))
         lock.unlock()
         for l in lines { onStderrLine(self, l) }
         if bytes.isEmpty { stderrEnded.signal() }

@@ -1,5 +1,6 @@
 import StepProcess
 import Foundation
+import StepMask
 import StepProtocol
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +47,8 @@ public final class PluginConnection: @unchecked Sendable {
     let lock = NSLock()
     var framer = LineFramer()
     var stderr = TailBuffer()
+    /// Masks stderr before it is split into lines or truncated, so no line holds part of a secret.
+    var stderrMask: MaskStream
     var nextID = 1
     var outstanding: Set<RequestID> = []
     var waiting: [RequestID: CheckedContinuation<Reply, Never>] = [:]
@@ -75,8 +78,9 @@ public final class PluginConnection: @unchecked Sendable {
     /// Requests in flight, for the pool.
     var active = 0
 
-    private init(descriptor: PluginDescriptor, onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void) {
+    private init(descriptor: PluginDescriptor, masker: Masker, onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void) {
         self.descriptor = descriptor
+        self.stderrMask = MaskStream(masker)
         self.onStderrLine = onStderrLine
     }
 
@@ -89,9 +93,10 @@ public final class PluginConnection: @unchecked Sendable {
     /// Starts the plugin's process and initializes it.
     public static func start(
         descriptor: PluginDescriptor, executable: String, environment: [String: String], workspace: String,
-        hostVersion: String, initTimeout: Double, onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void
+        hostVersion: String, initTimeout: Double, masker: Masker = Masker(),
+        onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void
     ) async throws(PluginError) -> PluginConnection {
-        let c = PluginConnection(descriptor: descriptor, onStderrLine: onStderrLine)
+        let c = PluginConnection(descriptor: descriptor, masker: masker, onStderrLine: onStderrLine)
         do {
             c.process = try ChildProcess(
                 executable: executable, arguments: Array(descriptor.command.dropFirst()), environment: environment,

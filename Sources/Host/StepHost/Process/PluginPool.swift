@@ -1,5 +1,6 @@
 import StepProcess
 import Foundation
+import StepMask
 import StepProtocol
 
 /// The plugin processes of one run.
@@ -16,10 +17,13 @@ public actor PluginPool {
         public var hostVersion: String
         /// False forces one process per step (for benchmarks and debugging).
         public var reuseProcesses: Bool
+        /// Masks the plugins' stderr as it streams in.
+        public var masker: Masker
         public init(hostDirectory: String, workspace: String, hostEnvironment: [String: String], initTimeout: Double,
-                    hostVersion: String, reuseProcesses: Bool = true) {
+                    hostVersion: String, reuseProcesses: Bool = true, masker: Masker = Masker()) {
             self.hostDirectory = hostDirectory; self.workspace = workspace; self.hostEnvironment = hostEnvironment
             self.initTimeout = initTimeout; self.hostVersion = hostVersion; self.reuseProcesses = reuseProcesses
+            self.masker = masker
         }
     }
 
@@ -71,7 +75,7 @@ public actor PluginPool {
         return try await PluginConnection.start(
             descriptor: d, executable: exe, environment: PluginPool.environment(for: d, host: settings.hostEnvironment),
             workspace: settings.workspace, hostVersion: settings.hostVersion, initTimeout: settings.initTimeout,
-            onStderrLine: onStderrLine)
+            masker: settings.masker, onStderrLine: onStderrLine)
     }
 
     public func release(_ c: PluginConnection) async {

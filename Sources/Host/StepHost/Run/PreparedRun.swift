@@ -1,5 +1,6 @@
 import StepProcess
 import Foundation
+import StepMask
 import StepProtocol
 import StepYAML
 

@@ -1,5 +1,6 @@
 import StepProcess
 import Foundation
+import StepMask
 import StepProtocol
 
 /// Everything a run reports while it goes; the CLI turns these into lines.

@@ -1,5 +1,6 @@
 import StepProcess
 import Foundation
+import StepMask
 import StepProtocol
 import StepYAML
 
@@ -66,7 +67,8 @@ public enum Runner {
         let relay = ReporterRelay(reporter)
         let pool = PluginPool(
             settings: .init(hostDirectory: request.hostDirectory, workspace: workspace, hostEnvironment: request.hostEnvironment,
-                            initTimeout: request.initTimeout, hostVersion: request.hostVersion, reuseProcesses: request.reuseProcesses),
+                            initTimeout: request.initTimeout, hostVersion: request.hostVersion, reuseProcesses: request.reuseProcesses,
+                            masker: masker),
             onStderrLine: { conn, line in
                 let steps = conn.currentSteps
                 if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }

@@ -1,5 +1,6 @@
 import StepProcess
 import Foundation
+import StepMask
 import StepProtocol
 
 /// Runs one step instance through its plugin: attempts, retry with backoff,

@@ -1,0 +1,116 @@
+import Foundation
+import StepMask
+import StepProtocol
+import Testing
+
+@Suite("Masker")
+struct MaskerTests {
+    static func masker(_ values: String...) -> Masker {
+        let m = Masker()
+        for v in values { m.add(v) }
+        return m
+    }
+
+    @Test("the exact value, anywhere in a line, as often as it occurs")
+    func exact() {
+        let m = Self.masker("hunter2-secret")
+        #expect(m.mask("pw=hunter2-secret and again hunter2-secret.") == "pw=*** and again ***.")
+        #expect(m.mask("nothing here") == "nothing here")
+    }
+
+    @Test("values of 3 characters or fewer are refused and never masked")
+    func short() {
+        let m = Masker()
+        #expect(m.add("abc") == false)
+        #expect(m.add("abcd") == true)
+        #expect(m.mask("abc abcd") == "abc ***")
+    }
+
+    @Test("a multi-line value is masked line by line")
+    func multiLine() {
+        let m = Self.masker("-----BEGIN KEY-----\nMIIEpAIBAAKCAQEA\n-----END KEY-----\n")
+        let out = m.mask("key:\n-----BEGIN KEY-----\nMIIEpAIBAAKCAQEA\n-----END KEY-----\ndone, MIIEpAIBAAKCAQEA alone")
+        #expect(out == "key:\n***\n***\n***\ndone, *** alone")
+    }
+
+    @Test("JSON-escaped, including \\u escapes of non-ASCII")
+    func json() {
+        let m = Self.masker("pa\"ss\\wörd")
+        #expect(m.mask(#"{"p":"pa\"ss\\wörd"}"#) == #"{"p":"***"}"#)
+        #expect(m.mask(#"{"p":"pa\"ss\\w\u00f6rd"}"#) == #"{"p":"***"}"#)
+    }
+
+    @Test("URL-encoded: strict, unreserved and form encodings")
+    func url() {
+        let m = Self.masker("p@ss w/rd~x")
+        #expect(m.mask("https://u:p%40ss%20w%2Frd%7Ex@host/") == "https://u:***@host/")
+        #expect(m.mask("https://u:p%40ss%20w%2Frd~x@host/") == "https://u:***@host/")
+        #expect(m.mask("password=p%40ss+w%2Frd~x&x=1") == "password=***&x=1")
+    }
+
+    @Test("base64 in all three alignments, so base64(user:password) is caught", arguments: ["u:", "us:", "use:", "user:"])
+    func base64(prefix: String) {
+        let secret = "correct-horse-battery"
+        let m = Self.masker(secret)
+        for suffix in ["", "@", "@x", "@xy"] {
+            let encoded = Data((prefix + secret + suffix).utf8).base64EncodedString()
+            let out = m.mask("Authorization: Basic \(encoded)")
+            #expect(out.contains("***"), "\(prefix)…\(suffix) → \(out)")
+            // What is left is at most the prefix's and suffix's own characters plus one mixed character each side.
+            let left = out.replacingOccurrences(of: "Authorization: Basic ", with: "").replacingOccurrences(of: "***", with: "")
+            #expect(left.count <= (prefix.count + 2) / 3 * 4 + (suffix.count + 2) / 3 * 4 + 4, "\(out)")
+            // base64url as well
+            let url = encoded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            #expect(m.mask(url).contains("***"))
+        }
+    }
+
+    @Test("the base64 core of a value matches what base64 of any surrounding text contains")
+    func base64Cores() {
+        let secret = Array("s3cr3t-value".utf8)
+        let cores = MaskForms.base64Cores(secret)
+        for k in 0..<3 {
+            for after in 0..<3 {
+                let text = Data([UInt8](repeating: 65, count: k) + secret + [UInt8](repeating: 66, count: after)).base64EncodedString()
+                #expect(cores.contains { text.contains($0) }, "prefix \(k), suffix \(after): \(text)")
+            }
+        }
+    }
+
+    @Test("overlapping values are masked as one run")
+    func overlapping() {
+        let m = Self.masker("abcdef", "defghi")
+        #expect(m.mask("xxabcdefghixx") == "xx***xx")
+    }
+
+    @Test("strings inside JSON, object keys included")
+    func jsonValue() {
+        let m = Self.masker("tok-12345")
+        let v: JSONValue = .object(["tok-12345": .array([.string("a tok-12345"), .int(3)])])
+        #expect(m.mask(v) == .object(["***": .array([.string("a ***"), .int(3)])]))
+    }
+
+    @Test("a value split across chunks of a stream is masked; whole lines are not held back")
+    func stream() {
+        let m = Self.masker("SECRET-VALUE-123")
+        var s = MaskStream(m)
+        var out = s.feed(Array("line one\nthe value is SECR".utf8))
+        #expect(String(decoding: out, as: UTF8.self) == "line one\n")
+        out += s.feed(Array("ET-VAL".utf8))
+        out += s.feed(Array("UE-123 done\n".utf8))
+        #expect(String(decoding: out, as: UTF8.self) == "line one\nthe value is *** done\n")
+        out += s.feed(Array("tail SECRET".utf8))
+        out += s.finish()
+        #expect(String(decoding: out, as: UTF8.self) == "line one\nthe value is *** done\ntail SECRET")
+    }
+
+    @Test("a value registered while a stream is open applies to what arrives after")
+    func lateValue() {
+        let m = Masker()
+        var s = MaskStream(m)
+        var out = s.feed(Array("before token-abcdef\n".utf8))
+        m.add("token-abcdef")
+        out += s.feed(Array("after token-abcdef\n".utf8))
+        #expect(String(decoding: out, as: UTF8.self) == "before token-abcdef\nafter ***\n")
+    }
+}
