@@ -81,6 +81,33 @@ enum TestSupport {
         try await run([stephost] + args, cwd: cwd, env: env, timeout: timeout)
     }
 
+    /// A `stephost` started in the background, with its output collected.
+    struct Background {
+        let process: ChildProcess
+        let out: Buffer, err: Buffer
+    }
+
+    static func startStephost(_ args: [String], cwd: String, env extra: [String: String] = [:]) throws -> Background {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "GITHUB_ACTIONS")
+        for (k, v) in extra { env[k] = v }
+        let out = Buffer(), err = Buffer()
+        let p = try ChildProcess(executable: stephost, arguments: args, environment: env, directory: cwd,
+                                 onStdout: { out.add($0) }, onStderr: { err.add($0) })
+        p.closeStdin()
+        return Background(process: p, out: out, err: err)
+    }
+
+    /// Waits up to `seconds` for `condition`; returns whether it came true.
+    static func waitUntil(_ seconds: Double, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return condition()
+    }
+
     /// Whether a process exists and is not a zombie waiting to be reaped.
     static func isAlive(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }

@@ -38,7 +38,7 @@ public final class ChildProcess: @unchecked Sendable {
     ///
     /// `onStdout` gets raw chunks and then an empty chunk at end of file; `onStderr` likewise.
     public init(executable: String, arguments: [String], environment: [String: String], directory: String,
-                newProcessGroup: Bool = true, stdinFromNull: Bool = false,
+                newProcessGroup: Bool = true, stdinFromNull: Bool = false, guarded: Bool = true,
                 onStdout: @escaping @Sendable ([UInt8]) -> Void,
                 onStderr: @escaping @Sendable ([UInt8]) -> Void,
                 onExit: @escaping @Sendable (ExitStatus) -> Void = { _ in }) throws(SpawnError) {
@@ -100,6 +100,9 @@ public final class ChildProcess: @unchecked Sendable {
         }
         let spawned = child
         pid = spawned
+        // A process in its own group is one the host must stop: the guardian watches it.
+        let watched = guarded && newProcessGroup
+        ProcessGuard.spawned(spawned, watch: watched)
         self.executable = executable
         stdinFD = inPipe[1]
         writeQueue = DispatchQueue(label: "stephost.stdin.\(spawned)")
@@ -109,6 +112,7 @@ public final class ChildProcess: @unchecked Sendable {
         let t = Thread { [self] in
             var raw: Int32 = 0
             while waitpid(spawned, &raw, 0) < 0 && errno == EINTR {}
+            ProcessGuard.reaped(spawned, watched: watched)
             let st: ExitStatus = (raw & 0x7f) == 0 ? .exited((raw >> 8) & 0xff) : .signaled(raw & 0x7f)
             lock.lock()
             status = st

@@ -7,12 +7,22 @@ public enum GlibcExtras {
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
+    private typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
     private static let pipe2Fn: Pipe2? = symbol("pipe2")
+    private static let prctlFn: Prctl? = symbol("prctl")
     private static let addChdirFn: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
 
     private static func symbol<T>(_ name: String) -> T? {
         guard let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
         return unsafeBitCast(p, to: T.self)
+    }
+
+    /// Makes this process the reaper of orphaned descendants (PR_SET_CHILD_SUBREAPER):
+    /// a process a plugin started and abandoned becomes the host's child, where
+    /// the host can still find and stop it. False when the kernel refuses.
+    public static func becomeSubreaper() -> Bool {
+        guard let f = prctlFn else { return false }
+        return f(36, 1, 0, 0, 0) == 0
     }
 
     /// A pipe whose both ends are close-on-exec, so no other child inherits them.

@@ -1,21 +1,45 @@
 import Foundation
 
-/// Finds a process's descendants through `/proc` (Linux).
+/// Finds processes and their relations through `/proc` (Linux).
 public enum ProcessTree {
+    /// One process as `/proc/PID/stat` shows it.
+    public struct Entry: Sendable, Hashable {
+        public var pid: pid_t
+        public var ppid: pid_t
+        public var pgid: pid_t
+        public var sid: pid_t
+        /// Clock ticks after boot: with the pid, identifies a process even if the pid is reused.
+        public var startTime: UInt64
+    }
+
+    public static func entry(_ pid: pid_t) -> Entry? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let f = stat[stat.index(after: close)...].split(separator: " ")
+        guard f.count > 19, let ppid = pid_t(f[1]), let pgid = pid_t(f[2]), let sid = pid_t(f[3]), let start = UInt64(f[19]) else { return nil }
+        return Entry(pid: pid, ppid: ppid, pgid: pgid, sid: sid, startTime: start)
+    }
+
+    /// Every process that can be read now.
+    public static func all() -> [Entry] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return names.compactMap { pid_t($0).flatMap(entry) }
+    }
+
     /// Every live process whose chain of parents leads to `root`.
     public static func descendants(of root: pid_t) -> [pid_t] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        descendants(of: [root], in: all())
+    }
+
+    /// Every process in `entries` whose chain of parents leads to one of `roots`.
+    public static func descendants(of roots: Set<pid_t>, in entries: [Entry]) -> [pid_t] {
         var children: [pid_t: [pid_t]] = [:]
-        for n in names {
-            guard let pid = pid_t(n), let stat = try? String(contentsOfFile: "/proc/\(n)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, let ppid = pid_t(fields[1]) else { continue }
-            children[ppid, default: []].append(pid)
-        }
+        for e in entries { children[e.ppid, default: []].append(e.pid) }
         var out: [pid_t] = []
-        var stack = children[root] ?? []
+        var seen = roots
+        var stack = roots.flatMap { children[$0] ?? [] }
         while let p = stack.popLast() {
+            guard seen.insert(p).inserted else { continue }
             out.append(p)
             stack.append(contentsOf: children[p] ?? [])
         }

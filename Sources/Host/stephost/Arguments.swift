@@ -7,7 +7,11 @@ struct Arguments {
     private(set) var positionals: [String] = []
 
     /// `valued`: options that take a value (long names, plus short aliases in `aliases`).
-    init(_ args: [String], valued: Set<String>, flags known: Set<String>, aliases: [String: String] = [:]) throws(UsageError) {
+    /// `optional`: options whose value may be left out (`--resume`, `--resume ID`,
+    /// `--resume=ID`); the next argument is their value only when `accepts` says so,
+    /// else the value is `defaults[name]`.
+    init(_ args: [String], valued: Set<String>, flags known: Set<String>, aliases: [String: String] = [:],
+         optional: [String: (default: String, accepts: (String) -> Bool)] = [:]) throws(UsageError) {
         var k = 0
         while k < args.count {
             var a = args[k]
@@ -20,7 +24,11 @@ struct Arguments {
                 a = String(a[..<eq])
             }
             let name = aliases[a] ?? a
-            if valued.contains(name) {
+            if let opt = optional[name] {
+                if let inline { values[name, default: []].append(inline) }
+                else if k < args.count, opt.accepts(args[k]) { values[name, default: []].append(args[k]); k += 1 }
+                else { values[name, default: []].append(opt.default) }
+            } else if valued.contains(name) {
                 guard let v = inline ?? (k < args.count ? args[k] : nil) else { throw UsageError(description: "\(a) needs a value") }
                 if inline == nil { k += 1 }
                 values[name, default: []].append(v)

@@ -72,15 +72,8 @@ final class ConsoleReporter: RunReporter, @unchecked Sendable {
         let multi = Set(s.steps.map(\.workflow)).count > 1
         let rows = s.steps.map { r in [(multi ? "\(r.workflow)/" : "") + r.id, r.uses, r.statusText + (r.attempts > 1 ? " (attempt \(r.attempts))" : ""),
                                        r.status == .skipped ? "-" : formatDuration(r.durationMs)] }
-        let header = ["STEP", "USES", "STATUS", "DURATION"]
-        var widths = header.map(\.count)
-        for r in rows { for (k, c) in r.enumerated() { widths[k] = max(widths[k], c.count) } }
-        func fmt(_ cols: [String]) -> String {
-            cols.enumerated().map { k, c in k == cols.count - 1 ? c : c.padding(toLength: widths[k], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        }
         line("")
-        line(fmt(header))
-        for r in rows { line(fmt(r)) }
+        for l in TextTable.lines(["STEP", "USES", "STATUS", "DURATION"], rows) { line(l) }
         let counts = Dictionary(grouping: s.steps, by: \.status).mapValues(\.count)
         let parts = [StepStatus.success, .failure, .cancelled, .skipped].compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }
         line("\(parts.joined(separator: ", ")) in \(formatDuration(s.durationMs)); exit status \(s.exitCode)")

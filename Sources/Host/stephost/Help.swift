@@ -11,6 +11,7 @@ enum Help {
       graph [WORKFLOW]   print the step graph as Mermaid (default) or Graphviz dot
       plugins            list the plugins stephost can see, with their steps
       yaml FILE          print a YAML file as stephost parses it, as JSON
+      runs [show ID]     list the recorded runs of the workspace, or print one
 
     options every command that reads a manifest accepts:
       -f, --file FILE          the manifest (default: stephost.yaml)
@@ -45,6 +46,9 @@ enum Help {
           --cancel-grace D         wait after $/cancel before SIGTERM (default 10s)
           --json                   print the run summary as JSON on stdout, logs on stderr
           -v, --verbose            also print plugins' stderr and progress
+          --resume [RUN_ID|last]   rerun what did not succeed in that run (default: the last one)
+                                   and reuse the recorded outputs of the steps that did; its
+                                   workflows, --env and --var apply unless given here
           --fresh-process          one plugin process per step (no reuse; for benchmarks)
           --workspace DIR, --plugin NAME=COMMAND, --plugins DIR  (see stephost --help)
         """,
@@ -69,6 +73,14 @@ enum Help {
         usage: stephost plugins [-f FILE] [--plugin NAME=COMMAND] [--plugins DIR]
 
         Lists every plugin stephost can see (in search order): its version, its steps and its descriptor.
+        """,
+        "runs": """
+        usage: stephost runs [--limit N] [--json] [-f FILE | --workspace DIR]
+               stephost runs show [RUN_ID|last] [--json]
+
+        Lists the runs recorded in the workspace's .stephost/runs/, newest first (default 20), with
+        status (success, failure, interrupted, running, or killed when the journal has no end) and
+        duration; `runs show` prints one run's steps. A run id may be abbreviated to a unique prefix.
         """,
         "yaml": """
         usage: stephost yaml FILE

@@ -8,7 +8,8 @@ enum RunCommand {
             a = try Arguments(argv, valued: CommonOptions.valued.union(CommonOptions.selection)
                                 .union(["--jobs", "--init-timeout", "--cancel-grace", "--timeout"]),
                               flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process"],
-                              aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose"]) { $1 })
+                              aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose"]) { $1 },
+                              optional: ["--resume": (default: "last", accepts: RunCommand.looksLikeRunID)])
         } catch { return CommonOptions.fail("\(error) (see stephost run --help)") }
         var jobs = ProcessInfo.processInfo.activeProcessorCount
         if let j = a.value("--jobs") {
@@ -20,6 +21,8 @@ enum RunCommand {
         r.dryRun = a.has("--dry-run")
         r.failFast = a.has("--fail-fast")
         r.reuseProcesses = !a.has("--fresh-process")
+        r.resume = a.value("--resume")
+        if r.resume != nil && r.dryRun { return CommonOptions.fail("--resume and --dry-run do not go together: a dry run reuses nothing") }
         do {
             if let t = a.value("--init-timeout") { r.initTimeout = try Duration(parsing: t).seconds }
             if let t = a.value("--cancel-grace") { r.cancelGrace = try Duration(parsing: t).seconds }
@@ -38,6 +41,13 @@ enum RunCommand {
         signals.stop()
         if json { print(prepared.masker.mask(summary.json.prettyEncoded())) }
         return summary.exitCode
+    }
+}
+
+extension RunCommand {
+    /// `last`, or a run id (`20261129T105501Z-3f2a`, or a prefix of one with at least the date).
+    static func looksLikeRunID(_ s: String) -> Bool {
+        s == "last" || (s.count >= 9 && s.prefix(8).allSatisfy(\.isNumber) && s.dropFirst(8).first == "T")
     }
 }
 

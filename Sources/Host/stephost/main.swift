@@ -1,14 +1,20 @@
 import Foundation
 import StepHost
+import StepProcess
 
 // stephost: runs the steps of a pipeline manifest through plugin processes.
 let version = "0.1.0"
 // A reader that goes away (stephost run | head) must not kill the host mid-run.
 signal(SIGPIPE, SIG_IGN)
 let args = Array(CommandLine.arguments.dropFirst())
+// The process guardian (see ProcessGuard): started by the host, never by users.
+if args.first == "__guard" { ProcessGuard.serve(host: args.count > 1 ? pid_t(args[1]) ?? 0 : 0) }
+if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+    ProcessGuard.install(command: [exe, "__guard"])
+}
 let commands: [String: (([String]) async -> Int32)] = [
     "run": RunCommand.main, "validate": ValidateCommand.main, "plan": PlanCommand.main, "graph": GraphCommand.main,
-    "plugins": PluginsCommand.main, "yaml": YamlCommand.main,
+    "plugins": PluginsCommand.main, "yaml": YamlCommand.main, "runs": RunsCommand.main,
 ]
 
 guard let first = args.first else {
@@ -31,5 +37,6 @@ default:
         exit(0)
     }
     let code = await command(rest)
+    ProcessGuard.stopOrphans()
     exit(code)
 }

@@ -14,6 +14,8 @@ public struct Manifest: Sendable {
     public var workflows: [WorkflowSpec]
     /// Each workflow's dependency graph, built once when the manifest is loaded.
     public var graphs: [String: WorkflowGraph] = [:]
+    /// The top-level `env:` as written (JSON of its YAML), for fingerprints.
+    public var envDefinition: JSONValue = .null
 
     public func environment(named name: String) -> EnvironmentSpec? { environments.first { $0.name == name } }
 
@@ -35,6 +37,8 @@ public struct EnvironmentSpec: Sendable {
     public var vars: [String: JSONValue]
     public var secrets: [SecretSource]
     public var position: SourcePosition
+    /// The environment as written (JSON of its YAML), for fingerprints.
+    public var definition: JSONValue = .null
 }
 
 /// `NAME: env:VAR` or `NAME: file:PATH`.
@@ -53,6 +57,8 @@ public struct WorkflowSpec: Sendable {
     public var env: [EnvEntry]
     public var steps: [StepSpec]
     public var position: SourcePosition
+    /// The workflow's `env:` as written (JSON of its YAML), for fingerprints.
+    public var envDefinition: JSONValue = .null
 
     public func step(_ id: String) -> StepSpec? { steps.first { $0.id == id } }
 }
@@ -96,6 +102,8 @@ public struct StepSpec: Sendable {
     public var position: SourcePosition
     /// Where each key of the step was written, for messages.
     public var keyPositions: [String: SourcePosition]
+    /// The step as written (JSON of its YAML), for fingerprints.
+    public var definition: JSONValue = .null
 
     public func position(of key: String) -> SourcePosition { keyPositions[key] ?? position }
 

@@ -29,6 +29,11 @@ public final class PreparedRun: @unchecked Sendable {
     /// "workflow/step" → environment name and resolved secrets.
     var stepEnvironments: [String: String?] = [:]
     var stepSecrets: [String: [String: String]] = [:]
+    /// "workflow/step" → what its result depends on in the manifest.
+    public internal(set) var fingerprints: [String: StepFingerprint] = [:]
+    /// With `--resume`: the run resumed, and its successful steps (by display id) that are reused.
+    public internal(set) var resumedFrom: String?
+    public internal(set) var reusable: [String: StepRecord] = [:]
 
     init(request: RunRequest, manifest: Manifest, workspace: String, context: RunContext, runID: String, pool: PluginPool,
          masker: Masker, catalog: PluginCatalog, workflows: [(spec: WorkflowSpec, graph: WorkflowGraph)],

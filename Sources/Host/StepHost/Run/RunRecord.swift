@@ -101,6 +101,12 @@ public final class RunRecord: @unchecked Sendable {
         return f.string(from: d)
     }
 
+    public static func parseTimestamp(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: s) ?? ISO8601DateFormatter().date(from: s)
+    }
+
     /// `20261129T105501Z-3f2a`: the UTC start time plus 4 random hex digits.
     public static func newRunID(_ d: Date = Date()) -> String {
         let f = DateFormatter()

@@ -15,6 +15,8 @@ public struct RunRequest: Sendable {
     public var cancelGrace: Double = 10
     public var runTimeout: Double?
     public var reuseProcesses = true
+    /// `--resume RUN_ID|last`: reuse what that run finished successfully.
+    public var resume: String?
     /// Where the bundled plugins' executables are (next to `stephost`).
     public var hostDirectory: String
     public var hostEnvironment: [String: String]

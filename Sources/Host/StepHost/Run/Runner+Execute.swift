@@ -21,7 +21,8 @@ extension Runner {
             "id": .string(p.runID), "workflows": .array(names.map(JSONValue.string)),
             "manifest": .string(p.manifest.file), "environment": p.request.environment.map(JSONValue.string) ?? .null,
             "event": .string(p.context.event), "branch": .string(p.context.branch), "sha": .string(p.context.sha),
-            "dryRun": .bool(p.request.dryRun),
+            "dryRun": .bool(p.request.dryRun), "pid": .int(Int(getpid())),
+            "vars": .object(p.request.vars.mapValues(JSONValue.string)), "resumedFrom": p.resumedFrom.map(JSONValue.string) ?? .null,
         ], sync: true)
         reporter.report(.runStarted(id: p.runID, workflows: names, environment: p.request.environment, dryRun: p.request.dryRun))
         for (name, why) in p.skippedWorkflows { reporter.report(.workflowSkipped(name: name, reason: why)) }
@@ -46,7 +47,8 @@ extension Runner {
         }
         let summary = RunSummary(id: p.runID, workflows: names, skippedWorkflows: p.skippedWorkflows, environment: p.request.environment,
                                  exitCode: exitCode, steps: steps, startedAt: started,
-                                 durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun)
+                                 durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun,
+                                 resumedFrom: p.resumedFrom)
         record?.append("run-finished", ["exitCode": .int(Int(exitCode)), "durationMs": .int(summary.durationMs)], sync: true)
         if let record, !record.writeSummary(summary) {
             reporter.report(.warning("could not write \(record.directory)/summary.json"))

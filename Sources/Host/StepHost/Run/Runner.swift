@@ -37,6 +37,8 @@ public enum Runner {
         let (manifest, loadProblems) = try loadManifest(request.manifestPath, cwd: request.pluginSearch.currentDirectory)
         var problems = loadProblems.map(\.description)
         let workspace = await workspace(for: request)
+        var request = request
+        let previous = try request.resume.map { ref throws(RunError) in try resumable(ref, workspace: workspace, request: &request) }
         var search = request.pluginSearch
         search.manifestDirectory = (PluginCatalog.absolute(request.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
         let catalog: PluginCatalog
@@ -49,7 +51,14 @@ public enum Runner {
         }
         var selected: [WorkflowSpec] = []
         var skipped: [(String, String)] = []
-        if let name = request.workflow, !allWorkflows {
+        if let previous, request.workflow == nil {
+            for name in previous.workflows {
+                guard let wf = manifest.workflow(named: name) else {
+                    throw .usage("--resume \(previous.id): \(manifest.file) has no workflow '\(name)' any more")
+                }
+                selected.append(wf)
+            }
+        } else if let name = request.workflow, !allWorkflows {
             guard let wf = manifest.workflow(named: name) else {
                 throw .usage("\(manifest.file) has no workflow '\(name)' (workflows: \(manifest.workflows.map(\.name).joined(separator: ", ")))")
             }
@@ -142,7 +151,17 @@ public enum Runner {
             await pool.shutdownAll()
             throw .invalid(["\(manifest.file): env: \(error.message)"])
         }
-        do { try resolveEnvironmentsAndSecrets(prepared, resolveSecrets: resolveSecrets, reporter: reporter) } catch {
+        do {
+            try resolveEnvironmentsAndSecrets(prepared, resolveSecrets: resolveSecrets, reporter: reporter)
+            for (wf, _) in graphs {
+                for s in wf.steps {
+                    let env = prepared.environment(ofStep: wf.name, s.id)
+                    prepared.fingerprints["\(wf.name)/\(s.id)"] = StepFingerprint(step: s, workflow: wf, manifest: manifest, environment: env,
+                                                                                   vars: prepared.vars(for: env))
+                }
+            }
+            if let previous { try planReuse(prepared, previous, reporter: reporter) }
+        } catch {
             await pool.shutdownAll()
             throw error
         }

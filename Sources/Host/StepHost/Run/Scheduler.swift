@@ -82,6 +82,12 @@ final class Scheduler {
                                                 reason: control.reason?.text ?? "cancelled"))
                         continue
                     }
+                    if var reused = run.reusable[display(inst.spec, inst.id)] {
+                        reused.id = inst.id
+                        reused.reason = "reused from run \(run.resumedFrom ?? "?")"
+                        finish(inst, reused)
+                        continue
+                    }
                     guard let job = prepareJob(inst) else { continue }
                     if !unsynced.isEmpty && inst.spec.deps.contains(where: { unsynced.contains(ObjectIdentifier($0)) }) {
                         record?.sync()
@@ -172,7 +178,12 @@ final class Scheduler {
     private func publish(_ r: StepRecord, of spec: Spec, display: String) {
         var shown = r
         shown.id = display
-        record?.append("step-finished", shown.json.objectValue ?? [:], sync: false)
+        var event = shown.json.objectValue ?? [:]
+        let key = "\(spec.workflow.name)/\(spec.step.id)"
+        event["spec"] = .string(key)
+        event["fingerprint"] = run.fingerprints[key]?.json
+        if !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs) { event["outputsMasked"] = .bool(true) }
+        record?.append("step-finished", event, sync: false)
         unsynced.insert(ObjectIdentifier(spec))
         reporter.report(.stepFinished(shown))
     }

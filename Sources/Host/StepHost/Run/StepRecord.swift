@@ -68,6 +68,7 @@ public struct RunSummary: Sendable {
     public var startedAt: Date
     public var durationMs: Int
     public var dryRun: Bool
+    public var resumedFrom: String? = nil
 
     public var json: JSONValue {
         .compactObject([
@@ -78,6 +79,7 @@ public struct RunSummary: Sendable {
             }),
             "environment": environment.map(JSONValue.string), "exitCode": .int(Int(exitCode)),
             "startedAt": .string(RunRecord.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun),
+            "resumedFrom": resumedFrom.map(JSONValue.string),
             "steps": .array(steps.map(\.json)),
         ])
     }

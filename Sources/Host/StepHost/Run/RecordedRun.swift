@@ -1,0 +1,106 @@
+import Foundation
+import StepProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run as its journal tells it: read back for `--resume` and `stephost runs`.
+///
+/// The journal may end in a torn line (the host was killed mid-write); that
+/// line is ignored. Every earlier line was written whole.
+public struct RecordedRun: Sendable {
+    /// One finished step as the journal has it.
+    public struct Step: Sendable {
+        public var record: StepRecord
+        /// "workflow/step id" of the step definition it ran from.
+        public var spec: String?
+        public var fingerprint: StepFingerprint?
+        /// Masking changed its outputs (they held a secret), so they cannot be reused.
+        public var outputsMasked: Bool
+    }
+
+    public enum State: Sendable, Equatable {
+        case finished(exitCode: Int32)
+        /// The host that writes it is still alive.
+        case running
+        /// The journal stops without an end: the host was killed or crashed.
+        case ended
+    }
+
+    public var id: String
+    public var directory: String
+    public var startedAt: Date?
+    public var lastEventAt: Date?
+    public var workflows: [String] = []
+    public var environment: String?
+    public var vars: [String: String] = [:]
+    public var dryRun = false
+    public var hostPID: Int32?
+    public var resumedFrom: String?
+    /// Latest record per step, in the order the steps first finished.
+    public var steps: [Step] = []
+    /// Steps that started and have no end in the journal.
+    public var unfinished: [String] = []
+    public var exitCode: Int32?
+    public var durationMs: Int?
+
+    public var state: State {
+        if let exitCode { return .finished(exitCode: exitCode) }
+        if let pid = hostPID, pid > 0, kill(pid, 0) == 0 || errno == EPERM, RecordedRun.isStephost(pid) { return .running }
+        return .ended
+    }
+
+    static func isStephost(_ pid: Int32) -> Bool {
+        guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
+        return comm.hasPrefix("stephost")
+    }
+
+    public var stateText: String {
+        switch state {
+        case .finished(let c): return c == 0 ? "success" : c == 130 || c == 143 ? "interrupted" : "failure"
+        case .running: return "running"
+        case .ended: return "killed (no end in its journal)"
+        }
+    }
+
+    /// Reads `<directory>/journal.jsonl`.
+    public static func read(directory: String) throws(RunError) -> RecordedRun {
+        let path = "\(directory)/journal.jsonl"
+        guard let data = FileManager.default.contents(atPath: path) else { throw .usage("cannot read \(path)") }
+        var run = RecordedRun(id: (directory as NSString).lastPathComponent, directory: directory)
+        var index: [String: Int] = [:]
+        var started: [String] = []
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
+        for (n, line) in lines.enumerated() {
+            guard let v = try? JSONParser.parse(String(decoding: line, as: UTF8.self)), let o = v.objectValue else {
+                if n == lines.count - 1 { break } // torn by a kill mid-write
+                throw .usage("\(path):\(n + 1): not a journal line")
+            }
+            if let t = o["time"]?.stringValue.flatMap(RunRecord.parseTimestamp) { run.lastEventAt = t }
+            switch o["event"]?.stringValue {
+            case "run-started":
+                run.startedAt = run.lastEventAt
+                run.workflows = o["workflows"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                run.environment = o["environment"]?.stringValue
+                run.dryRun = o["dryRun"]?.boolValue ?? false
+                run.hostPID = o["pid"]?.intValue.map(Int32.init)
+                run.resumedFrom = o["resumedFrom"]?.stringValue
+                for (k, x) in o["vars"]?.objectValue ?? [:] { if let s = x.stringValue { run.vars[k] = s } }
+            case "step-started":
+                if let s = o["step"]?.stringValue { started.append(s) }
+            case "step-finished":
+                guard let r = StepRecord(json: v) else { throw .usage("\(path):\(n + 1): a step-finished line without a step") }
+                let step = Step(record: r, spec: o["spec"]?.stringValue, fingerprint: StepFingerprint(json: o["fingerprint"]),
+                                outputsMasked: o["outputsMasked"]?.boolValue ?? false)
+                if let k = index[r.id] { run.steps[k] = step } else { index[r.id] = run.steps.count; run.steps.append(step) }
+            case "run-finished":
+                run.exitCode = o["exitCode"]?.intValue.map(Int32.init)
+                run.durationMs = o["durationMs"]?.intValue
+            default: break
+            }
+        }
+        run.unfinished = Array(NSOrderedSet(array: started.filter { index[$0] == nil })) as? [String] ?? []
+        if run.durationMs == nil, let a = run.startedAt, let b = run.lastEventAt { run.durationMs = Int((b.timeIntervalSince(a) * 1000).rounded()) }
+        return run
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import StepProtocol
+
+extension Runner {
+    /// The run `--resume` names, with the request completed from it: the same
+    /// workflows, environment and `--var`s unless the command line gives them.
+    static func resumable(_ ref: String, workspace: String, request: inout RunRequest) throws(RunError) -> RecordedRun {
+        let p = try RunHistory(workspace: workspace).find(ref)
+        if p.dryRun { throw .usage("--resume: run \(p.id) was a dry run; there is nothing to reuse") }
+        if p.state == .running { throw .usage("--resume: run \(p.id) is still running (host pid \(p.hostPID ?? 0))") }
+        if let w = request.workflow, !p.workflows.contains(w) {
+            throw .usage("--resume: run \(p.id) ran \(p.workflows.map { "'\($0)'" }.joined(separator: ", ")), not '\(w)'")
+        }
+        if let e = request.environment, e != p.environment {
+            throw .usage("--resume: run \(p.id) ran in environment '\(p.environment ?? "none")', not '\(e)'")
+        }
+        request.environment = p.environment
+        if request.vars.isEmpty { request.vars = p.vars }
+        return p
+    }
+
+    /// Which steps of the resumed run are reused: those that succeeded, whose
+    /// definition is unchanged and whose outputs held no secret. A changed
+    /// definition stops the run before anything starts, saying what changed.
+    static func planReuse(_ p: PreparedRun, _ previous: RecordedRun, reporter: RunReporter) throws(RunError) {
+        p.resumedFrom = previous.id
+        var changed: [String] = []
+        for s in previous.steps where s.record.status == .success {
+            guard let spec = s.spec, let now = p.fingerprints[spec] else { continue }
+            guard let then = s.fingerprint else { continue }
+            if then != now {
+                changed.append("step '\(s.record.id)' changed since run \(previous.id): \(now.changes(since: then))")
+                continue
+            }
+            if s.outputsMasked {
+                reporter.report(.warning("step '\(s.record.id)' runs again: its recorded outputs held a secret and were masked"))
+                continue
+            }
+            p.reusable[s.record.id] = s.record
+        }
+        if !changed.isEmpty {
+            throw .usage((changed + ["a step is reused only when its definition is unchanged; run without --resume to start over"])
+                .joined(separator: "\n"))
+        }
+    }
+}

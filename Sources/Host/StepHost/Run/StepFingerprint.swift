@@ -1,0 +1,49 @@
+import StepProtocol
+
+/// What a step's result depends on in the manifest, as one short hash per
+/// part: each key of the step as written, the top-level and workflow `env:`,
+/// the environment it runs in, and the `vars` it sees. Stored with each
+/// finished step in the journal; `--resume` reuses a step only when its
+/// fingerprint is unchanged, and names the parts that changed when not.
+public struct StepFingerprint: Sendable, Hashable {
+    public var parts: [String: String]
+
+    public init(parts: [String: String]) { self.parts = parts }
+
+    public init(step: StepSpec, workflow: WorkflowSpec, manifest: Manifest, environment: String?, vars: JSONValue) {
+        var p: [String: String] = [:]
+        for (k, v) in step.definition.objectValue ?? [:] { p["step.\(k)"] = StepFingerprint.digest(v) }
+        p["env"] = StepFingerprint.digest(manifest.envDefinition)
+        p["workflow env"] = StepFingerprint.digest(workflow.envDefinition)
+        p["environment"] = StepFingerprint.digest(.array([
+            environment.map(JSONValue.string) ?? .null, environment.flatMap { manifest.environment(named: $0)?.definition } ?? .null,
+        ]))
+        p["vars"] = StepFingerprint.digest(vars)
+        parts = p
+    }
+
+    /// The first 16 hex digits of the SHA-256 of the value's canonical JSON (keys sorted).
+    static func digest(_ v: JSONValue) -> String { String(SHA256.hex(Array(v.encoded().utf8)).prefix(16)) }
+
+    public var json: JSONValue { .object(parts.mapValues(JSONValue.string)) }
+
+    public init?(json: JSONValue?) {
+        guard let o = json?.objectValue else { return nil }
+        var p: [String: String] = [:]
+        for (k, v) in o { guard let s = v.stringValue else { return nil }; p[k] = s }
+        parts = p
+    }
+
+    /// What differs from an earlier fingerprint, in words: `with, timeout changed; retry added`.
+    public func changes(since old: StepFingerprint) -> String {
+        func label(_ k: String) -> String { k.hasPrefix("step.") ? String(k.dropFirst(5)) : k }
+        let changed = parts.keys.filter { old.parts[$0] != nil && old.parts[$0] != parts[$0] }.map(label).sorted()
+        let added = parts.keys.filter { old.parts[$0] == nil }.map(label).sorted()
+        let removed = old.parts.keys.filter { parts[$0] == nil }.map(label).sorted()
+        var out: [String] = []
+        if !changed.isEmpty { out.append("\(changed.joined(separator: ", ")) changed") }
+        if !added.isEmpty { out.append("\(added.joined(separator: ", ")) added") }
+        if !removed.isEmpty { out.append("\(removed.joined(separator: ", ")) removed") }
+        return out.joined(separator: "; ")
+    }
+}

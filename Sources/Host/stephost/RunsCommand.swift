@@ -1,0 +1,80 @@
+import Foundation
+import StepHost
+import StepProtocol
+
+/// `stephost runs` lists the recorded runs of the workspace; `stephost runs show ID` prints one.
+enum RunsCommand {
+    static func main(_ argv: [String]) async -> Int32 {
+        let a: Arguments
+        do {
+            a = try Arguments(argv, valued: ["--file", "--workspace", "--limit"], flags: ["--json"],
+                              aliases: ["-f": "--file", "-n": "--limit"])
+        } catch { return CommonOptions.fail("\(error) (see stephost runs --help)") }
+        let history = RunHistory(workspace: await Runner.workspace(for: CommonOptions.request(a)))
+        let json = a.has("--json")
+        switch a.positionals.first {
+        case nil: return list(history, limit: a.value("--limit"), json: json)
+        case "show":
+            guard a.positionals.count <= 2 else { return CommonOptions.fail("runs show takes one run id (or 'last')") }
+            do { show(try history.find(a.positionals.count == 2 ? a.positionals[1] : "last"), json: json) } catch {
+                return CommonOptions.fail(error.description)
+            }
+            return 0
+        case let other?: return CommonOptions.fail("runs: unknown subcommand '\(other)' (runs, runs show ID)")
+        }
+    }
+
+    static func list(_ history: RunHistory, limit: String?, json: Bool) -> Int32 {
+        var n = 20
+        if let limit { guard let k = Int(limit), k >= 1 else { return CommonOptions.fail("--limit needs a whole number of at least 1") }; n = k }
+        let runs = Array(history.all().prefix(n))
+        if json {
+            print(JSONValue.array(runs.map(header)).prettyEncoded())
+            return 0
+        }
+        guard !runs.isEmpty else { Console.out("no runs recorded in \(history.directory)\n"); return 0 }
+        let rows = runs.map { r in
+            [r.id, r.workflows.joined(separator: ","), r.stateText, r.startedAt.map(RunRecord.timestamp) ?? "-",
+             r.durationMs.map(formatDuration) ?? "-", r.resumedFrom.map { "resumes \($0)" } ?? ""]
+        }
+        Console.out(TextTable.lines(["RUN", "WORKFLOWS", "STATUS", "STARTED", "DURATION", ""], rows).joined(separator: "\n") + "\n")
+        return 0
+    }
+
+    static func header(_ r: RecordedRun) -> JSONValue {
+        var exit: JSONValue = .null
+        if case .finished(let c) = r.state { exit = .int(Int(c)) }
+        return .compactObject([
+            "id": .string(r.id), "workflows": .array(r.workflows.map(JSONValue.string)), "status": .string(r.stateText),
+            "exitCode": exit, "startedAt": r.startedAt.map { .string(RunRecord.timestamp($0)) },
+            "durationMs": r.durationMs.map(JSONValue.int), "environment": r.environment.map(JSONValue.string),
+            "resumedFrom": r.resumedFrom.map(JSONValue.string), "directory": .string(r.directory),
+        ])
+    }
+
+    static func show(_ r: RecordedRun, json: Bool) {
+        if json {
+            var o = header(r).objectValue ?? [:]
+            o["steps"] = .array(r.steps.map(\.record.json))
+            o["unfinished"] = .array(r.unfinished.map(JSONValue.string))
+            print(JSONValue.object(o).prettyEncoded())
+            return
+        }
+        var out = "run \(r.id): \(r.stateText)\n"
+        out += "  workflows: \(r.workflows.joined(separator: ", "))\(r.environment.map { "   environment: \($0)" } ?? "")\n"
+        if let s = r.startedAt { out += "  started: \(RunRecord.timestamp(s))   duration: \(r.durationMs.map(formatDuration) ?? "-")\n" }
+        if let from = r.resumedFrom { out += "  resumed from: \(from)\n" }
+        out += "  record: \(r.directory)\n\n"
+        var rows = r.steps.map { s in
+            [s.record.id, s.record.uses, s.record.statusText + (s.record.attempts > 1 ? " (attempt \(s.record.attempts))" : ""),
+             s.record.status == .skipped ? "-" : formatDuration(s.record.durationMs)]
+        }
+        rows += r.unfinished.map { [$0, "", "did not finish", "-"] }
+        out += TextTable.lines(["STEP", "USES", "STATUS", "DURATION"], rows).joined(separator: "\n") + "\n"
+        for s in r.steps where s.record.status == .failure {
+            out += "\n\(s.record.id): \(s.record.error ?? "failed")\n"
+            if let h = s.record.hint { out += "  hint: \(h)\n" }
+        }
+        Console.out(out)
+    }
+}

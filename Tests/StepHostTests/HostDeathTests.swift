@@ -1,0 +1,190 @@
+import Foundation
+import StepHost
+import StepProcess
+import StepProtocol
+import Testing
+
+/// The host itself killed with SIGKILL: nothing it started survives, and the
+/// run can be resumed from its journal.
+@Suite("host killed with SIGKILL")
+struct HostDeathTests {
+    static func pids(_ file: String) -> [pid_t] {
+        ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+    }
+
+    @Test("no plugin and no process a plugin started outlives a killed host (own groups, own sessions, double forks)")
+    func noOrphans() async throws {
+        let scratch = TestSupport.tempDir("orphans")
+        let pidfile = "\(scratch)/sleeper.pid", pids = "\(scratch)/pids", record = "\(scratch)/fake.rec"
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: forker, uses: fake, needs: [], with: {mode: fork-sleeper, pidfile: "\(pidfile)"}}
+              - id: daemons
+                uses: exec
+                needs: []
+                with:
+                  run: |
+                    setsid sleep 301 & echo $! >> "\(pids)"
+                    ( sleep 302 & echo $! >> "\(pids)" )
+                    ( setsid sh -c 'echo $$ >> "\(pids)"; exec sleep 304' & )
+                    sleep 303 & echo $! >> "\(pids)"
+                    wait
+        """])
+        let host = try TestSupport.startStephost(["run", "w", "--plugin", "fake=\(TestSupport.fake) --record \(record)"], cwd: dir)
+        let ready = try await TestSupport.waitUntil(20) { Self.pids(pids).count == 4 && FileManager.default.fileExists(atPath: pidfile) }
+        #expect(ready, "the steps did not start their processes: \(host.err.text)")
+        // The guardian looks at the host's adopted children twice a second.
+        try await Task.sleep(nanoseconds: 700_000_000)
+        let plugin = ((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").split(separator: "\n")
+            .compactMap { $0.split(separator: " ").first { $0.hasPrefix("pid=") }.flatMap { pid_t($0.dropFirst(4)) } }
+        var victims = Self.pids(pids) + Self.pids(pidfile) + plugin
+        victims += ProcessTree.descendants(of: host.process.pid)
+        #expect(victims.count >= 7)
+        kill(host.process.pid, SIGKILL)
+        _ = await host.process.waitForExit()
+        let gone = try await TestSupport.waitUntil(10) { victims.allSatisfy { !TestSupport.isAlive($0) } }
+        let survivors = victims.filter(TestSupport.isAlive)
+        #expect(gone, "outlived the host: \(survivors.map { "\($0): \((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "")" })")
+        for p in survivors { kill(p, SIGKILL) }
+    }
+
+    @Test("a run killed at several points resumes from its journal; no step that succeeded runs twice")
+    func killAndResume() async throws {
+        let scratch = TestSupport.tempDir("resume-kill")
+        let log = "\(scratch)/ran.log"
+        let steps = (1...6).map { "s\($0)" }
+        var yaml = "workflows:\n  w:\n    steps:\n"
+        for (k, s) in steps.enumerated() {
+            let uses = k % 2 == 0 ? "exec" : "fake"
+            if uses == "exec" {
+                yaml += "      - {id: \(s), uses: exec, with: {run: 'echo \(s) >> \"\(log)\"; sleep 0.4; echo \"n=\(k)\" >> \"$STEPHOST_OUTPUT\"'}}\n"
+            } else {
+                // A plugin step that reads the output of the step before it.
+                yaml += "      - {id: \(s), uses: fake, with: {mode: sleep, ms: 400, message: '${{ steps.\(steps[k - 1]).outputs.n }}'}}\n"
+            }
+        }
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": yaml])
+        let record = "\(scratch)/fake.rec"
+        let plugin = ["--plugin", "fake=\(TestSupport.fake) --record \(record)"]
+        let runs = "\(dir)/.stephost/runs"
+
+        /// Steps the newest journal records as succeeded.
+        func succeeded() -> Set<String> {
+            guard let r = RunHistory(workspace: TestSupport.resolvedPath(dir)).all().first else { return [] }
+            return Set(r.steps.filter { $0.record.status == .success }.map(\.record.id))
+        }
+        /// How often each step has started so far: exec steps log to ran.log, fake steps to its record.
+        func starts() -> [String: Int] {
+            let execRuns = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            let fakeRuns = ((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").split(separator: "\n")
+                .compactMap { $0.split(separator: " ").first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) } }
+            return Dictionary(grouping: execRuns + fakeRuns, by: { $0 }).mapValues(\.count)
+        }
+        // After each kill: what the journal says succeeded, and how often each of those had started.
+        var checkpoints: [(succeeded: Set<String>, starts: [String: Int])] = []
+        for (cycle, target) in [1, 3, 5].enumerated() {
+            let args = ["run", "w"] + plugin + (cycle == 0 ? [] : ["--resume"])
+            let host = try TestSupport.startStephost(args, cwd: dir)
+            let reached = try await TestSupport.waitUntil(30) {
+                (try? FileManager.default.contentsOfDirectory(atPath: runs).count) ?? 0 > cycle
+                    && RunHistory(workspace: TestSupport.resolvedPath(dir)).all().count > cycle && succeeded().count >= target
+            }
+            #expect(reached, "cycle \(cycle): \(host.out.text)\(host.err.text)")
+            kill(host.process.pid, SIGKILL)
+            _ = await host.process.waitForExit()
+            checkpoints.append((succeeded(), starts()))
+        }
+        let last = try await TestSupport.stephost(["run", "w", "--resume", "last", "--json"] + plugin, cwd: dir)
+        #expect(last.code == 0, "\(last.stderr)")
+        let summary = try last.summary()
+        #expect(summary["resumedFrom"]?.stringValue != nil)
+        for s in steps { #expect(summary.stepsByID[s]?["status"] == "success", "\(s)") }
+        #expect(summary.stepsByID["s6"]?["outputs"]?["with"]?["message"] == "4", "outputs of reused steps feed the next ones")
+
+        let final = starts()
+        #expect(checkpoints.last?.succeeded.count ?? 0 >= 5)
+        for (k, c) in checkpoints.enumerated() {
+            for s in c.succeeded {
+                #expect(final[s] == c.starts[s], "\(s) had succeeded by kill \(k + 1) but started again afterwards")
+            }
+        }
+        for s in steps { #expect((final[s] ?? 0) >= 1, "\(s) never ran") }
+    }
+
+    @Test("a journal torn by a kill mid-write is read up to its last whole line")
+    func tornJournal() throws {
+        let dir = "\(TestSupport.tempDir("torn"))/20261129T000000Z-0001"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        TestSupport.write("\(dir)/journal.jsonl", """
+        {"event":"run-started","time":"2026-11-29T00:00:00.000Z","workflows":["w"],"pid":999999999}
+        {"event":"step-started","step":"a","uses":"exec","time":"2026-11-29T00:00:00.100Z"}
+        {"event":"step-finished","id":"a","uses":"exec","status":"success","outputs":{"x":"1"},"time":"2026-11-29T00:00:01.000Z"}
+        {"event":"step-started","step":"b","uses":"exec","time":"2026-11-29T00:00:01.100Z"}
+        {"event":"step-finished","id":"b","uses":"ex
+        """)
+        let r = try RecordedRun.read(directory: dir)
+        #expect(r.steps.map(\.record.id) == ["a"])
+        #expect(r.steps.first?.record.outputs["x"] == "1")
+        #expect(r.unfinished == ["b"])
+        #expect(r.state == .ended)
+        #expect(r.durationMs == 1100)
+    }
+}
+
+/// The guardian on its own, started by this test process as if it were a host.
+@Suite("process guardian")
+struct ProcessGuardianTests {
+    static func sleeper() throws -> ChildProcess {
+        try ChildProcess(executable: "/bin/sleep", arguments: ["300"], environment: [:], directory: "/", guarded: false,
+                         onStdout: { _ in }, onStderr: { _ in })
+    }
+
+    static func guardian(host: pid_t) throws -> ChildProcess {
+        try ChildProcess(executable: TestSupport.stephost, arguments: ["__guard", String(host)], environment: [:], directory: "/",
+                         guarded: false, onStdout: { _ in }, onStderr: { _ in })
+    }
+
+    @Test("when its host dies, it kills the host's children it saw, and only those")
+    func killsHostChildren() async throws {
+        // A stand-in host (not this test process, whose other children belong to other tests):
+        // it starts a child and a guardian, then is killed.
+        let pidfile = "\(TestSupport.tempDir("guard"))/child.pid"
+        let host = try ChildProcess(executable: Command.which("python3")!, arguments: ["-c", """
+            import os, subprocess, sys, time
+            c = subprocess.Popen(["sleep", "300"])
+            r, w = os.pipe()
+            subprocess.Popen([sys.argv[2], "__guard", str(os.getpid())], stdin=r)
+            os.close(r)
+            open(sys.argv[1], "w").write(str(c.pid))
+            time.sleep(300)
+            """, pidfile, TestSupport.stephost], environment: ProcessInfo.processInfo.environment, directory: "/",
+            guarded: false, onStdout: { _ in }, onStderr: { _ in })
+        let bystander = try Self.sleeper()
+        defer { bystander.signalGroup(SIGKILL) }
+        let started = try await TestSupport.waitUntil(10) { ((try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? "").count > 0 }
+        #expect(started)
+        let child = pid_t(try String(contentsOfFile: pidfile, encoding: .utf8))!
+        try await Task.sleep(nanoseconds: 800_000_000) // one scan of the host's children
+        kill(host.pid, SIGKILL) // the host alone: its child and the guardian share its process group
+        _ = await host.waitForExit()
+        let gone = try await TestSupport.waitUntil(5) { !TestSupport.isAlive(child) }
+        if !gone { kill(child, SIGKILL) }
+        #expect(gone, "the host's child outlived it")
+        #expect(bystander.exitStatus == nil, "a process that was not the host's child was killed")
+    }
+
+    @Test("it never touches the children of a process that is not its host (a reaper it was handed to)")
+    func sparesOthers() async throws {
+        let child = try Self.sleeper()
+        defer { child.signalGroup(SIGKILL) }
+        // Its parent (this process) is not the host it was told about, as after the host died.
+        let g = try Self.guardian(host: 999_999)
+        try await Task.sleep(nanoseconds: 800_000_000)
+        g.closeStdin()
+        _ = await g.waitForExit()
+        try await Task.sleep(nanoseconds: 100_000_000)
+        #expect(child.exitStatus == nil, "the guardian killed a process that was not its host's")
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import StepHost
+import StepProtocol
+import Testing
+
+@Suite("stephost run --resume and stephost runs")
+struct ResumeTests {
+    static let manifest = """
+    environments:
+      dev:
+        secrets: {TOKEN: env:MY_TOKEN}
+    workflows:
+      deploy:
+        steps:
+          - {id: build, uses: exec, with: {run: 'echo build >> ran.log; echo "digest=sha256:abc" >> "$STEPHOST_OUTPUT"'}}
+          - {id: leaky, uses: exec, secrets: [TOKEN], with: {run: 'echo leaky >> ran.log; echo "token=$TOKEN" >> "$STEPHOST_OUTPUT"'}}
+          - id: push
+            uses: exec
+            for-each: ["a", "b"]
+            with: {run: 'echo push-${{ item }} >> ran.log; test "${{ item }}" = a || test -f fixed'}
+          - {id: deploy, uses: exec, needs: [build, push], with: {run: 'echo "deploy ${{ steps.build.outputs.digest }}" >> ran.log'}}
+      other:
+        steps:
+          - {id: x, uses: exec, with: {run: 'true'}}
+    """
+
+    static func ran(_ dir: String) -> [String] {
+        ((try? String(contentsOfFile: "\(dir)/ran.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test("--resume reruns what failed, reuses the outputs of what succeeded, and records where it came from")
+    func resume() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])
+        let env = ["MY_TOKEN": "tok-0123456789"]
+        let first = try await TestSupport.stephost(["run", "deploy", "--env", "dev", "--json"], cwd: dir, env: env)
+        #expect(first.code == 1)
+        let firstID = try #require(try first.summary()["id"]?.stringValue)
+        #expect(Self.ran(dir).sorted() == ["build", "leaky", "push-a", "push-b"])
+
+        TestSupport.write("\(dir)/fixed", "")
+        try FileManager.default.removeItem(atPath: "\(dir)/ran.log")
+        // No workflow and no --env: both come from the resumed run.
+        let second = try await TestSupport.stephost(["run", "--resume", "--json"], cwd: dir, env: env)
+        #expect(second.code == 0, "\(second.stderr)")
+        let s = try second.summary()
+        #expect(s["resumedFrom"]?.stringValue == firstID)
+        #expect(s.stepsByID["build"]?["reason"]?.stringValue == "reused from run \(firstID)")
+        #expect(s.stepsByID["push[a]"]?["reason"]?.stringValue == "reused from run \(firstID)")
+        #expect(s.stepsByID["push[b]"]?["reason"] == nil)
+        // leaky's outputs held the secret, were masked in the record, so it runs again.
+        #expect(second.stderr.contains("step 'leaky' runs again: its recorded outputs held a secret"))
+        #expect(Self.ran(dir).sorted() == ["deploy sha256:abc", "leaky", "push-b"])
+
+        // Resuming the resumed run reuses everything, including what it reused.
+        try FileManager.default.removeItem(atPath: "\(dir)/ran.log")
+        let third = try await TestSupport.stephost(["run", "deploy", "--env", "dev", "--resume", "last", "--json"], cwd: dir, env: env)
+        #expect(third.code == 0)
+        #expect(Self.ran(dir) == ["leaky"])
+    }
+
+    @Test("--resume refuses a changed step it would reuse and says what changed; a changed failed step is fine")
+    func changedManifest() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])
+        let env = ["MY_TOKEN": "tok-0123456789"]
+        _ = try await TestSupport.stephost(["run", "deploy", "--env", "dev"], cwd: dir, env: env)
+        // Changing a step that did not succeed is what resume is for (push[a] of the
+        // for-each succeeded, so changing push itself would be refused).
+        TestSupport.write("\(dir)/fixed", "")
+        TestSupport.write("\(dir)/stephost.yaml", Self.manifest.replacingOccurrences(of: "echo \"deploy ", with: "echo \"DEPLOY "))
+        let fixed = try await TestSupport.stephost(["run", "--resume"], cwd: dir, env: env)
+        #expect(fixed.code == 0, "\(fixed.stderr)")
+
+        TestSupport.write("\(dir)/stephost.yaml", Self.manifest
+            .replacingOccurrences(of: "echo build >> ran.log", with: "echo BUILD >> ran.log")
+            .replacingOccurrences(of: "id: build, uses: exec,", with: "id: build, uses: exec, timeout: 5m,"))
+        let changed = try await TestSupport.stephost(["run", "--resume"], cwd: dir, env: env)
+        #expect(changed.code == 2)
+        #expect(changed.stderr.contains("step 'build' changed since run"), "\(changed.stderr)")
+        #expect(changed.stderr.contains("with changed; timeout added"), "\(changed.stderr)")
+        #expect(changed.stderr.contains("run without --resume to start over"))
+    }
+
+    @Test("--resume checks what it is asked to resume")
+    func resumeErrors() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])
+        let none = try await TestSupport.stephost(["run", "--resume"], cwd: dir)
+        #expect(none.code == 2 && none.stderr.contains("no run is recorded"), "\(none.stderr)")
+        _ = try await TestSupport.stephost(["run", "other"], cwd: dir)
+        let other = try await TestSupport.stephost(["run", "deploy", "--resume"], cwd: dir)
+        #expect(other.code == 2 && other.stderr.contains("ran 'other', not 'deploy'"), "\(other.stderr)")
+        let unknown = try await TestSupport.stephost(["run", "--resume", "20990101T000000Z-ffff"], cwd: dir)
+        #expect(unknown.code == 2 && unknown.stderr.contains("no run '20990101T000000Z-ffff'"), "\(unknown.stderr)")
+        let dry = try await TestSupport.stephost(["run", "other", "--resume", "--dry-run"], cwd: dir)
+        #expect(dry.code == 2 && dry.stderr.contains("do not go together"))
+    }
+
+    @Test("stephost runs lists runs newest first with status; runs show prints one, also one that was killed")
+    func runsCommand() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])
+        let empty = try await TestSupport.stephost(["runs"], cwd: dir)
+        #expect(empty.code == 0 && empty.stdout.contains("no runs recorded"))
+        let ok = try await TestSupport.stephost(["run", "other", "--json"], cwd: dir)
+        let failed = try await TestSupport.stephost(["run", "deploy", "--env", "dev", "--json"], cwd: dir, env: ["MY_TOKEN": "tok-0123456789"])
+        let okID = try #require(try ok.summary()["id"]?.stringValue), failedID = try #require(try failed.summary()["id"]?.stringValue)
+
+        let list = try await TestSupport.stephost(["runs"], cwd: dir)
+        let lines = list.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("RUN") == true)
+        #expect(lines.count == 3)
+        #expect(lines[1].hasPrefix(failedID) && lines[1].contains("deploy") && lines[1].contains("failure"), "\(list.stdout)")
+        #expect(lines[2].hasPrefix(okID) && lines[2].contains("success"))
+
+        let json = try JSONParser.parse(try await TestSupport.stephost(["runs", "--json", "-n", "1"], cwd: dir).stdout)
+        #expect(json.arrayValue?.count == 1)
+        #expect(json.arrayValue?.first?["exitCode"] == 1)
+
+        let show = try await TestSupport.stephost(["runs", "show", String(failedID.prefix(18))], cwd: dir)
+        #expect(show.code == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("run \(failedID): failure"))
+        #expect(show.stdout.contains("push[b]") && show.stdout.contains("command exited with exit status 1"), "\(show.stdout)")
+
+        // A run whose host died leaves a journal without an end.
+        let killedDir = "\(dir)/.stephost/runs/20200101T000000Z-dead"
+        try FileManager.default.createDirectory(atPath: killedDir, withIntermediateDirectories: true)
+        TestSupport.write("\(killedDir)/journal.jsonl", """
+        {"event":"run-started","time":"2020-01-01T00:00:00.000Z","workflows":["deploy"],"pid":999999999}
+        {"event":"step-started","step":"build","uses":"exec","time":"2020-01-01T00:00:00.100Z"}
+
+        """)
+        let killed = try await TestSupport.stephost(["runs", "show", "20200101T000000Z-dead"], cwd: dir)
+        #expect(killed.stdout.contains("killed (no end in its journal)"), "\(killed.stdout)")
+        #expect(killed.stdout.contains("build") && killed.stdout.contains("did not finish"))
+    }
+}
