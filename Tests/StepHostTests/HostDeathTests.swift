@@ -6,7 +6,7 @@ import Testing
 
 /// The host itself killed with SIGKILL: nothing it started survives, and the
 /// run can be resumed from its journal.
-@Suite("host killed with SIGKILL")
+@Suite("host killed with SIGKILL, orphans and descriptors")
 struct HostDeathTests {
     static func pids(_ file: String) -> [pid_t] {
         ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
@@ -111,6 +111,26 @@ struct HostDeathTests {
             }
         }
         for s in steps { #expect((final[s] ?? 0) >= 1, "\(s) never ran") }
+    }
+
+    @Test("the host leaks no file descriptor: as many open after 200 steps as after 10")
+    func noDescriptorLeak() async throws {
+        var yaml = "workflows:\n  w:\n    steps:\n"
+        for k in 1...200 {
+            switch k {
+            case 10, 200: yaml += "      - {id: s\(k), uses: fake, with: {mode: host-fds}}\n"
+            case _ where k % 3 == 0: yaml += "      - {id: s\(k), uses: exec, with: {run: 'echo line; echo err >&2'}}\n"
+            case _ where k % 3 == 1: yaml += "      - {id: s\(k), uses: fake, with: {mode: fail}, continue-on-error: true}\n"
+            default: yaml += "      - {id: s\(k), uses: fake, with: {message: m}}\n"
+            }
+        }
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": yaml])
+        let r = try await TestSupport.stephost(["run", "w", "-j", "1", "--json", "--plugin", "fake=\(TestSupport.fake)"], cwd: dir, timeout: 120)
+        #expect(r.code == 0, "\(r.stderr.suffix(2000))")
+        let s = try r.summary()
+        let early = try #require(s.stepsByID["s10"]?["outputs"]?["hostFDs"]?.intValue)
+        let late = try #require(s.stepsByID["s200"]?["outputs"]?["hostFDs"]?.intValue)
+        #expect(late <= early, "the host had \(early) descriptors open at step 10 and \(late) at step 200")
     }
 
     @Test("a journal torn by a kill mid-write is read up to its last whole line")

@@ -13,7 +13,7 @@ enum FakeStep {
             inputs: ["type": "object", "additionalProperties": false, "properties": [
                 "mode": ["type": "string", "enum": ["echo", "fail", "fail-until", "barrier", "sleep", "hang", "ignore-cancel", "crash",
                                                     "exit0", "garbage", "not-jsonrpc", "unknown-id", "huge-line", "close-stdout",
-                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json", "leak-secrets"]],
+                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json", "leak-secrets", "host-fds"]],
                 "outputs": ["type": "object"], "message": ["type": "string"], "hint": ["type": "string"],
                 "retryable": ["type": "boolean"], "attempts": ["type": "integer"], "ms": ["type": "integer"],
                 "dir": ["type": "string"], "count": ["type": "integer"], "bytes": ["type": "integer"],
@@ -150,6 +150,12 @@ enum FakeStep {
                 writeStderr(Array("basic: \(Data(("user:" + v).utf8).base64EncodedString())\n".utf8))
             }
             return echo(s)
+        case "host-fds":
+            // How many descriptors the host (this process's parent) has open now.
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(getppid())/fd")) ?? []
+            var r = echo(s)
+            r.outputs["hostFDs"] = .int(fds.count)
+            return r
         case "fork-sleeper":
             let pidfile = s.with["pidfile"]?.stringValue ?? "/dev/null"
             _ = try? await s.runProcess(["/bin/sh", "-c", "sleep 300 & echo $! > '\(pidfile)'"], environment: ProcessInfo.processInfo.environment)

@@ -70,6 +70,7 @@ struct RecordingReporter: RunReporter {
         switch event {
         case .stepLog(let step, let level, let message, _, _): record.log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
         case .stepDebug(let step, let line): record.log(step: step, "stderr: \(line)")
+        case .stepFinished(let r): record.closeLog(step: r.id)
         default: break
         }
         next.report(event)

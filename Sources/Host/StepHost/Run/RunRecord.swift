@@ -60,6 +60,7 @@ public final class RunRecord: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var entry = logs[step] ?? (fd: -1, bytes: 0)
+        guard entry.bytes <= RunRecord.stepLogLimit else { return }
         if entry.fd < 0 {
             let dir = "\(directory)/logs"
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -75,6 +76,14 @@ public final class RunRecord: @unchecked Sendable {
         entry.bytes += bytes.count
         if entry.bytes > RunRecord.stepLogLimit { entry.bytes = RunRecord.stepLogLimit + 1 }
         logs[step] = entry
+    }
+
+    /// Closes one step's log when the step ends (a late stderr line opens it again), so a
+    /// run of many steps holds one descriptor per running step, not one per step.
+    public func closeLog(step: String) {
+        lock.withLock {
+            if let e = logs[step], e.fd >= 0 { close(e.fd); logs[step]?.fd = -1 }
+        }
     }
 
     /// Closes the step logs.
