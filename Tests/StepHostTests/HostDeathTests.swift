@@ -130,7 +130,9 @@ struct HostDeathTests {
         let s = try r.summary()
         let early = try #require(s.stepsByID["s10"]?["outputs"]?["hostFDs"]?.intValue)
         let late = try #require(s.stepsByID["s200"]?["outputs"]?["hostFDs"]?.intValue)
-        #expect(late <= early, "the host had \(early) descriptors open at step 10 and \(late) at step 200")
+        // A leak grows with the steps (one per step would be ~190 more); allow for a
+        // descriptor or two in flight at the moment of counting (a log being written).
+        #expect(late <= early + 2, "the host had \(early) descriptors open at step 10 and \(late) at step 200")
     }
 
     @Test("a journal torn by a kill mid-write is read up to its last whole line")

@@ -54,6 +54,8 @@ public final class RunRecord: @unchecked Sendable {
     /// Bytes of log kept per step in `logs/`; past it one line says the rest was dropped.
     public static let stepLogLimit = 1 << 20
     private var logs: [String: (fd: Int32, bytes: Int)] = [:]
+    /// Steps that ended: a late line (stderr is another pipe) is appended and the file closed again.
+    private var endedLogs = Set<String>()
 
     /// Appends one masked line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
     public func log(step: String, _ line: String) {
@@ -75,6 +77,7 @@ public final class RunRecord: @unchecked Sendable {
         _ = bytes.withUnsafeBytes { write(entry.fd, $0.baseAddress, $0.count) }
         entry.bytes += bytes.count
         if entry.bytes > RunRecord.stepLogLimit { entry.bytes = RunRecord.stepLogLimit + 1 }
+        if endedLogs.contains(step) { close(entry.fd); entry.fd = -1 }
         logs[step] = entry
     }
 
@@ -82,6 +85,7 @@ public final class RunRecord: @unchecked Sendable {
     /// run of many steps holds one descriptor per running step, not one per step.
     public func closeLog(step: String) {
         lock.withLock {
+            endedLogs.insert(step)
             if let e = logs[step], e.fd >= 0 { close(e.fd); logs[step]?.fd = -1 }
         }
     }
