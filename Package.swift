@@ -23,6 +23,10 @@ let package = Package(
         // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
         .executableTarget(name: "stephost", dependencies: ["StepHost", "stephost-exec"], path: "Sources/Host/stephost"),
 
+        // libFuzzer targets for the YAML parser, the framer and decoder, expressions and the masker (scripts/fuzz.sh).
+        .target(name: "StepFuzz", dependencies: ["StepHost", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
+        .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
+
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
@@ -32,7 +36,7 @@ let package = Package(
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",
-            dependencies: ["StepHost", "stephost", "stephost-exec", "stephost-fake-plugin"],
+            dependencies: ["StepHost", "stephost", "stephost-exec", "stephost-fake-plugin", "StepFuzz"],
             path: "Tests/StepHostTests"),
     ],
     swiftLanguageModes: [.v6]
