@@ -118,7 +118,7 @@ struct HostDeathTests {
         var yaml = "workflows:\n  w:\n    steps:\n"
         for k in 1...200 {
             switch k {
-            case 10, 200: yaml += "      - {id: s\(k), uses: fake, with: {mode: host-fds}}\n"
+            case 10, 200: yaml += "      - {id: s\(k), uses: fake, with: {mode: host-stats}}\n"
             case _ where k % 3 == 0: yaml += "      - {id: s\(k), uses: exec, with: {run: 'echo line; echo err >&2'}}\n"
             case _ where k % 3 == 1: yaml += "      - {id: s\(k), uses: fake, with: {mode: fail}, continue-on-error: true}\n"
             default: yaml += "      - {id: s\(k), uses: fake, with: {message: m}}\n"

@@ -94,6 +94,31 @@ struct ResumeTests {
         #expect(dry.code == 2 && dry.stderr.contains("do not go together"))
     }
 
+    @Test("two runs at once in one workspace keep separate, complete records")
+    func concurrentRuns() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: a, uses: exec, with: {run: 'sleep 0.3; echo "x=$RANDOM" >> "$STEPHOST_OUTPUT"'}}
+              - {id: b, uses: exec, with: {run: 'sleep 0.3'}}
+        """])
+        async let one = TestSupport.stephost(["run", "w", "--json"], cwd: dir)
+        async let two = TestSupport.stephost(["run", "w", "--json"], cwd: dir)
+        let (r1, r2) = try await (one, two)
+        #expect(r1.code == 0 && r2.code == 0)
+        let ids = Set([try r1.summary()["id"]?.stringValue, try r2.summary()["id"]?.stringValue].compactMap { $0 })
+        #expect(ids.count == 2)
+        let runs = RunHistory(workspace: TestSupport.resolvedPath(dir)).all()
+        #expect(Set(runs.map(\.id)) == ids)
+        for r in runs {
+            #expect(r.state == .finished(exitCode: 0))
+            #expect(r.steps.map(\.record.id) == ["a", "b"])
+            let summary = try JSONParser.parse(try String(contentsOfFile: "\(r.directory)/summary.json", encoding: .utf8))
+            #expect(summary["id"]?.stringValue == r.id)
+        }
+    }
+
     @Test("stephost runs lists runs newest first with status; runs show prints one, also one that was killed")
     func runsCommand() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])

@@ -1,4 +1,5 @@
 import Foundation
+import StepHost
 import StepProcess
 import StepProtocol
 import Testing
@@ -47,6 +48,71 @@ struct RunControlTests {
             if alive { try await Task.sleep(nanoseconds: 50_000_000) }
         }
         #expect(!alive, "the plugin's grandchild (pid \(sleeper)) outlived the host")
+    }
+
+    @Test("a second SIGINT skips the grace period; SIGTERM exits 143")
+    func secondInterrupt() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: stubborn, uses: fake, with: {mode: ignore-cancel}}
+        """])
+        for (signals, code) in [([SIGINT, SIGINT], 130), ([SIGTERM], 143)] {
+            // A grace period longer than the test's time limit: only skipping it ends the run in time.
+            let host = try TestSupport.startStephost(["run", "w", "--cancel-grace", "10m", "--plugin", fake], cwd: dir)
+            #expect(try await TestSupport.waitUntil(20) { host.out.text.contains("[stubborn] started") })
+            try await Task.sleep(nanoseconds: 300_000_000)
+            for sig in signals {
+                kill(host.process.pid, sig)
+                try await Task.sleep(nanoseconds: 300_000_000)
+            }
+            let ended = try await TestSupport.waitUntil(signals.count > 1 ? 15 : 2) { host.process.exitStatus != nil }
+            if signals.count > 1 {
+                #expect(ended, "a second SIGINT did not skip the grace period")
+                #expect(host.process.exitStatus == .exited(Int32(code)), "\(host.err.text)")
+                #expect(host.out.text.contains("cancelled (interrupted by SIGINT; process group sent SIGKILL)"), "\(host.out.text)")
+            } else {
+                // One SIGTERM waits out the grace period; a SIGINT after it ends the run.
+                #expect(!ended, "SIGTERM did not wait for the grace period")
+                kill(host.process.pid, SIGINT)
+                #expect(try await TestSupport.waitUntil(15) { host.process.exitStatus != nil })
+                #expect(host.process.exitStatus == .exited(Int32(code)), "the first signal decides the exit status: \(host.err.text)")
+            }
+            if host.process.exitStatus == nil { host.process.signalGroup(SIGKILL) }
+        }
+    }
+
+    @Test("100 MB on a plugin's stderr: the host keeps a bounded tail and its memory stays bounded")
+    func stderrFloodMemory() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: flood, uses: fake, with: {mode: stderr-flood, bytes: 100000000}}
+              - {id: stats, uses: fake, with: {mode: host-stats}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir, timeout: 120)
+        #expect(r.code == 0, "\(r.stderr.suffix(500))")
+        let s = try summary(r)
+        let peak = try #require(step(s, "stats")?["outputs"]?["hostPeakRSSKB"]?.intValue)
+        #expect(peak < 100_000, "the host's peak RSS was \(peak / 1024) MiB after 100 MB of stderr")
+        let log = try String(contentsOfFile: "\(dir)/.stephost/runs/\(s["id"]!.stringValue!)/logs/flood.log", encoding: .utf8)
+        #expect(log.utf8.count <= RunRecord.stepLogLimit + 200 && log.contains("log truncated"))
+    }
+
+    @Test("cancellation is never retried, even under retry.when: always")
+    func cancellationNotRetried() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: h, uses: fake, retry: {attempts: 3, backoff: 10ms, when: always}, with: {mode: hang}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--timeout", "1s", "--plugin", fake, "--json"], cwd: dir)
+        let h = try #require(step(try summary(r), "h"))
+        #expect(h["status"] == "cancelled")
+        #expect(h["attempts"] == 1)
     }
 
     @Test("--fail-fast cancels running steps and starts only always() steps")

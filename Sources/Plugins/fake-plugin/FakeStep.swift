@@ -13,7 +13,7 @@ enum FakeStep {
             inputs: ["type": "object", "additionalProperties": false, "properties": [
                 "mode": ["type": "string", "enum": ["echo", "fail", "fail-until", "barrier", "sleep", "hang", "ignore-cancel", "crash",
                                                     "exit0", "garbage", "not-jsonrpc", "unknown-id", "huge-line", "close-stdout",
-                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json", "leak-secrets", "host-fds"]],
+                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json", "leak-secrets", "host-stats"]],
                 "outputs": ["type": "object"], "message": ["type": "string"], "hint": ["type": "string"],
                 "retryable": ["type": "boolean"], "attempts": ["type": "integer"], "ms": ["type": "integer"],
                 "dir": ["type": "string"], "count": ["type": "integer"], "bytes": ["type": "integer"],
@@ -150,11 +150,15 @@ enum FakeStep {
                 writeStderr(Array("basic: \(Data(("user:" + v).utf8).base64EncodedString())\n".utf8))
             }
             return echo(s)
-        case "host-fds":
-            // How many descriptors the host (this process's parent) has open now.
+        case "host-stats":
+            // The host (this process's parent): descriptors open now, and its peak resident memory.
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(getppid())/fd")) ?? []
+            let status = (try? String(contentsOfFile: "/proc/\(getppid())/status", encoding: .utf8)) ?? ""
+            let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+                .flatMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first }.flatMap { Int($0) }
             var r = echo(s)
             r.outputs["hostFDs"] = .int(fds.count)
+            r.outputs["hostPeakRSSKB"] = hwm.map(JSONValue.int) ?? .null
             return r
         case "fork-sleeper":
             let pidfile = s.with["pidfile"]?.stringValue ?? "/dev/null"
