@@ -66,20 +66,22 @@ public final class Masker: @unchecked Sendable {
 
 /// The byte strings to mask, indexed by first byte, longest first.
 struct Needles: Sendable {
-    private(set) var byFirst: [UInt8: [[UInt8]]] = [:]
+    /// For each byte value, the needles that start with it (a flat table: one lookup per byte scanned).
+    private(set) var byFirst = [[[UInt8]]](repeating: [], count: 256)
     private(set) var maxLength = 0
     var isEmpty: Bool { maxLength == 0 }
 
     mutating func insert(_ n: [UInt8]) {
-        guard let f = n.first, !(byFirst[f]?.contains(n) ?? false) else { return }
-        byFirst[f, default: []].append(n)
-        byFirst[f]!.sort { $0.count > $1.count }
+        guard let f = n.first, !byFirst[Int(f)].contains(n) else { return }
+        byFirst[Int(f)].append(n)
+        byFirst[Int(f)].sort { $0.count > $1.count }
         maxLength = max(maxLength, n.count)
     }
 
     /// The end of the longest needle that occurs at `i`, or `i` when none does.
     func matchEnd(in b: [UInt8], at i: Int) -> Int {
-        guard let list = byFirst[b[i]] else { return i }
+        let list = byFirst[Int(b[i])]
+        if list.isEmpty { return i }
         for n in list where i + n.count <= b.count {
             var k = 1
             while k < n.count && b[i + k] == n[k] { k += 1 }
