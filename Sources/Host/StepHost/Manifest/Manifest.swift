@@ -14,8 +14,9 @@ public struct Manifest: Sendable {
     public var workflows: [WorkflowSpec]
     /// Each workflow's dependency graph, built once when the manifest is loaded.
     public var graphs: [String: WorkflowGraph] = [:]
-    /// The top-level `env:` as written (JSON of its YAML), for fingerprints.
-    public var envDefinition: JSONValue = .null
+    /// The top-level `env:` as written, for fingerprints (converted to JSON only when asked).
+    public var envNode: YAMLNode?
+    public var envDefinition: JSONValue { envNode?.json ?? .null }
 
     public func environment(named name: String) -> EnvironmentSpec? { environments.first { $0.name == name } }
 
@@ -37,8 +38,9 @@ public struct EnvironmentSpec: Sendable {
     public var vars: [String: JSONValue]
     public var secrets: [SecretSource]
     public var position: SourcePosition
-    /// The environment as written (JSON of its YAML), for fingerprints.
-    public var definition: JSONValue = .null
+    /// The environment as written, for fingerprints.
+    public var node: YAMLNode?
+    public var definition: JSONValue { node?.json ?? .null }
 }
 
 /// `NAME: env:VAR` or `NAME: file:PATH`.
@@ -57,8 +59,9 @@ public struct WorkflowSpec: Sendable {
     public var env: [EnvEntry]
     public var steps: [StepSpec]
     public var position: SourcePosition
-    /// The workflow's `env:` as written (JSON of its YAML), for fingerprints.
-    public var envDefinition: JSONValue = .null
+    /// The workflow's `env:` as written, for fingerprints.
+    public var envNode: YAMLNode?
+    public var envDefinition: JSONValue { envNode?.json ?? .null }
 
     public func step(_ id: String) -> StepSpec? { steps.first { $0.id == id } }
 }
@@ -102,8 +105,9 @@ public struct StepSpec: Sendable {
     public var position: SourcePosition
     /// Where each key of the step was written, for messages.
     public var keyPositions: [String: SourcePosition]
-    /// The step as written (JSON of its YAML), for fingerprints.
-    public var definition: JSONValue = .null
+    /// The step as written, for fingerprints.
+    public var node: YAMLNode?
+    public var definition: JSONValue { node?.json ?? .null }
 
     public func position(of key: String) -> SourcePosition { keyPositions[key] ?? position }
 

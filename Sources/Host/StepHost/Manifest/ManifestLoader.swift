@@ -90,7 +90,7 @@ public struct ManifestLoader {
             switch p.key.scalar {
             case "version":
                 if p.value.json != .int(1) { report(p.value, "unsupported manifest version \(p.value.scalar ?? "?"); this stephost reads version 1") }
-            case "env": m.env = envEntries(p.value, "env"); m.envDefinition = p.value.json
+            case "env": m.env = envEntries(p.value, "env"); m.envNode = p.value
             case "environments":
                 for e in mapping(p.value, "environments") { m.environments.append(environment(e)) }
             case "workflows":
@@ -105,7 +105,7 @@ public struct ManifestLoader {
 
     mutating func environment(_ p: YAMLNode.Pair) -> EnvironmentSpec {
         let name = p.key.scalar ?? ""
-        var env = EnvironmentSpec(name: name, vars: [:], secrets: [], position: p.key.position, definition: p.value.json)
+        var env = EnvironmentSpec(name: name, vars: [:], secrets: [], position: p.key.position, node: p.value)
         for f in mapping(p.value, "environment '\(name)'", allowed: ["vars", "secrets"]) {
             if f.key.scalar == "vars" {
                 for v in mapping(f.value, "environments.\(name).vars") { env.vars[v.key.scalar ?? ""] = v.value.json }
@@ -133,7 +133,7 @@ public struct ManifestLoader {
         for f in fields {
             switch f.key.scalar {
             case "on": wf.triggers = triggers(f.value, workflow: name)
-            case "env": wf.env = envEntries(f.value, "workflows.\(name).env"); wf.envDefinition = f.value.json
+            case "env": wf.env = envEntries(f.value, "workflows.\(name).env"); wf.envNode = f.value
             case "steps":
                 guard let items = f.value.items else { report(f.value, "workflows.\(name).steps must be a list of steps"); continue }
                 for item in items { if let s = step(item, workflow: name) { wf.steps.append(s) } }
@@ -186,7 +186,7 @@ public struct ManifestLoader {
         var s = StepSpec(id: "", uses: "", with: nil, needs: nil, forEach: nil, forEachSource: nil, maxParallel: nil,
                          timeout: ManifestLoader.defaultTimeout, retry: .none, continueOnError: false, condition: nil,
                          conditionSource: nil, environment: nil, secrets: [], env: [], position: node.position, keyPositions: [:],
-                         definition: node.json)
+                         node: node)
         for p in pairs { s.keyPositions[p.key.scalar ?? ""] = p.value.position }
         guard let idNode = node["id"], let id = text(idNode, "id") else {
             report(node, "a step of workflow '\(workflow)' has no 'id:'")

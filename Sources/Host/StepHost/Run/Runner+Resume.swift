@@ -19,6 +19,21 @@ extension Runner {
         return p
     }
 
+    /// Every step's fingerprint; the parts shared by many steps are hashed once.
+    static func computeFingerprints(_ p: PreparedRun) {
+        var shared: [String: [String: String]] = [:]
+        for (wf, _) in p.workflows {
+            for s in wf.steps {
+                let env = p.environment(ofStep: wf.name, s.id)
+                let key = "\(wf.name)\u{0}\(env ?? "")"
+                let context = shared[key] ?? StepFingerprint.contextParts(workflow: wf, manifest: p.manifest, environment: env,
+                                                                          vars: p.vars(for: env))
+                shared[key] = context
+                p.fingerprints["\(wf.name)/\(s.id)"] = StepFingerprint(step: s, context: context)
+            }
+        }
+    }
+
     /// Which steps of the resumed run are reused: those that succeeded, whose
     /// definition is unchanged and whose outputs held no secret. A changed
     /// definition stops the run before anything starts, saying what changed.

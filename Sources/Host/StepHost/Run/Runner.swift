@@ -153,13 +153,8 @@ public enum Runner {
         }
         do {
             try resolveEnvironmentsAndSecrets(prepared, resolveSecrets: resolveSecrets, reporter: reporter)
-            for (wf, _) in graphs {
-                for s in wf.steps {
-                    let env = prepared.environment(ofStep: wf.name, s.id)
-                    prepared.fingerprints["\(wf.name)/\(s.id)"] = StepFingerprint(step: s, workflow: wf, manifest: manifest, environment: env,
-                                                                                   vars: prepared.vars(for: env))
-                }
-            }
+            // Fingerprints go into the run record; commands that run nothing need none.
+            if resolveSecrets { computeFingerprints(prepared) }
             if let previous { try planReuse(prepared, previous, reporter: reporter) }
         } catch {
             await pool.shutdownAll()

@@ -11,15 +11,26 @@ public struct StepFingerprint: Sendable, Hashable {
     public init(parts: [String: String]) { self.parts = parts }
 
     public init(step: StepSpec, workflow: WorkflowSpec, manifest: Manifest, environment: String?, vars: JSONValue) {
-        var p: [String: String] = [:]
+        self.init(step: step, context: StepFingerprint.contextParts(workflow: workflow, manifest: manifest, environment: environment, vars: vars))
+    }
+
+    /// `context` holds the parts that do not come from the step itself (see `contextParts`).
+    public init(step: StepSpec, context: [String: String]) {
+        var p = context
         for (k, v) in step.definition.objectValue ?? [:] { p["step.\(k)"] = StepFingerprint.digest(v) }
-        p["env"] = StepFingerprint.digest(manifest.envDefinition)
-        p["workflow env"] = StepFingerprint.digest(workflow.envDefinition)
-        p["environment"] = StepFingerprint.digest(.array([
-            environment.map(JSONValue.string) ?? .null, environment.flatMap { manifest.environment(named: $0)?.definition } ?? .null,
-        ]))
-        p["vars"] = StepFingerprint.digest(vars)
         parts = p
+    }
+
+    /// The parts every step of a workflow in one environment shares.
+    public static func contextParts(workflow: WorkflowSpec, manifest: Manifest, environment: String?, vars: JSONValue) -> [String: String] {
+        [
+            "env": digest(manifest.envDefinition),
+            "workflow env": digest(workflow.envDefinition),
+            "environment": digest(.array([
+                environment.map(JSONValue.string) ?? .null, environment.flatMap { manifest.environment(named: $0)?.definition } ?? .null,
+            ])),
+            "vars": digest(vars),
+        ]
     }
 
     /// The first 16 hex digits of the SHA-256 of the value's canonical JSON (keys sorted).
