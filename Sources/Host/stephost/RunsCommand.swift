@@ -27,7 +27,7 @@ enum RunsCommand {
     static func list(_ history: RunHistory, limit: String?, json: Bool) -> Int32 {
         var n = 20
         if let limit { guard let k = Int(limit), k >= 1 else { return CommonOptions.fail("--limit needs a whole number of at least 1") }; n = k }
-        let runs = Array(history.all().prefix(n))
+        let runs = history.all(limit: n)
         if json {
             print(JSONValue.array(runs.map(header)).prettyEncoded())
             return 0

@@ -7,20 +7,26 @@ public struct RunHistory: Sendable {
 
     public init(workspace: String) { self.workspace = workspace }
 
-    /// Every readable run, newest first (by the time its journal says it started).
-    public func all() -> [RecordedRun] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    /// Readable runs, newest first (by the time its journal says it started).
+    /// With `limit`, only the newest journals are read: run ids begin with their
+    /// UTC start second, so the names sort by age except within one second.
+    public func all(limit: Int? = nil) -> [RecordedRun] {
+        var names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted(by: >)
+        if let limit { names = Array(names.prefix(limit + 8)) }
         let runs = names.compactMap { try? RecordedRun.read(directory: "\(directory)/\($0)") }
-        return runs.sorted { ($0.startedAt ?? .distantPast, $0.id) > ($1.startedAt ?? .distantPast, $1.id) }
+        let sorted = runs.sorted { ($0.startedAt ?? .distantPast, $0.id) > ($1.startedAt ?? .distantPast, $1.id) }
+        return limit.map { Array(sorted.prefix($0)) } ?? sorted
     }
 
     /// `last`, a run id, or a prefix of one that names a single run.
     public func find(_ ref: String) throws(RunError) -> RecordedRun {
-        let runs = all()
         if ref == "last" {
-            guard let r = runs.first else { throw .usage("no run is recorded in \(directory)") }
+            guard let r = all(limit: 1).first else { throw .usage("no run is recorded in \(directory)") }
             return r
         }
+        if ref.contains("/") || ref.hasPrefix(".") { throw .usage("'\(ref)' is not a run id (see stephost runs)") }
+        if let r = try? RecordedRun.read(directory: "\(directory)/\(ref)") { return r }
+        let runs = all()
         if let r = runs.first(where: { $0.id == ref }) { return r }
         let matches = runs.filter { $0.id.hasPrefix(ref) }
         if matches.count == 1 { return matches[0] }
