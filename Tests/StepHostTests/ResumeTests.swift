@@ -80,6 +80,30 @@ struct ResumeTests {
         #expect(changed.stderr.contains("run without --resume to start over"))
     }
 
+    @Test("--resume WORKFLOW picks one workflow out of a run of several and still reuses its steps")
+    func resumeOneOfSeveral() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          a:
+            on: [manual]
+            steps:
+              - {id: one, uses: exec, with: {run: 'echo a-one >> ran.log'}}
+              - {id: two, uses: exec, with: {run: 'echo a-two >> ran.log; test -f fixed'}}
+          b:
+            on: [manual]
+            steps:
+              - {id: one, uses: exec, with: {run: 'echo b-one >> ran.log'}}
+        """])
+        let first = try await TestSupport.stephost(["run", "--json"], cwd: dir)
+        #expect(first.code == 1)
+        #expect(try first.summary()["workflows"] == ["a", "b"])
+        TestSupport.write("\(dir)/fixed", "")
+        try FileManager.default.removeItem(atPath: "\(dir)/ran.log")
+        let second = try await TestSupport.stephost(["run", "a", "--resume", "--json"], cwd: dir)
+        #expect(second.code == 0, "\(second.stderr)")
+        #expect(Self.ran(dir) == ["a-two"])
+    }
+
     @Test("--resume checks what it is asked to resume")
     func resumeErrors() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])

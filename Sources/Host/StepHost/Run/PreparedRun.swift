@@ -31,7 +31,8 @@ public final class PreparedRun: @unchecked Sendable {
     var stepSecrets: [String: [String: String]] = [:]
     /// "workflow/step" → what its result depends on in the manifest.
     public internal(set) var fingerprints: [String: StepFingerprint] = [:]
-    /// With `--resume`: the run resumed, and its successful steps (by display id) that are reused.
+    /// With `--resume`: the run resumed, and its successful steps that are reused, by
+    /// "workflow/instance id" (`deploy/build[api]`), whether or not that run showed workflow names.
     public internal(set) var resumedFrom: String?
     public internal(set) var reusable: [String: StepRecord] = [:]
 

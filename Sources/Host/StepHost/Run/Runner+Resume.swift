@@ -51,7 +51,9 @@ extension Runner {
                 reporter.report(.warning("step '\(s.record.id)' runs again: its recorded outputs held a secret and were masked"))
                 continue
             }
-            p.reusable[s.record.id] = s.record
+            let wf = s.record.workflow
+            let instance = s.record.id.hasPrefix("\(wf)/") ? String(s.record.id.dropFirst(wf.count + 1)) : s.record.id
+            p.reusable["\(wf)/\(instance)"] = s.record
         }
         if !changed.isEmpty {
             throw .usage((changed + ["a step is reused only when its definition is unchanged; run without --resume to start over"])

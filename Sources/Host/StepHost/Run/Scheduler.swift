@@ -82,7 +82,7 @@ final class Scheduler {
                                                 reason: control.reason?.text ?? "cancelled"))
                         continue
                     }
-                    if var reused = run.reusable[display(inst.spec, inst.id)] {
+                    if var reused = run.reusable["\(inst.spec.workflow.name)/\(inst.id)"] {
                         reused.id = inst.id
                         reused.reason = "reused from run \(run.resumedFrom ?? "?")"
                         finish(inst, reused)
