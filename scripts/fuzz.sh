@@ -8,6 +8,7 @@
 # The corpus grows in .build/fuzz/corpus/<target> (seeded from Tests/FuzzInputs/<target>);
 # a crash is saved to .build/fuzz/crashes/<target>/ and the script exits 1.
 # Keep a crashing input as a regression test: copy it to Tests/FuzzInputs/<target>/.
+# FUZZ_SEED=N fixes libFuzzer's seed (CI does, so a run there is repeatable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -26,7 +27,7 @@ for t in "${targets[@]}"; do
     if [ "$t" = yaml ]; then cp -n Tests/StepYAMLTests/corpus/*.yaml "$corpus"/ 2>/dev/null || true; fi
     echo "== fuzzing $t for ${seconds}s"
     # SWIFT_BACKTRACE=enable=no: let libFuzzer see the crash and save the input.
-    if ! STEPHOST_FUZZ_TARGET="$t" SWIFT_BACKTRACE=enable=no "$bin" -max_total_time="$seconds" -max_len=4096 \
+    if ! STEPHOST_FUZZ_TARGET="$t" SWIFT_BACKTRACE=enable=no "$bin" -max_total_time="$seconds" -max_len=4096 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" 2>".build/fuzz/$t.log"; then
         echo "!! $t: crash or failed invariant; input saved in $crashes/, log in .build/fuzz/$t.log"
         tail -n 30 ".build/fuzz/$t.log"
