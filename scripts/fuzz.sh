@@ -30,7 +30,7 @@ for t in "${targets[@]}"; do
     if ! STEPHOST_FUZZ_TARGET="$t" SWIFT_BACKTRACE=enable=no "$bin" -max_total_time="$seconds" -max_len=4096 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" 2>".build/fuzz/$t.log"; then
         echo "!! $t: crash or failed invariant; input saved in $crashes/, log in .build/fuzz/$t.log"
-        tail -n 30 ".build/fuzz/$t.log"
+        grep -a -E "Fatal error|ERROR: libFuzzer|SUMMARY|Test unit written" ".build/fuzz/$t.log" | cut -c1-400 || tail -n 5 ".build/fuzz/$t.log"
         status=1
     else
         grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" ".build/fuzz/$t.log" | sed "s/^/   $t /"

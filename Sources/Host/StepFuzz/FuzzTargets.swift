@@ -43,7 +43,9 @@ public enum FuzzTargets {
             if let m = try? Message.decode(line: line) {
                 // What decodes re-encodes to a line that decodes to the same message.
                 let again = try? Message.decode(line: Array(m.encodedLine().dropLast()))
-                if again?.json() != m.json() { fatalError("a message does not survive encoding: \(m.json().encoded())") }
+                if again?.json() != m.json() {
+                    fatalError("a message does not survive encoding: \(m.json().encoded()) became \(again?.json().encoded() ?? "nothing")")
+                }
             }
         }
     }

@@ -112,6 +112,8 @@ public struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("invalid number") }
+        // JSON has no infinity: a number too large for a double would come back as null.
+        guard d.isFinite else { throw fail("number out of range: \(text.prefix(40))") }
         return d
     }
 
