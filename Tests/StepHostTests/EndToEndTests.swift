@@ -328,6 +328,24 @@ struct EndToEndTests {
         }
     }
 
+    @Test("a value a plugin sends in mask is masked from then on; one of 3 characters or fewer gets a warning")
+    func pluginMask() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: derive, uses: fake, with: {mode: mask, value: derived-token-8f3a}}
+              - {id: later, uses: exec, with: {run: 'echo "later sees derived-token-8f3a"'}}
+              - {id: short, uses: fake, with: {mode: mask, value: abc}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(!r.output.contains("derived-token-8f3a"))
+        #expect(r.stderr.contains("derived token is ***") && r.stderr.contains("later sees ***"), "\(r.stderr)")
+        #expect(try summary(r).stepsByID["derive"]?["outputs"]?["token"] == "***")
+        #expect(r.stderr.contains("step 'short' asked to mask a value of 3 characters or fewer; it is not masked"))
+    }
+
     @Test("plugin environment is minimal: host variables reach a plugin only when its descriptor names them")
     func minimalEnvironment() async throws {
         let dir = try await TestSupport.gitRepo([

@@ -85,7 +85,10 @@ struct StepExecutor: Sendable {
             switch notice {
             case .log(let n): reporter.report(.stepLog(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
             case .progress(let n): reporter.report(.stepProgress(step: display, message: n.message, completed: n.completed, total: n.total))
-            case .mask(let n): masker.add(n.value)
+            case .mask(let n):
+                if !masker.add(n.value) {
+                    reporter.report(.warning("step '\(display)' asked to mask a value of 3 characters or fewer; it is not masked"))
+                }
             }
         }
         let state = AttemptState()
