@@ -63,7 +63,7 @@ struct MaskerFuzzTests {
     static func forbidden(_ secrets: [String]) -> [String] {
         var out: [String] = []
         for s in secrets {
-            var forms = s.split(separator: "\n").map(String.init)
+            var forms = s.split(separator: "\n").map(String.init) + [s]
             forms.append(String(jsonString(s).dropFirst().dropLast()))
             forms.append(s.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             for k in 0..<3 {
@@ -73,7 +73,7 @@ struct MaskerFuzzTests {
                 for (x, y) in zip(a, b) { if x == y { run.append(x) } else { run = "" }; if run.count > best.count { best = run } }
                 forms.append(best)
             }
-            out += forms.filter { $0.count >= Masker.minimumLength && !$0.contains("\n") }
+            out += forms.filter { $0.count >= Masker.minimumLength }
         }
         return out
     }

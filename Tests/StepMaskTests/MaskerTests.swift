@@ -26,11 +26,27 @@ struct MaskerTests {
         #expect(m.mask("abc abcd") == "abc ***")
     }
 
-    @Test("a multi-line value is masked line by line")
+    @Test("a multi-line value is masked whole, and line by line where its lines appear apart")
     func multiLine() {
         let m = Self.masker("-----BEGIN KEY-----\nMIIEpAIBAAKCAQEA\n-----END KEY-----\n")
         let out = m.mask("key:\n-----BEGIN KEY-----\nMIIEpAIBAAKCAQEA\n-----END KEY-----\ndone, MIIEpAIBAAKCAQEA alone")
-        #expect(out == "key:\n***\n***\n***\ndone, *** alone")
+        #expect(out == "key:\n***done, *** alone")
+        // A short line of a multi-line value is hidden with the whole.
+        let n = Self.masker("ab\ncdefgh")
+        #expect(n.mask("x ab\ncdefgh y") == "x *** y")
+        #expect(n.mask("ab alone") == "ab alone")
+    }
+
+    @Test("a stream holds back across a newline only what could start a multi-line value")
+    func streamMultiLine() {
+        let m = Self.masker("first-line\nsecond-line")
+        var s = MaskStream(m)
+        var out = s.feed(Array("plain line\nfirst-line\n".utf8))
+        #expect(String(decoding: out, as: UTF8.self) == "plain line\n", "the start of the value waits")
+        out += s.feed(Array("second-line and on\nnext\n".utf8))
+        #expect(String(decoding: out, as: UTF8.self) == "plain line\n*** and on\nnext\n")
+        out += s.feed(Array("first-line\nother\n".utf8))
+        #expect(String(decoding: out + s.finish(), as: UTF8.self) == "plain line\n*** and on\nnext\n***\nother\n")
     }
 
     @Test("JSON-escaped, including \\u escapes of non-ASCII")

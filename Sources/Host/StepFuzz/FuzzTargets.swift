@@ -81,8 +81,9 @@ public enum FuzzTargets {
         let streamed = String(decoding: out, as: UTF8.self)
         if whole != streamed { fatalError("streamed masking differs from whole: \(whole.debugDescription) vs \(streamed.debugDescription)") }
         for s in secrets {
-            // Lines of 4+ characters are masked; a secret containing `***` could be formed by the replacement itself.
-            for line in s.split(whereSeparator: \.isNewline) where line.count >= Masker.minimumLength && !line.contains("*") {
+            // Forms of 4+ characters are masked; a secret containing `***` could be formed by the replacement itself.
+            // The whole value and each of its lines.
+            for line in s.split(whereSeparator: \.isNewline) + [Substring(s)] where line.count >= Masker.minimumLength && !line.contains("*") {
                 if contains(Array(whole.utf8), Array(line.utf8)) { fatalError("secret line \(line.debugDescription) survived in \(whole.debugDescription)") }
             }
         }

@@ -4,14 +4,15 @@ import StepProtocol
 /// The forms a secret value takes in output, each of which `Masker` masks.
 public enum MaskForms {
     /// Every form of `value` worth masking: at least `Masker.minimumLength`
-    /// characters and without a newline.
+    /// characters. Only the value itself may contain a newline (a multi-line
+    /// value is masked whole as well as line by line); no encoded form does.
     public static func of(_ value: String) -> Set<String> {
         let lines = value.split(whereSeparator: \.isNewline).map(String.init)
-        var forms = Set(lines)
+        var forms = Set(lines).union([value])
         for v in Set([value] + lines) {
-            forms.formUnion(encodings(of: v))
+            forms.formUnion(encodings(of: v).filter { !$0.contains(where: \.isNewline) })
         }
-        return forms.filter { $0.count >= Masker.minimumLength && !$0.contains(where: \.isNewline) }
+        return forms.filter { $0.count >= Masker.minimumLength }
     }
 
     static func encodings(of v: String) -> [String] {

@@ -2,8 +2,9 @@
 ///
 /// It never masks chunk by chunk: bytes that could be the start of a value are
 /// held back until enough of the stream has arrived to tell, so a secret split
-/// across two reads is still masked. Nothing is held back past a newline
-/// (no masked form contains one), so whole lines come out as soon as they end.
+/// across two reads is still masked. Whole lines come out as soon as they end:
+/// nothing is held back past a newline unless what follows it is the start of
+/// a multi-line value (only those span lines).
 public struct MaskStream: Sendable {
     private let masker: Masker
     private var buffer: [UInt8] = []
@@ -23,7 +24,13 @@ public struct MaskStream: Sendable {
         if set.isEmpty && buffer.isEmpty && covered == 0 { return bytes }
         buffer += bytes
         var limit = buffer.count - max(0, set.maxLength - 1)
-        if let nl = buffer.lastIndex(of: 0x0A), nl + 1 > limit { limit = nl + 1 }
+        if let nl = buffer.lastIndex(of: 0x0A), nl + 1 > limit {
+            // A one-line form starting before the newline ends before it; a multi-line value
+            // starting there may not have arrived in full yet.
+            var cut = nl + 1
+            if !set.multiLine.isEmpty, let q = (max(limit, 0)...nl).first(where: { set.startsMultiLine(in: buffer, at: $0) }) { cut = q }
+            limit = max(limit, cut)
+        }
         return take(limit, set)
     }
 

@@ -10,8 +10,9 @@ import StepProtocol
 /// Values of 3 characters or fewer, and forms that short, are not masked: they
 /// would hide ordinary text.
 ///
-/// No form contains a newline (a multi-line value is masked line by line), so
-/// a stream can be masked up to its last newline without waiting: see
+/// Only a multi-line value itself contains a newline; every other form is
+/// within one line. So a stream can be masked up to its last newline without
+/// waiting, unless what follows could be the start of a multi-line value: see
 /// `MaskStream`. Masking a whole string and masking it as a stream split
 /// anywhere give the same output.
 public final class Masker: @unchecked Sendable {
@@ -69,6 +70,8 @@ struct Needles: Sendable {
     /// For each byte value, the needles that start with it (a flat table: one lookup per byte scanned).
     private(set) var byFirst = [[[UInt8]]](repeating: [], count: 256)
     private(set) var maxLength = 0
+    /// The needles that span lines (multi-line values, whole).
+    private(set) var multiLine: [[UInt8]] = []
     var isEmpty: Bool { maxLength == 0 }
 
     mutating func insert(_ n: [UInt8]) {
@@ -76,6 +79,17 @@ struct Needles: Sendable {
         byFirst[Int(f)].append(n)
         byFirst[Int(f)].sort { $0.count > $1.count }
         maxLength = max(maxLength, n.count)
+        if n.contains(0x0A) { multiLine.append(n) }
+    }
+
+    /// Whether `b[i...]` is the beginning of a multi-line needle (too short to tell yet).
+    func startsMultiLine(in b: [UInt8], at i: Int) -> Bool {
+        for n in multiLine where b.count - i < n.count {
+            var k = 0
+            while i + k < b.count && b[i + k] == n[k] { k += 1 }
+            if i + k == b.count { return true }
+        }
+        return false
     }
 
     /// The end of the longest needle that occurs at `i`, or `i` when none does.
