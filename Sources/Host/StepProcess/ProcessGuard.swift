@@ -101,7 +101,7 @@ public enum ProcessGuard {
         while true {
             if Date().timeIntervalSince(lastScan) >= 0.5, host > 1, getppid() == host {
                 lastScan = Date()
-                let entries = ProcessTree.all()
+                let entries = ProcessTree.children(of: host).map { $0.compactMap(ProcessTree.entry) } ?? ProcessTree.all()
                 // Read the parent again after the scan: a host that died during it may have handed its children on.
                 if getppid() == host {
                     for e in entries where e.ppid == host && e.pid != me && watched[e.pid] == nil { watched[e.pid] = e.startTime }

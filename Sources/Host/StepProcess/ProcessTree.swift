@@ -26,6 +26,19 @@ public enum ProcessTree {
         return names.compactMap { pid_t($0).flatMap(entry) }
     }
 
+    /// The direct children of `pid` from `/proc/PID/task/*/children` (cheap: no scan
+    /// of every process); nil when the kernel does not provide those files.
+    public static func children(of pid: pid_t) -> [pid_t]? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"),
+              FileManager.default.fileExists(atPath: "/proc/\(pid)/task/\(tasks.first ?? "")/children") else { return nil }
+        var out: [pid_t] = []
+        for t in tasks {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/children", encoding: .utf8) else { continue }
+            out += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return out
+    }
+
     /// Every live process whose chain of parents leads to `root`.
     public static func descendants(of root: pid_t) -> [pid_t] {
         descendants(of: [root], in: all())
