@@ -70,16 +70,18 @@ public struct RecordedRun: Sendable {
         var run = RecordedRun(id: (directory as NSString).lastPathComponent, directory: directory)
         var index: [String: Int] = [:]
         var started: [String] = []
+        var lastTime: String?
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
         for (n, line) in lines.enumerated() {
             guard let v = try? JSONParser.parse(String(decoding: line, as: UTF8.self)), let o = v.objectValue else {
                 if n == lines.count - 1 { break } // torn by a kill mid-write
                 throw .usage("\(path):\(n + 1): not a journal line")
             }
-            if let t = o["time"]?.stringValue.flatMap(RunRecord.parseTimestamp) { run.lastEventAt = t }
+            // Times are parsed once, for the first and the last event, not for every line.
+            if let t = o["time"]?.stringValue { lastTime = t }
             switch o["event"]?.stringValue {
             case "run-started":
-                run.startedAt = run.lastEventAt
+                run.startedAt = lastTime.flatMap(RunRecord.parseTimestamp)
                 run.workflows = o["workflows"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 run.environment = o["environment"]?.stringValue
                 run.dryRun = o["dryRun"]?.boolValue ?? false
@@ -99,6 +101,7 @@ public struct RecordedRun: Sendable {
             default: break
             }
         }
+        run.lastEventAt = lastTime.flatMap(RunRecord.parseTimestamp)
         run.unfinished = Array(NSOrderedSet(array: started.filter { index[$0] == nil })) as? [String] ?? []
         if run.durationMs == nil, let a = run.startedAt, let b = run.lastEventAt { run.durationMs = Int((b.timeIntervalSince(a) * 1000).rounded()) }
         return run

@@ -53,15 +53,15 @@ public final class RunRecord: @unchecked Sendable {
 
     /// Bytes of log kept per step in `logs/`; past it one line says the rest was dropped.
     public static let stepLogLimit = 1 << 20
-    private var logs: [String: (fd: Int32, bytes: Int)] = [:]
-    /// Steps that ended: a late line (stderr is another pipe) is appended and the file closed again.
-    private var endedLogs = Set<String>()
+    /// Per step: its open log file (or -1), the bytes written, and whether the step ended
+    /// (then a late line, stderr being another pipe, is appended and the file closed again).
+    private var logs: [String: (fd: Int32, bytes: Int, ended: Bool)] = [:]
 
     /// Appends one masked line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
     public func log(step: String, _ line: String) {
         lock.lock()
         defer { lock.unlock() }
-        var entry = logs[step] ?? (fd: -1, bytes: 0)
+        var entry = logs[step] ?? (fd: -1, bytes: 0, ended: false)
         guard entry.bytes <= RunRecord.stepLogLimit else { return }
         if entry.fd < 0 {
             let dir = "\(directory)/logs"
@@ -70,14 +70,13 @@ public final class RunRecord: @unchecked Sendable {
             entry.fd = open("\(dir)/\(name).log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             if entry.fd < 0 { return }
         }
-        guard entry.bytes <= RunRecord.stepLogLimit else { return }
         var text = masker.mask(line) + "\n"
         if entry.bytes + text.utf8.count > RunRecord.stepLogLimit { text = "… (log truncated at \(RunRecord.stepLogLimit) bytes)\n" }
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(entry.fd, $0.baseAddress, $0.count) }
         entry.bytes += bytes.count
         if entry.bytes > RunRecord.stepLogLimit { entry.bytes = RunRecord.stepLogLimit + 1 }
-        if endedLogs.contains(step) { close(entry.fd); entry.fd = -1 }
+        if entry.ended { close(entry.fd); entry.fd = -1 }
         logs[step] = entry
     }
 
@@ -85,8 +84,10 @@ public final class RunRecord: @unchecked Sendable {
     /// run of many steps holds one descriptor per running step, not one per step.
     public func closeLog(step: String) {
         lock.withLock {
-            endedLogs.insert(step)
-            if let e = logs[step], e.fd >= 0 { close(e.fd); logs[step]?.fd = -1 }
+            var e = logs[step] ?? (fd: -1, bytes: 0, ended: false)
+            if e.fd >= 0 { close(e.fd); e.fd = -1 }
+            e.ended = true
+            logs[step] = e
         }
     }
 
