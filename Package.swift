@@ -21,14 +21,26 @@ let package = Package(
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
         .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Host/StepHost"),
         // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
-        .executableTarget(name: "stephost", dependencies: ["StepHost", "stephost-exec"], path: "Sources/Host/stephost"),
+        .executableTarget(
+            name: "stephost",
+            dependencies: ["StepHost", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
+                           "stephost-pin-digest", "stephost-bot-pr"],
+            path: "Sources/Host/stephost"),
 
         // libFuzzer targets for the YAML parser, the framer and decoder, expressions and the masker (scripts/fuzz.sh).
         .target(name: "StepFuzz", dependencies: ["StepHost", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
         .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
+        // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
+        .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML"], path: "Sources/Plugins/ProcessorRegistry"),
+        .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/OCI"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
+        .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit"], path: "Sources/Plugins/detect-changes"),
+        .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/docker-build"),
+        .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/ghcr-push"),
+        .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry"], path: "Sources/Plugins/pin-digest"),
+        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit"], path: "Sources/Plugins/bot-pr"),
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
 
         .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol", "PluginKit"], path: "Tests/StepProtocolTests"),

@@ -62,28 +62,47 @@ public final class StepContext: @unchecked Sendable {
         for c in lock.withLock({ children }) { c.signalTree(SIGKILL) }
     }
 
-    /// The result of `runProcess`.
+    /// The result of `runProcess` and `capture`.
     public struct ProcessResult: Sendable {
         public var status: ExitStatus
+        /// What the command wrote to stdout and stderr, for `capture` (empty for `runProcess`).
+        public var stdout: String = ""
+        public var stderr: String = ""
         public var exitCode: Int { if case .exited(let c) = status { return Int(c) }; return 128 + Int({ if case .signaled(let s) = status { return s }; return 0 }()) }
+        public var succeeded: Bool { status == .exited(0) }
     }
 
     /// Runs a command with stdin from /dev/null, sending each line of its stdout
     /// and stderr to the host as `log` lines. `$/cancel` stops it and its children.
     public func runProcess(_ argv: [String], cwd: String? = nil, environment: [String: String]) async throws -> ProcessResult {
+        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: false)
+    }
+
+    /// Runs a command like `runProcess`, but keeps its stdout (up to 16 MiB) and stderr (up to 1 MiB)
+    /// instead of logging them.
+    public func capture(_ argv: [String], cwd: String? = nil, environment: [String: String]) async throws -> ProcessResult {
+        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: true)
+    }
+
+    private func spawn(_ argv: [String], cwd: String?, environment: [String: String], captureStdout: Bool) async throws -> ProcessResult {
         guard let exe = Command.which(argv[0], path: environment["PATH"]) else {
             throw ResponseError.stepFailed("command not found: \(argv[0])", hint: "install it or give its absolute path")
         }
         let out = LineSplitter(masker) { [weak self] l in self?.log(l) }
         let err = LineSplitter(masker) { [weak self] l in self?.log(l, level: .info) }
+        let kept = ByteSink(limit: 16 << 20), keptErr = ByteSink(limit: 1 << 20)
         let eof = EOFCounter()
         let child: ChildProcess
         do {
             child = try ChildProcess(
                 executable: exe, arguments: Array(argv.dropFirst()), environment: environment,
                 directory: cwd ?? request.workspace, newProcessGroup: false, stdinFromNull: true,
-                onStdout: { b in if b.isEmpty { out.finish(); eof.done() } else { out.add(b) } },
-                onStderr: { b in if b.isEmpty { err.finish(); eof.done() } else { err.add(b) } })
+                onStdout: { b in
+                    if b.isEmpty { if !captureStdout { out.finish() }; eof.done() } else if captureStdout { kept.add(b) } else { out.add(b) }
+                },
+                onStderr: { b in
+                    if b.isEmpty { if !captureStdout { err.finish() }; eof.done() } else if captureStdout { keptErr.add(b) } else { err.add(b) }
+                })
         } catch {
             throw ResponseError.stepFailed("cannot run \(argv[0]): \(error)")
         }
@@ -94,8 +113,18 @@ public final class StepContext: @unchecked Sendable {
         await eof.wait()
         lock.withLock { children.removeAll { $0 === child } }
         if isCancelled { throw CancellationError() }
-        return ProcessResult(status: status)
+        return ProcessResult(status: status, stdout: kept.text, stderr: masker.mask(keptErr.text))
     }
+}
+
+/// Keeps a child's stdout, up to a limit.
+final class ByteSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+    private let limit: Int
+    init(limit: Int) { self.limit = limit }
+    func add(_ b: [UInt8]) { lock.withLock { if bytes.count < limit { bytes += b.prefix(limit - bytes.count) } } }
+    var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
 }
 
 /// Masks a byte stream, then splits it into lines for `log` (a line is cut

@@ -10,6 +10,41 @@ public enum BundledPlugins {
         steps: [exec]
 
         """),
+        ("detect-changes.yaml", """
+        # Lists the directories a commit range changed, per pattern; see docs/plugins.md#detect-changes.
+        name: detect-changes
+        command: [stephost-detect-changes]
+        steps: [detect-changes]
+
+        """),
+        ("docker-build.yaml", """
+        # Builds an image into an OCI layout with docker buildx or buildah; see docs/plugins.md#docker-build.
+        name: docker-build
+        command: [stephost-docker-build]
+        steps: [docker-build]
+
+        """),
+        ("ghcr-push.yaml", """
+        # Pushes an OCI layout to GHCR or any OCI registry and reports its digest; see docs/plugins.md#ghcr-push.
+        name: ghcr-push
+        command: [stephost-ghcr-push]
+        steps: [ghcr-push]
+
+        """),
+        ("pin-digest.yaml", """
+        # Pins an image digest into a processor's registry YAML; see docs/plugins.md#pin-digest.
+        name: pin-digest
+        command: [stephost-pin-digest]
+        steps: [pin-digest]
+
+        """),
+        ("bot-pr.yaml", """
+        # Commits changed files on a branch and opens or updates its pull request; see docs/plugins.md#bot-pr.
+        name: bot-pr
+        command: [stephost-bot-pr]
+        steps: [bot-pr]
+
+        """),
     ]
 
     public static func descriptors() throws(PluginError) -> [PluginDescriptor] {

@@ -1,0 +1,40 @@
+import Foundation
+import PluginKit
+import StepProtocol
+
+/// What one build needs, whatever builds it.
+struct Build {
+    let step: StepContext
+    let context: String
+    let dockerfile: String
+    let image: String
+    let tags: [String]
+    let platform: String
+    let buildArgs: [String]
+    /// The fixed time of every timestamp (reproducible builds), or nil.
+    let epoch: Int?
+    let output: String
+
+    /// The plugin's environment, with SOURCE_DATE_EPOCH for reproducible builds.
+    var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "STEPHOST_PROTOCOL")
+        if let epoch { env["SOURCE_DATE_EPOCH"] = "\(epoch)" }
+        return env
+    }
+
+    /// Runs a command whose output goes to the log; a non-zero exit fails the step.
+    func run(_ argv: [String], env: [String: String]? = nil, hint: String? = nil) async throws {
+        let r = try await step.runProcess(argv, cwd: context, environment: env ?? environment)
+        guard r.succeeded else {
+            throw ResponseError.stepFailed("\((argv[0] as NSString).lastPathComponent) \(argv.dropFirst().prefix(2).joined(separator: " ")) exited with \(r.status)",
+                                           hint: hint, exitCode: r.exitCode)
+        }
+    }
+}
+
+/// A way to build an image into an OCI layout.
+protocol BuildBackend: Sendable {
+    var name: String { get }
+    func build(_ b: Build) async throws
+}

@@ -1,0 +1,96 @@
+import Foundation
+import OCI
+import PluginKit
+import StepProtocol
+
+enum GHCRPushStep {
+    static let description = StepDescription(
+        name: "ghcr-push",
+        description: "Push an OCI image layout to a registry (GHCR or any OCI registry) and capture its digest",
+        inputs: [
+            "type": "object", "additionalProperties": false, "required": ["layout", "image"],
+            "properties": [
+                "layout": ["type": "string", "description": "OCI image layout folder (docker-build's layout output)"],
+                "image": ["type": "string", "description": "destination repository, e.g. ghcr.io/OWNER/NAME or 127.0.0.1:5000/demo/app"],
+                "tags": ["type": "array", "items": ["type": "string"], "description": "tags to push (default: every tag the layout names)"],
+                "insecure": ["type": "boolean", "description": "allow plain HTTP (for a registry on this machine)"],
+            ],
+        ],
+        outputs: ["digest": "sha256 digest of the pushed manifest", "ref": "image@digest", "pushed": "false when the registry had everything"])
+
+    @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
+        do {
+            return try await push(step)
+        } catch let e as OCIError {
+            throw ResponseError.stepFailed(e.description, hint: e.hint, retryable: e.retryable)
+        }
+    }
+
+    static func push(_ step: StepContext) async throws -> StepRunResult {
+        let layout = try OCILayout(directory: step.path(step.with["layout"]?.stringValue ?? ""))
+        let image = try ImageName(step.with["image"]?.stringValue ?? "")
+        let insecure = step.with["insecure"]?.boolValue ?? false
+        if insecure && !image.isLoopback { step.log("insecure: true for \(image.registry), which is not on this machine: plain HTTP", level: .warning) }
+        let tags = step.with["tags"]?.arrayValue?.compactMap(\.stringValue) ?? layout.tags
+        guard !tags.isEmpty else { throw OCIError.noSuchTag(layout.directory, "(none given)", layout.tags) }
+        var entries: [(tag: String, entry: OCILayout.Entry)] = []
+        for tag in tags {
+            guard let e = layout.entry(tag: tag) else { throw OCIError.noSuchTag(layout.directory, tag, layout.tags) }
+            entries.append((tag, e))
+        }
+        let first = entries[0].entry
+        let ref = "\(image)@\(first.digest)"
+        // Everything to push, children before what names them: blobs, then manifests.
+        var plan = PushPlan()
+        for e in entries { try plan.add(manifest: e.entry.digest, mediaType: e.entry.mediaType, from: layout) }
+        if step.isDryRun {
+            return StepRunResult(outputs: ["digest": .string(first.digest), "ref": .string(ref), "pushed": false],
+                                 summary: "would push \(plan.blobs.count) blob(s) and \(tags.count) tag(s) of \(first.digest.prefix(19))… to \(image)",
+                                 changed: false)
+        }
+
+        let client = RegistryClient(image: image, insecure: insecure, username: step.request.secrets["REGISTRY_USERNAME"],
+                                    password: step.request.secrets["REGISTRY_PASSWORD"], onToken: { step.mask($0) })
+        var pushed = false, uploaded = 0, bytes = 0
+        let total = Double(plan.blobs.count)
+        for (k, blob) in plan.blobs.enumerated() {
+            try Task.checkCancellation()
+            if try await client.hasBlob(blob.digest) {
+                step.progress("blob \(blob.digest.prefix(19))… already in \(image.registry)", completed: Double(k + 1), total: total)
+                continue
+            }
+            let path = layout.blobPath(blob.digest)
+            _ = try layout.blob(blob.digest)  // the bytes must match their name before they go out
+            try await client.uploadBlob(blob.digest, file: path)
+            pushed = true; uploaded += 1; bytes += blob.size
+            step.progress("blob \(blob.digest.prefix(19))… uploaded (\(blob.size) bytes)", completed: Double(k + 1), total: total)
+        }
+        // Child manifests of an index go by digest; the top manifests under each tag.
+        for m in plan.children {
+            if try await client.manifestDigest(m.digest) == m.digest { continue }
+            try await put(client, reference: m.digest, manifest: m, layout: layout)
+            pushed = true
+        }
+        for (tag, e) in entries {
+            if try await client.manifestDigest(tag) == e.digest {
+                step.log("\(image):\(tag) already is \(e.digest)")
+                continue
+            }
+            try await put(client, reference: tag, manifest: .init(digest: e.digest, mediaType: e.mediaType, size: e.size), layout: layout)
+            pushed = true
+            step.log("pushed \(image):\(tag) -> \(e.digest)")
+        }
+        let summary = pushed ? "pushed \(ref) (\(uploaded) blob(s), \(bytes) bytes uploaded; tags \(tags.joined(separator: ", ")))"
+            : "\(ref) was already in the registry"
+        return StepRunResult(outputs: ["digest": .string(first.digest), "ref": .string(ref), "pushed": .bool(pushed)], summary: summary, changed: pushed)
+    }
+
+    static func put(_ client: RegistryClient, reference: String, manifest: PushPlan.Item, layout: OCILayout) async throws {
+        let data = try layout.blob(manifest.digest)
+        let stored = try await client.putManifest(reference, data, mediaType: manifest.mediaType)
+        // The digest computed here from the bytes sent must be the one the registry stored.
+        if let stored, stored != manifest.digest {
+            throw OCIError.digestMismatch(tag: reference, computed: manifest.digest, registry: stored)
+        }
+    }
+}

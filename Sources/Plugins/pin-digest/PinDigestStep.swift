@@ -1,0 +1,60 @@
+import Foundation
+import PluginKit
+import ProcessorRegistry
+import StepProtocol
+
+enum PinDigestStep {
+    static let description = StepDescription(
+        name: "pin-digest",
+        description: "Set image.oci of a processor's registry file to repository@sha256:…, changing nothing else",
+        inputs: [
+            "type": "object", "additionalProperties": false, "required": ["processor", "ref"],
+            "properties": [
+                "registry": ["type": "string", "description": "folder of registry files (default Registry/processors)"],
+                "processor": ["type": "string", "description": "processor reference, e.g. llm/litellm@1 (file llm_litellm.yaml)"],
+                "ref": ["type": "string", "description": "repository@sha256:<64 lowercase hex>, e.g. ghcr-push's ref output"],
+            ],
+        ],
+        outputs: ["file": "the registry file (relative to the workspace)", "old": "image.oci before", "new": "image.oci after",
+                  "changed": "whether the file changed"])
+
+    @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
+        do {
+            return try pin(step)
+        } catch let e as RegistryFileError {
+            throw ResponseError.stepFailed(e.description, hint: e.hint)
+        }
+    }
+
+    static func pin(_ step: StepContext) throws -> StepRunResult {
+        let processor = try ProcessorRef(step.with["processor"]?.stringValue ?? "")
+        let ref = try ImageReference(step.with["ref"]?.stringValue ?? "")
+        let registry = step.path(step.with["registry"]?.stringValue ?? "Registry/processors")
+        let file = try RegistryFile.load(processor, in: registry)
+        let shown = relative(file.path, to: step.request.workspace)
+        let old = file.image
+        var outputs: [String: JSONValue] = ["file": .string(shown), "old": old.map(JSONValue.string) ?? .null, "new": .string(ref.description)]
+        if old == ref.description {
+            outputs["changed"] = false
+            return StepRunResult(outputs: outputs, summary: "\(shown) already pins \(ref.digest.prefix(19))…", changed: false)
+        }
+        let updated = try file.replacingImage(with: ref)
+        outputs["changed"] = true
+        if step.isDryRun {
+            return StepRunResult(outputs: outputs, summary: "would pin \(processor) to \(ref.digest.prefix(19))… in \(shown)", changed: false)
+        }
+        try RegistryFile.writeAtomically(updated, to: file.path)
+        // Read it back: the file must now say exactly `ref`, and parse as before.
+        let reread = try RegistryFile(path: file.path)
+        guard reread.image == ref.description else {
+            throw RegistryFileError.verifyFailed(file: shown, expected: ref.description, found: reread.image ?? "(nothing)")
+        }
+        step.log("\(shown): image.oci \(old ?? "(none)") -> \(ref)")
+        return StepRunResult(outputs: outputs, summary: "pinned \(processor) to \(ref.digest.prefix(19))… in \(shown)")
+    }
+
+    static func relative(_ path: String, to base: String) -> String {
+        let b = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(b) ? String(path.dropFirst(b.count)) : path
+    }
+}
