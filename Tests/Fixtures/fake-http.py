@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""HTTP servers the tests stand in for services that cannot run here.
+
+  fake-http.py github LOG         GitHub's pull-request REST API (in memory)
+  fake-http.py registry LOG UPSTREAM
+                                  GHCR's auth in front of a real registry:
+                                  the Bearer token challenge, then a proxy
+
+Prints the port it listens on (127.0.0.1), then serves until killed. Every
+request is appended to LOG as one JSON line: method, path, query,
+authorization, body. Environment: FAKE_TOKEN (the GitHub token it accepts),
+FAKE_USER/FAKE_PASSWORD (the registry credentials), FAKE_DENY_PUSH=1 (GHCR's
+answer to a token without write:packages), FAKE_FORBID_PR=1 (GitHub's answer
+when Actions may not open pull requests).
+"""
+import base64, http.client, json, os, secrets, sys, threading, urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODE, LOG = sys.argv[1], sys.argv[2]
+UPSTREAM = sys.argv[3] if len(sys.argv) > 3 else None
+lock = threading.Lock()
+pulls = []          # github: the pull requests
+tokens = set()      # registry: bearer tokens handed out
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def record(self, body):
+        u = urllib.parse.urlsplit(self.path)
+        entry = {"method": self.command, "path": u.path, "query": urllib.parse.parse_qs(u.query),
+                 "authorization": self.headers.get("Authorization"), "contentType": self.headers.get("Content-Type"),
+                 "body": body.decode("utf-8", "replace") if body and len(body) < 65536 else None}
+        with lock, open(LOG, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def reply(self, status, obj=None, headers=None, raw=None):
+        body = raw if raw is not None else (json.dumps(obj).encode() if obj is not None else b"")
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if obj is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def handle_any(self):
+        body = self.read_body()
+        self.record(body)
+        (self.github if MODE == "github" else self.registry)(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_HEAD = do_DELETE = handle_any
+
+    # --- GitHub -----------------------------------------------------------
+    def github(self, body):
+        if self.headers.get("Authorization") != "Bearer " + os.environ.get("FAKE_TOKEN", ""):
+            return self.reply(401, {"message": "Bad credentials"})
+        u = urllib.parse.urlsplit(self.path)
+        parts = u.path.strip("/").split("/")
+        if len(parts) < 4 or parts[0] != "repos":
+            return self.reply(404, {"message": "Not Found"})
+        repo = parts[1] + "/" + parts[2]
+        data = json.loads(body) if body else {}
+        with lock:
+            if parts[3] == "pulls" and len(parts) == 4 and self.command == "GET":
+                q = urllib.parse.parse_qs(u.query)
+                head = q.get("head", [""])[0]
+                found = [p for p in pulls if p["state"] == "open" and p["repo"] == repo and (not head or head == parts[1] + ":" + p["head"]["ref"])]
+                return self.reply(200, found)
+            if parts[3] == "pulls" and len(parts) == 4 and self.command == "POST":
+                if os.environ.get("FAKE_FORBID_PR"):
+                    return self.reply(403, {"message": "GitHub Actions is not permitted to create or approve pull requests."})
+                if any(p["head"]["ref"] == data["head"] and p["state"] == "open" for p in pulls):
+                    return self.reply(422, {"message": "Validation Failed", "errors": [{"message": "A pull request already exists for " + data["head"]}]})
+                n = len(pulls) + 1
+                pr = {"number": n, "state": "open", "repo": repo, "title": data["title"], "body": data.get("body", ""),
+                      "head": {"ref": data["head"]}, "base": {"ref": data["base"]}, "labels": [],
+                      "html_url": "https://github.example/%s/pull/%d" % (repo, n)}
+                pulls.append(pr)
+                return self.reply(201, pr)
+            if parts[3] == "pulls" and len(parts) == 5 and self.command == "PATCH":
+                for p in pulls:
+                    if p["number"] == int(parts[4]):
+                        p.update({k: v for k, v in data.items() if k in ("title", "body", "state")})
+                        return self.reply(200, p)
+            if parts[3] == "issues" and len(parts) == 6 and parts[5] == "labels" and self.command == "POST":
+                for p in pulls:
+                    if p["number"] == int(parts[4]):
+                        p["labels"] = sorted(set(p["labels"]) | set(data["labels"]))
+                        return self.reply(200, [{"name": n} for n in p["labels"]])
+        return self.reply(404, {"message": "Not Found"})
+
+    # --- GHCR-style auth in front of a registry ---------------------------
+    def registry(self, body):
+        u = urllib.parse.urlsplit(self.path)
+        if u.path == "/token":
+            want = "Basic " + base64.b64encode(("%s:%s" % (os.environ["FAKE_USER"], os.environ["FAKE_PASSWORD"])).encode()).decode()
+            if self.headers.get("Authorization") != want:
+                return self.reply(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})
+            t = "tok-" + secrets.token_hex(16)
+            with lock:
+                tokens.add(t)
+            return self.reply(200, {"token": t})
+        auth = self.headers.get("Authorization", "")
+        if not (auth.startswith("Bearer ") and auth[7:] in tokens):
+            name = u.path.split("/blobs/")[0].split("/manifests/")[0][len("/v2/"):]
+            realm = "http://%s/token" % self.headers["Host"]
+            return self.reply(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
+                              {"WWW-Authenticate": 'Bearer realm="%s",service="fake-ghcr",scope="repository:%s:pull"' % (realm, name)})
+        if os.environ.get("FAKE_DENY_PUSH") and self.command in ("POST", "PUT"):
+            return self.reply(403, {"errors": [{"code": "DENIED", "message": "permission_denied: write_package"}]})
+        c = http.client.HTTPConnection(UPSTREAM, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("authorization", "transfer-encoding", "content-length")}
+        headers["Content-Length"] = str(len(body))
+        c.request(self.command, self.path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()

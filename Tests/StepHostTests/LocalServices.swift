@@ -1,0 +1,123 @@
+import Foundation
+import StepProcess
+import StepProtocol
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Real services the plugin tests talk to, started per test on 127.0.0.1 and
+/// stopped by `stop()`: Debian's docker-registry, and the fake HTTP servers of
+/// Tests/Fixtures/fake-http.py for what cannot run here (GitHub, GHCR's token service).
+final class LocalService: @unchecked Sendable {
+    let process: ChildProcess
+    let port: Int
+    let log: String
+    private let err: TestSupport.Buffer
+
+    private init(process: ChildProcess, port: Int, log: String, err: TestSupport.Buffer) {
+        self.process = process; self.port = port; self.log = log; self.err = err
+    }
+
+    var address: String { "127.0.0.1:\(port)" }
+
+    func stop() async {
+        process.signalGroup(SIGKILL)
+        _ = await process.waitForExit()
+    }
+
+    /// Each request the fake server recorded, oldest first.
+    func requests() -> [JSONValue] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+    }
+
+    static var haveRegistry: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-registry") }
+
+    /// Debian's docker-registry with filesystem storage in a temporary folder; with `user`, Basic auth from an htpasswd file.
+    static func registry(user: (String, String)? = nil) async throws -> LocalService {
+        let dir = TestSupport.tempDir("registry")
+        var lastError = ""
+        for _ in 0..<5 {
+            let port = freePort()
+            var config = """
+            version: 0.1
+            log:
+              level: error
+              accesslog:
+                disabled: true
+            storage:
+              filesystem:
+                rootdirectory: \(dir)/data
+              delete:
+                enabled: true
+            http:
+              addr: 127.0.0.1:\(port)
+              secret: stephost-tests
+
+            """
+            if let (name, password) = user {
+                let r = try await TestSupport.run(["htpasswd", "-Bbn", name, password], cwd: dir)
+                #expect(r.code == 0, "htpasswd: \(r.stderr)")
+                TestSupport.write("\(dir)/htpasswd", r.stdout)
+                config += "auth:\n  htpasswd:\n    realm: stephost-tests\n    path: \(dir)/htpasswd\n"
+            }
+            TestSupport.write("\(dir)/config.yml", config)
+            let err = TestSupport.Buffer()
+            let p = try ChildProcess(executable: "/usr/bin/docker-registry", arguments: ["serve", "\(dir)/config.yml"],
+                                     environment: ProcessInfo.processInfo.environment, directory: dir,
+                                     onStdout: { err.add($0) }, onStderr: { _ in })
+            p.closeStdin()
+            let service = LocalService(process: p, port: port, log: "", err: err)
+            if try await TestSupport.waitUntil(20, { p.exitStatus == nil && service.answers() }) { return service }
+            lastError = err.text
+            await service.stop()
+        }
+        Issue.record("docker-registry did not start: \(lastError)")
+        throw CancellationError()
+    }
+
+    /// Tests/Fixtures/fake-http.py in `mode` (github, registry).
+    static func fake(_ mode: String, arguments: [String] = [], env extra: [String: String] = [:]) async throws -> LocalService {
+        let log = "\(TestSupport.tempDir("fake-http"))/requests.jsonl"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in extra { env[k] = v }
+        let out = TestSupport.Buffer(), err = TestSupport.Buffer()
+        let p = try ChildProcess(executable: Command.which("python3")!, arguments: ["\(TestSupport.repoRoot)/Tests/Fixtures/fake-http.py", mode, log] + arguments,
+                                 environment: env, directory: "/tmp", onStdout: { out.add($0) }, onStderr: { err.add($0) })
+        p.closeStdin()
+        guard try await TestSupport.waitUntil(20, { out.text.contains("\n") }), let port = Int(out.text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            p.signalGroup(SIGKILL)
+            Issue.record("fake-http.py \(mode) did not start: \(err.text)")
+            throw CancellationError()
+        }
+        return LocalService(process: p, port: port, log: log, err: err)
+    }
+
+    /// Whether GET /v2/ answers (200, or 401 with auth).
+    func answers() -> Bool {
+        let sem = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var ok = false
+        let task = URLSession.shared.dataTask(with: URL(string: "http://\(address)/v2/")!) { _, r, _ in
+            ok = [200, 401].contains((r as? HTTPURLResponse)?.statusCode ?? 0)
+            sem.signal()
+        }
+        task.resume()
+        _ = sem.wait(timeout: .now() + 2)
+        return ok
+    }
+
+    /// A TCP port nobody listens on now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
