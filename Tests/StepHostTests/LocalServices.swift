@@ -2,9 +2,6 @@ import Foundation
 import StepProcess
 import StepProtocol
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Real services the plugin tests talk to, started per test on 127.0.0.1 and
 /// stopped by `stop()`: Debian's docker-registry, and the fake HTTP servers of
@@ -94,17 +91,15 @@ final class LocalService: @unchecked Sendable {
         return LocalService(process: p, port: port, log: log, err: err)
     }
 
-    /// Whether GET /v2/ answers (200, or 401 with auth).
+    /// Whether something accepts connections on the port.
     func answers() -> Bool {
-        let sem = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var ok = false
-        let task = URLSession.shared.dataTask(with: URL(string: "http://\(address)/v2/")!) { _, r, _ in
-            ok = [200, 401].contains((r as? HTTPURLResponse)?.statusCode ?? 0)
-            sem.signal()
-        }
-        task.resume()
-        _ = sem.wait(timeout: .now() + 2)
-        return ok
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
 
     /// A TCP port nobody listens on now.

@@ -47,15 +47,22 @@ public struct SHA256: Sendable {
         return out
     }
 
+    /// The digest as lowercase hex; the hasher should not be used afterwards.
+    public mutating func finalizeHex() -> String {
+        finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
     public static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
         var s = SHA256()
         s.update(bytes)
         return s.finalize()
     }
 
-    /// Lowercase hex of the digest.
+    /// Lowercase hex of the digest of `bytes`.
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        hash(bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        var s = SHA256()
+        s.update(bytes)
+        return s.finalizeHex()
     }
 
     private mutating func compress(_ p: UnsafeBufferPointer<UInt8>, _ off: Int) {

@@ -14,6 +14,6 @@ public enum Digest {
                 off = end
             }
         }
-        return "sha256:" + SHA256.hex(h.finalize())
+        return "sha256:" + h.finalizeHex()
     }
 }

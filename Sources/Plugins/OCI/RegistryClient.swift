@@ -55,9 +55,12 @@ public final class RegistryClient: @unchecked Sendable {
         query.append(URLQueryItem(name: "digest", value: digest.replacingOccurrences(of: ":", with: "%3A")))
         parts.percentEncodedQueryItems = query
         target = parts.url ?? target
-        let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
-        let put = try await send("PUT", target, headers: ["Content-Type": "application/octet-stream", "Content-Length": "\(size)"],
-                                 bodyFile: URL(fileURLWithPath: file), what: "PUT blob \(digest.prefix(19))")
+        // Mapped, not read: a layer of hundreds of megabytes costs address space, not memory.
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
+            throw OCIError.missingBlob(file, digest)
+        }
+        let put = try await send("PUT", target, headers: ["Content-Type": "application/octet-stream"], body: data,
+                                 what: "PUT blob \(digest.prefix(19))")
         guard put.status == 201 else { throw failure("PUT blob \(digest.prefix(19))", put) }
         if let stored = put.header("Docker-Content-Digest"), stored != digest {
             throw OCIError.registry(request: "PUT blob", status: put.status, code: "DIGEST_INVALID", message: "stored as \(stored), expected \(digest)")
@@ -85,20 +88,20 @@ public final class RegistryClient: @unchecked Sendable {
 
     // MARK: - Requests and auth
 
-    private func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil, bodyFile: URL? = nil,
+    private func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil,
                       what: String) async throws -> HTTPResponse {
-        try await send(method, URL(string: path, relativeTo: base)!.absoluteURL, headers: headers, body: body, bodyFile: bodyFile, what: what)
+        try await send(method, URL(string: path, relativeTo: base)!.absoluteURL, headers: headers, body: body, what: what)
     }
 
     /// Sends a request; on 401 answers the challenge once (Basic, or a Bearer token from the realm) and sends it again.
-    private func send(_ method: String, _ url: URL, headers: [String: String], body: Data? = nil, bodyFile: URL? = nil,
+    private func send(_ method: String, _ url: URL, headers: [String: String], body: Data? = nil,
                       what: String) async throws -> HTTPResponse {
         for attempt in 0..<2 {
             var h = headers
             if let a = lock.withLock({ authorization }) { h["Authorization"] = a }
             let r: HTTPResponse
             do {
-                r = try await http.send(method, url, headers: h, body: body, bodyFile: bodyFile)
+                r = try await http.send(method, url, headers: h, body: body)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
