@@ -1,0 +1,154 @@
+import Foundation
+import StepProtocol
+import Testing
+
+/// docker-build with real buildah builds (FROM scratch needs no network), and its
+/// docker backend against Tests/Fixtures/fake-docker (no Docker engine runs here).
+@Suite("docker-build", .timeLimit(.minutes(5)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah"), "needs buildah"))
+struct DockerBuildTests {
+    /// buildah storage in a folder of the test's own (vfs: works anywhere), so tests leave nothing in /var/lib/containers.
+    static func storageEnv() -> [String: String] {
+        let dir = TestSupport.tempDir("containers")
+        TestSupport.write("\(dir)/storage.conf", "[storage]\ndriver = \"vfs\"\ngraphroot = \"\(dir)/graph\"\nrunroot = \"\(dir)/run\"\n")
+        return ["CONTAINERS_STORAGE_CONF": "\(dir)/storage.conf"]
+    }
+
+    /// A repository with a processor to build and an unrelated file.
+    static func repo() async throws -> String {
+        try await TestSupport.gitRepo([
+            "processors/hello/Containerfile": "FROM scratch\nARG GREETING=hi\nCOPY app.txt /app.txt\n",
+            "processors/hello/app.txt": "hello\n",
+            "README.md": "readme\n",
+        ])
+    }
+
+    func build(_ dir: String, with extra: [String: JSONValue] = [:], env: [String: String] = [:], dryRun: Bool = false) async throws -> PluginCall.Outcome {
+        var with: [String: JSONValue] = ["context": "processors/hello", "image": "ghcr.io/acme/hello", "backend": "buildah"]
+        for (k, v) in extra { if v.isNull { with.removeValue(forKey: k) } else { with[k] = v } }  // null: leave the input out
+        var call = PluginCall(plugin: "docker-build", with: with, workspace: dir)
+        call.env = Self.storageEnv().merging(env) { $1 }
+        call.dryRun = dryRun
+        return try await call.send(timeout: 240)
+    }
+
+    @Test("buildah: the same sources give the same digest, also after commits elsewhere; a change to the sources gives another")
+    func reproducible() async throws {
+        let dir = try await Self.repo()
+        let first = try await build(dir, with: ["output": "out/one"])
+        #expect(first.error == nil, "\(first.transcript)")
+        let digest = try #require(first.outputs["digest"]?.stringValue)
+        #expect(digest.hasPrefix("sha256:"))
+        let second = try await build(dir, with: ["output": "out/two"])
+        #expect(second.outputs["digest"]?.stringValue == digest, "rebuilding unchanged sources gives the same digest")
+
+        _ = try await TestSupport.commit(dir, ["README.md": "another readme\n"])
+        let third = try await build(dir, with: ["output": "out/three"])
+        #expect(third.outputs["digest"]?.stringValue == digest, "a commit outside the context does not change the image")
+
+        _ = try await TestSupport.commit(dir, ["processors/hello/app.txt": "hello again\n"])
+        let fourth = try await build(dir, with: ["output": "out/four"])
+        #expect(fourth.outputs["digest"]?.stringValue != digest, "changed sources give a new digest")
+    }
+
+    @Test("the layout names each tag; the default tag is sha-<12>; skopeo reads a linux/amd64 image from it")
+    func layoutAndTags() async throws {
+        let dir = try await Self.repo()
+        let head = try await TestSupport.run(["git", "rev-parse", "HEAD"], cwd: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var call = PluginCall(plugin: "docker-build", with: ["context": "processors/hello", "image": "ghcr.io/acme/hello", "backend": "buildah",
+                                                             "build-args": ["GREETING": "hey"]], workspace: dir)
+        call.run.sha = head
+        call.env = Self.storageEnv()
+        let o = try await call.send(timeout: 240)
+        #expect(o.error == nil, "\(o.transcript)")
+        let layout = "\(dir)/.stephost/images/hello"
+        #expect(o.outputs["layout"]?.stringValue == layout)
+        #expect(o.outputs["image"]?.stringValue == "ghcr.io/acme/hello:sha-\(head.prefix(12))")
+        let index = try JSONParser.parse(try String(contentsOfFile: "\(layout)/index.json", encoding: .utf8))
+        #expect(index["manifests"]?.arrayValue?.compactMap { $0["annotations"]?["org.opencontainers.image.ref.name"]?.stringValue } == ["sha-\(head.prefix(12))"])
+        let r = try await TestSupport.run(["skopeo", "inspect", "oci:\(layout):sha-\(head.prefix(12))"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let info = try JSONParser.parse(r.stdout)
+        #expect(info["Architecture"]?.stringValue == "amd64")
+        #expect(info["Os"]?.stringValue == "linux")
+        #expect(info["Digest"]?.stringValue == o.outputs["digest"]?.stringValue)
+
+        let tagged = try await build(dir, with: ["tags": ["v1", "latest"], "output": "out/tagged"])
+        let idx2 = try JSONParser.parse(try String(contentsOfFile: "\(dir)/out/tagged/index.json", encoding: .utf8))
+        #expect(idx2["manifests"]?.arrayValue?.compactMap { $0["annotations"]?["org.opencontainers.image.ref.name"]?.stringValue } == ["v1", "latest"],
+                "\(tagged.transcript)")
+    }
+
+    @Test("no daemon answers: buildah is chosen by itself")
+    func autoBackend() async throws {
+        let dir = try await Self.repo()
+        let log = "\(TestSupport.tempDir("docker"))/docker.log"
+        var with: [String: JSONValue] = ["context": "processors/hello", "image": "ghcr.io/acme/hello",
+                                         "docker": .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker")]
+        with["output"] = "out/auto"
+        var call = PluginCall(plugin: "docker-build", with: with, workspace: dir)
+        call.env = Self.storageEnv().merging(["FAKE_DOCKER_LOG": log]) { $1 }
+        let o = try await call.send(timeout: 240)
+        #expect(o.error == nil, "\(o.transcript)")
+        #expect(o.logs.contains { $0.contains("no Docker daemon answers") })
+        #expect(o.result?.summary?.contains("with buildah") == true)
+    }
+
+    @Test("docker backend: a docker-container builder is created, then buildx exports an OCI layout with SOURCE_DATE_EPOCH")
+    func dockerBackend() async throws {
+        let dir = try await Self.repo()
+        let commitTime = try await TestSupport.run(["git", "log", "-1", "--format=%ct"], cwd: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let log = "\(TestSupport.tempDir("docker"))/docker.log"
+        let env = Self.storageEnv().merging(["FAKE_DOCKER_LOG": log, "FAKE_DOCKER_DAEMON": "1"]) { $1 }
+        let fakeDocker: JSONValue = .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker")
+        let first = try await build(dir, with: ["backend": .null, "docker": fakeDocker, "tags": ["t1"], "output": "out/d1"], env: env)
+        #expect(first.error == nil, "\(first.transcript)")
+        #expect(first.result?.summary?.contains("with docker") == true)
+        let second = try await build(dir, with: ["backend": "docker", "docker": fakeDocker, "tags": ["t1"], "output": "out/d2"], env: env)
+        #expect(second.outputs["digest"] == first.outputs["digest"])
+        let calls = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        let argvs = calls.map { ($0["argv"]?.arrayValue ?? []).compactMap(\.stringValue) }
+        #expect(argvs.filter { $0.starts(with: ["buildx", "create"]) }.count == 1, "the builder is created once: \(argvs)")
+        let builds = calls.filter { $0["argv"]?.arrayValue?.first?.stringValue == "buildx" && $0["argv"]?.arrayValue?[1].stringValue == "build" }
+        #expect(builds.count == 2)
+        let argv = argvs.first { $0.starts(with: ["buildx", "build"]) } ?? []
+        #expect(argv.contains("--output") && argv[argv.firstIndex(of: "--output")! + 1] == "type=oci,dest=\(dir)/out/d1,tar=false,rewrite-timestamp=true")
+        #expect(argv.contains("linux/amd64"))
+        #expect(builds.first?["SOURCE_DATE_EPOCH"]?.stringValue == commitTime)
+    }
+
+    @Test("reproducible: false leaves timestamps alone (no --timestamp, no SOURCE_DATE_EPOCH)")
+    func notReproducible() async throws {
+        let dir = try await Self.repo()
+        let log = "\(TestSupport.tempDir("docker"))/docker.log"
+        let env = Self.storageEnv().merging(["FAKE_DOCKER_LOG": log, "FAKE_DOCKER_DAEMON": "1"]) { $1 }
+        let o = try await build(dir, with: ["backend": "docker", "docker": .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker"),
+                                            "reproducible": false, "output": "out/nr"], env: env)
+        #expect(o.error == nil, "\(o.transcript)")
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("\"buildx\", \"build\""))
+        #expect(!text.contains("rewrite-timestamp"))
+        #expect(!text.contains("SOURCE_DATE_EPOCH\": \""))
+    }
+
+    @Test("an output folder that is not a layout is not deleted; a missing context and a missing Dockerfile are named")
+    func badInputs() async throws {
+        let dir = try await Self.repo()
+        TestSupport.write("\(dir)/keep/precious.txt", "do not delete\n")
+        let o = try await build(dir, with: ["output": "keep"])
+        #expect(o.error?.message.contains("is not an OCI layout; not deleting it") == true, "\(o.transcript)")
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/keep/precious.txt"))
+        let noContext = try await build(dir, with: ["context": "processors/missing"])
+        #expect(noContext.error?.message.contains("processors/missing is not a folder") == true, "\(noContext.transcript)")
+        let noFile = try await build(dir, with: ["dockerfile": "processors/hello/Nope"])
+        #expect(noFile.error?.message.contains("no Dockerfile at") == true, "\(noFile.transcript)")
+    }
+
+    @Test("a dry run builds nothing")
+    func dryRun() async throws {
+        let dir = try await Self.repo()
+        let o = try await build(dir, dryRun: true)
+        #expect(o.error == nil, "\(o.transcript)")
+        #expect(o.result?.summary?.contains("would run a buildah build") == true)
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/.stephost/images/hello"))
+    }
+}
