@@ -44,7 +44,8 @@ enum BotPRStep {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard baseBranch != branch else { throw invalid("branch", "the PR branch '\(branch)' is its own base") }
-        let remoteURL = try await git.run(["remote", "get-url", remote], hint: "give remote: the name of a configured git remote")
+        // The URL as configured (not `remote get-url`, which applies url.*.insteadOf rewrites).
+        let remoteURL = try await git.run(["config", "--get", "remote.\(remote).url"], hint: "give remote: the name of a configured git remote")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let repository = w["repository"]?.stringValue ?? RemoteURL.repository(remoteURL), repository.split(separator: "/").count == 2 else {
             throw invalid("repository", "cannot tell owner/name from the remote URL '\(remoteURL)': give repository")
@@ -107,8 +108,13 @@ enum BotPRStep {
         }
         step.log("\(changedFiles.count) file(s) differ from \(baseBranch): \(changedFiles.joined(separator: ", "))")
         if step.isDryRun {
-            return StepRunResult(outputs: outputs, summary: "would commit \(changedFiles.count) file(s) on \(branch) and open or update its PR to \(baseBranch)",
+            return StepRunResult(outputs: outputs, summary: "would commit \(changedFiles.count) file(s) on \(branch) and open or update its PR on \(repository) to \(baseBranch)",
                                  changed: false)
+        }
+
+        guard let token, !token.isEmpty else {
+            throw ResponseError.stepFailed("GITHUB_TOKEN is not granted to this step: no pull request can be opened, so nothing is pushed",
+                                           hint: "add secrets: [GITHUB_TOKEN] to the step")
         }
 
         // The branch as the remote has it: reuse its commit when it already holds this change on this base.
@@ -138,10 +144,6 @@ enum BotPRStep {
         }
         outputs["commit"] = .string(commit!)
 
-        guard let token, !token.isEmpty else {
-            throw ResponseError.stepFailed("GITHUB_TOKEN is not granted to this step: the branch is pushed but no pull request can be opened",
-                                           hint: "add secrets: [GITHUB_TOKEN] to the step")
-        }
         let apiBase = w["api-url"]?.stringValue ?? ProcessInfo.processInfo.environment["GITHUB_API_URL"] ?? "https://api.github.com"
         let api = GitHubAPI(base: apiBase, repository: repository, token: token)
         let owner = String(repository.split(separator: "/")[0])
