@@ -47,8 +47,10 @@ enum BotPRStep {
         // The URL as configured (not `remote get-url`, which applies url.*.insteadOf rewrites).
         let remoteURL = try await git.run(["config", "--get", "remote.\(remote).url"], hint: "give remote: the name of a configured git remote")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let repository = w["repository"]?.stringValue ?? RemoteURL.repository(remoteURL), repository.split(separator: "/").count == 2 else {
-            throw invalid("repository", "cannot tell owner/name from the remote URL '\(remoteURL)': give repository")
+        // owner/name: given, else from the remote's URL, else GitHub Actions' GITHUB_REPOSITORY.
+        let repository = w["repository"]?.stringValue ?? RemoteURL.repository(remoteURL) ?? ProcessInfo.processInfo.environment["GITHUB_REPOSITORY"] ?? ""
+        guard repository.split(separator: "/", omittingEmptySubsequences: false).count == 2, !repository.hasPrefix("/"), !repository.hasSuffix("/") else {
+            throw invalid("repository", "cannot tell owner/name from the remote URL '\(remoteURL)' or GITHUB_REPOSITORY: give repository")
         }
         let author = try Author(w["author"]?.stringValue ?? defaultAuthor)
         let title = w["title"]?.stringValue ?? ""

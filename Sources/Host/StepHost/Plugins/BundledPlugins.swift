@@ -22,6 +22,7 @@ public enum BundledPlugins {
         name: docker-build
         command: [stephost-docker-build]
         steps: [docker-build]
+        env: [DOCKER_HOST, DOCKER_CONFIG, DOCKER_CONTEXT, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY, BUILDX_CONFIG, STORAGE_DRIVER, CONTAINERS_STORAGE_CONF, CONTAINERS_CONF, CONTAINERS_REGISTRIES_CONF, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR]
 
         """),
         ("ghcr-push.yaml", """
@@ -43,6 +44,7 @@ public enum BundledPlugins {
         name: bot-pr
         command: [stephost-bot-pr]
         steps: [bot-pr]
+        env: [GITHUB_API_URL, GITHUB_REPOSITORY]
 
         """),
     ]

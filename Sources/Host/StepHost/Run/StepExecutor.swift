@@ -150,8 +150,9 @@ struct StepExecutor: Sendable {
             rec.hint = e.hint
             if let outs = e.data?["outputs"]?.objectValue { rec.outputs = outs }
             if e.code == .invalidParams, let errs = e.data?["errors"]?.arrayValue {
+                // Each error's path and message, unless the message already says it.
                 let list = errs.compactMap { err -> String? in
-                    guard let p = err["path"]?.stringValue, let m = err["message"]?.stringValue else { return nil }
+                    guard let p = err["path"]?.stringValue, let m = err["message"]?.stringValue, !e.message.contains(m) else { return nil }
                     return "\(p): \(m)"
                 }
                 if !list.isEmpty { rec.error = "\(e.message): \(list.joined(separator: "; "))" }
