@@ -213,7 +213,7 @@ struct EndToEndTests {
         """])
         let r = try await TestSupport.stephost(["run", "w"], cwd: dir)
         #expect(r.code == 2)
-        #expect(r.stderr.contains("stephost.yaml:5:26: step 'typo' uses 'exce', which no plugin provides (available: exec"), "\(r.stderr)")
+        #expect(r.stderr.contains("stephost.yaml:5:26: step 'typo' uses 'exce', which no plugin provides; did you mean 'exec'? (available: bot-pr, detect-changes, docker-build, exec,"), "\(r.stderr)")
         #expect(r.stderr.contains("stephost.yaml:6:54: step 'bad-input' (exec): with.shell: unknown input 'shell'"))
         #expect(r.stderr.contains("form a cycle"))
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/ran.txt"))

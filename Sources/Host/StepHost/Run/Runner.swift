@@ -117,8 +117,9 @@ public enum Runner {
         for (wf, _) in graphs {
             for s in wf.steps where !s.uses.isEmpty {
                 if plugins[s.uses] == nil && catalog.descriptor(forStep: s.uses) == nil {
+                    let guess = Suggestion.closest(to: s.uses, in: available).map { "; did you mean '\($0)'?" } ?? ""
                     problems.append(Diagnostic(file: manifest.file, position: s.position(of: "uses"),
-                                               message: "step '\(s.id)' uses '\(s.uses)', which no plugin provides (available: \(available.joined(separator: ", ")))").description)
+                                               message: "step '\(s.id)' uses '\(s.uses)', which no plugin provides\(guess) (available: \(available.joined(separator: ", ")))").description)
                     continue
                 }
                 guard let desc = descriptions[s.uses] else { continue }
