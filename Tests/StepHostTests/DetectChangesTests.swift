@@ -55,6 +55,7 @@ struct DetectChangesTests {
                                      workspace: dir).send()
         #expect(o.outputs["processors"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["a", "b"], "\(o.transcript)")
         #expect(o.outputs["processors_deleted"] == [])
+        #expect(o.outputs["files"]?.arrayValue?.count == 5, "every file at head counts as changed: \(o.outputs["files"] ?? .null)")
     }
 
     @Test("a base git does not know (a shallow clone) fails with a hint to fetch the full history")

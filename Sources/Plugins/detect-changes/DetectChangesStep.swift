@@ -50,6 +50,8 @@ enum DetectChangesStep {
         let dirsAtHead = Set(try await repo.run(["ls-tree", "-r", "-d", "-z", "--name-only", head]).split(separator: "\0").map(String.init))
         var files: [String] = []
         if everything {
+            // A new branch: everything at head is new, so every file counts as changed.
+            files = try await repo.run(["ls-tree", "-r", "-z", "--name-only", head]).split(separator: "\0").map(String.init)
             step.log("base is \(baseRev.isEmpty ? "empty" : "all zeros") (a new branch): every matching directory counts as changed")
         } else {
             guard let base = try await repo.commit(baseRev) else {
