@@ -23,6 +23,11 @@ public struct ResponseError: Error, Sendable, Hashable, CustomStringConvertible 
         return ResponseError(code: .stepFailed, message: message, data: d.isEmpty ? nil : .object(d))
     }
 
+    /// An input the schema allowed but the step cannot use (-32602), with `data.errors` naming it.
+    public static func invalidInput(_ path: String, _ message: String) -> ResponseError {
+        ResponseError(code: .invalidParams, message: "\(path): \(message)", data: ["errors": [["path": .string(path), "message": .string(message)]]])
+    }
+
     public static func cancelled() -> ResponseError {
         ResponseError(code: .requestCancelled, message: "Request cancelled")
     }

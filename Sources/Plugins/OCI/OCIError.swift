@@ -1,3 +1,5 @@
+import StepProtocol
+
 /// Errors of OCI layouts and registry pushes, each with what to do about it.
 public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible {
     case notALayout(String)
@@ -61,6 +63,9 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible {
         default: return nil
         }
     }
+
+    /// The step failure a plugin answers with: message, hint, and whether a retry may help.
+    public var stepFailure: ResponseError { .stepFailed(description, hint: hint, retryable: retryable) }
 
     /// Whether trying again may help (rate limits and server errors).
     public var retryable: Bool {

@@ -177,9 +177,7 @@ enum BotPRStep {
         return String(std.dropFirst(r.count))
     }
 
-    static func invalid(_ field: String, _ message: String) -> ResponseError {
-        ResponseError(code: .invalidParams, message: message, data: ["errors": [["path": .string("with.\(field)"), "message": .string(message)]]])
-    }
+    static func invalid(_ field: String, _ message: String) -> ResponseError { .invalidInput("with.\(field)", message) }
 
     /// `Name <email>`.
     struct Author {

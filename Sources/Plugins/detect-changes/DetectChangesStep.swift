@@ -25,13 +25,11 @@ enum DetectChangesStep {
             let pattern = value.stringValue ?? ""
             let segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
             if segments.isEmpty || segments.contains("**") || pattern.hasPrefix("/") {
-                throw ResponseError(code: .invalidParams,
-                                    message: "groups.\(name): '\(pattern)' is not a directory pattern: give a path relative to the repository, with * for one directory level and no **",
-                                    data: ["errors": [["path": .string("with.groups.\(name)"), "message": "a relative directory pattern without **"]]])
+                throw ResponseError.invalidInput("with.groups.\(name)",
+                                                 "'\(pattern)' is not a directory pattern: give a path relative to the repository, with * for one directory level and no **")
             }
             if name == "files" || name.hasSuffix("_deleted") {
-                throw ResponseError(code: .invalidParams, message: "groups.\(name): the name clashes with an output ('files', '<group>_deleted')",
-                                    data: ["errors": [["path": .string("with.groups.\(name)"), "message": "choose another group name"]]])
+                throw ResponseError.invalidInput("with.groups.\(name)", "the group name clashes with an output ('files', '<group>_deleted'): choose another")
             }
             groups.append((name, Glob(segments.joined(separator: "/")), segments.count))
         }

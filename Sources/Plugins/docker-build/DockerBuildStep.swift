@@ -30,7 +30,7 @@ enum DockerBuildStep {
         do {
             return try await build(step)
         } catch let e as OCIError {
-            throw ResponseError.stepFailed(e.description, hint: e.hint)
+            throw e.stepFailure
         }
     }
 
@@ -64,8 +64,7 @@ enum DockerBuildStep {
             tags = ["run-\(step.request.run.id.isEmpty ? "local" : step.request.run.id)"]
         }
         for t in tags where !isValidTag(t) {
-            throw ResponseError(code: .invalidParams, message: "tag '\(t)' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)",
-                                data: ["errors": [["path": "with.tags", "message": .string("invalid tag '\(t)'")]]])
+            throw ResponseError.invalidInput("with.tags", "tag '\(t)' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)")
         }
         // The time every timestamp is set to: the last commit that changed the context (0 outside git), so
         // that commits elsewhere in the repository do not change this image's digest.

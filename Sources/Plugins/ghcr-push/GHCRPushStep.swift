@@ -22,7 +22,7 @@ enum GHCRPushStep {
         do {
             return try await push(step)
         } catch let e as OCIError {
-            throw ResponseError.stepFailed(e.description, hint: e.hint, retryable: e.retryable)
+            throw e.stepFailure
         }
     }
 
