@@ -49,7 +49,7 @@ struct BotPRTests {
     @Test("commits only the given files on the branch, pushes it and opens a PR with labels; the checkout is untouched")
     func opensPR() async throws {
         let s = try await setup()
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         TestSupport.write("\(s.clone)/\(Self.registryFile)", "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: "c", count: 64))\n")
         TestSupport.write("\(s.clone)/README.md", "local edit that is not for the bot\n")
         let statusBefore = try await git(s.clone, ["status", "--porcelain"])
@@ -88,7 +88,7 @@ struct BotPRTests {
     @Test("the token reaches git only as a header in GIT_CONFIG_* of the commands that talk to the remote; never argv, .git/config or a log")
     func tokenHandling() async throws {
         let s = try await setup()
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         TestSupport.write("\(s.clone)/\(Self.registryFile)", "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: "d", count: 64))\n")
         let o = try await call(s)
         #expect(o.error == nil, "\(o.transcript)")
@@ -111,7 +111,7 @@ struct BotPRTests {
     @Test("a second run with the same change pushes nothing and opens no second PR; a new change updates the same PR")
     func idempotent() async throws {
         let s = try await setup()
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         let pinned = { (c: Character) in "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: c, count: 64))\n" }
         TestSupport.write("\(s.clone)/\(Self.registryFile)", pinned("e"))
         let first = try await call(s)
@@ -137,7 +137,7 @@ struct BotPRTests {
     @Test("files equal to the base: no branch, no PR, changed false")
     func nothingToCommit() async throws {
         let s = try await setup()
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         TestSupport.write("\(s.clone)/README.md", "an edit outside the given files\n")
         let o = try await call(s)
         #expect(o.error == nil, "\(o.transcript)")
@@ -150,7 +150,7 @@ struct BotPRTests {
     @Test("GitHub refusing the PR gives its message and a hint on the repository setting")
     func forbidden() async throws {
         let s = try await setup(env: ["FAKE_FORBID_PR": "1"])
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         TestSupport.write("\(s.clone)/\(Self.registryFile)", "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: "a", count: 64))\n")
         let o = try await call(s)
         #expect(o.error?.message.contains("HTTP 403: GitHub Actions is not permitted to create or approve pull requests") == true, "\(o.transcript)")
@@ -160,7 +160,7 @@ struct BotPRTests {
     @Test("a wrong token: 401 with a hint; no token at all: refused before anything is pushed")
     func tokens() async throws {
         let s = try await setup()
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         TestSupport.write("\(s.clone)/\(Self.registryFile)", "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: "b", count: 64))\n")
         let none = try await call(s, token: nil)
         #expect(none.error?.message.contains("GITHUB_TOKEN is not granted") == true, "\(none.transcript)")
@@ -173,7 +173,7 @@ struct BotPRTests {
     @Test("a dry run says what it would commit and pushes nothing")
     func dryRun() async throws {
         let s = try await setup()
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         TestSupport.write("\(s.clone)/\(Self.registryFile)", "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: "9", count: 64))\n")
         var c = PluginCall(plugin: "bot-pr", with: ["files": [.string(Self.registryFile)], "title": "t", "repository": "acme/theory",
                                                      "api-url": .string("http://\(s.github.address)")], workspace: s.clone, secrets: ["GITHUB_TOKEN": Self.token])
@@ -184,13 +184,25 @@ struct BotPRTests {
         #expect(try await git(s.remote, ["branch", "--list", "stephost/*"]) == "")
     }
 
+    @Test("the default branch of a for-each instance is a valid branch name")
+    func instanceBranch() async throws {
+        let s = try await setup()
+        defer { s.github.stop() }
+        TestSupport.write("\(s.clone)/\(Self.registryFile)", "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: "7", count: 64))\n")
+        var c = PluginCall(plugin: "bot-pr", with: ["files": [.string(Self.registryFile)], "title": "t", "repository": "acme/theory"], workspace: s.clone)
+        c.stepID = "pr[llm_litellm]"
+        c.dryRun = true
+        let o = try await c.send()
+        #expect(o.outputs["branch"]?.stringValue == "stephost/wf-pr-llm_litellm", "\(o.transcript)")
+    }
+
     @Test("owner/name from the remote URL", arguments: [
         ("https://github.com/acme/theory.git", "acme/theory"), ("git@github.com:acme/theory.git", "acme/theory"),
         ("ssh://git@ghe.example.com/acme/theory", "acme/theory"), ("https://x-access-token@github.com/acme/theory/", "acme/theory"),
     ])
     func remoteURLs(url: String, expected: String) async throws {
         let s = try await setup()
-        defer { Task { await s.github.stop() } }
+        defer { s.github.stop() }
         _ = try await git(s.clone, ["remote", "set-url", "origin", url])
         TestSupport.write("\(s.clone)/README.md", "changed\n")
         var c = PluginCall(plugin: "bot-pr", with: ["files": ["README.md"], "title": "t"], workspace: s.clone)

@@ -23,7 +23,7 @@ struct GHCRPushTests {
     @Test("pushes blobs and manifest under each tag; the digest is the one the registry serves; a second push uploads nothing")
     func pushAndRepeat() async throws {
         let registry = try await LocalService.registry()
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let (layout, digest) = try TestLayout.make(layers: ["layer one", "layer two"], tags: ["v1", "latest"])
         let image = "\(registry.address)/demo/app"
         let first = try await push(layout, image: image)
@@ -44,7 +44,7 @@ struct GHCRPushTests {
     @Test("only the tags asked for are pushed; an unknown tag is an error listing the layout's tags")
     func tags() async throws {
         let registry = try await LocalService.registry()
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let (layout, digest) = try TestLayout.make(layers: ["x"], tags: ["a", "b"])
         let image = "\(registry.address)/demo/tags"
         let o = try await push(layout, image: image, tags: ["b"])
@@ -58,7 +58,7 @@ struct GHCRPushTests {
     @Test("Basic auth: right credentials push; wrong ones fail with UNAUTHORIZED and a hint about the credentials")
     func basicAuth() async throws {
         let registry = try await LocalService.registry(user: ("ci", "s3cret-pass"))
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let (layout, digest) = try TestLayout.make(layers: ["basic"])
         let image = "\(registry.address)/demo/basic"
         let ok = try await push(layout, image: image, secrets: ["REGISTRY_USERNAME": "ci", "REGISTRY_PASSWORD": "s3cret-pass"])
@@ -73,9 +73,9 @@ struct GHCRPushTests {
     @Test("GHCR's Bearer flow: challenge, token from the realm with Basic credentials, then the push; the token is masked")
     func bearer() async throws {
         let registry = try await LocalService.registry()
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let ghcr = try await LocalService.fake("registry", arguments: [registry.address], env: ["FAKE_USER": "octo", "FAKE_PASSWORD": "ghp_fakeToken123"])
-        defer { Task { await ghcr.stop() } }
+        defer { ghcr.stop() }
         let (layout, digest) = try TestLayout.make(layers: ["bearer layer"])
         let image = "\(ghcr.address)/octo/app"
         let o = try await push(layout, image: image, secrets: ["REGISTRY_USERNAME": "octo", "REGISTRY_PASSWORD": "ghp_fakeToken123"])
@@ -100,10 +100,10 @@ struct GHCRPushTests {
     @Test("GHCR's answer to a token without write:packages: DENIED with a hint about the token's scope and the package's access")
     func denied() async throws {
         let registry = try await LocalService.registry()
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let ghcr = try await LocalService.fake("registry", arguments: [registry.address],
                                               env: ["FAKE_USER": "octo", "FAKE_PASSWORD": "pw-1234", "FAKE_DENY_PUSH": "1"])
-        defer { Task { await ghcr.stop() } }
+        defer { ghcr.stop() }
         let (layout, _) = try TestLayout.make(layers: ["denied"])
         let o = try await push(layout, image: "\(ghcr.address)/octo/app", secrets: ["REGISTRY_USERNAME": "octo", "REGISTRY_PASSWORD": "pw-1234"])
         #expect(o.error?.message.contains("DENIED: permission_denied: write_package") == true, "\(o.transcript)")
@@ -113,9 +113,9 @@ struct GHCRPushTests {
     @Test("no credentials for a registry that wants them: UNAUTHORIZED says none were granted")
     func noCredentials() async throws {
         let registry = try await LocalService.registry()
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let ghcr = try await LocalService.fake("registry", arguments: [registry.address], env: ["FAKE_USER": "octo", "FAKE_PASSWORD": "pw-1234"])
-        defer { Task { await ghcr.stop() } }
+        defer { ghcr.stop() }
         let (layout, _) = try TestLayout.make(layers: ["anon"])
         let o = try await push(layout, image: "\(ghcr.address)/octo/app")
         #expect(o.error?.message.contains("no REGISTRY_USERNAME/REGISTRY_PASSWORD granted") == true, "\(o.transcript)")
@@ -125,7 +125,7 @@ struct GHCRPushTests {
     @Test("a corrupt blob in the layout is refused before anything is uploaded")
     func corruptBlob() async throws {
         let registry = try await LocalService.registry()
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let (layout, _) = try TestLayout.make(layers: ["good bytes"])
         let hex = SHA256.hex(Array("good bytes".utf8))
         try Data("bad bytes!".utf8).write(to: URL(fileURLWithPath: "\(layout)/blobs/sha256/\(hex)"))

@@ -21,9 +21,9 @@ struct ImagePathEndToEndTests {
     @Test("only the changed processor is built and pushed; its served digest is pinned in a one-line diff; a second run changes nothing")
     func pipeline() async throws {
         let registry = try await LocalService.registry()
-        defer { Task { await registry.stop() } }
+        defer { registry.stop() }
         let github = try await LocalService.fake("github", env: ["FAKE_TOKEN": Self.token])
-        defer { Task { await github.stop() } }
+        defer { github.stop() }
 
         // A repository shaped like theory-api, with a bare remote as origin.
         let oldPin = "sha256:" + String(repeating: "0a", count: 32)

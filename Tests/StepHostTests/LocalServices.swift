@@ -18,9 +18,9 @@ final class LocalService: @unchecked Sendable {
 
     var address: String { "127.0.0.1:\(port)" }
 
-    func stop() async {
+    /// Kills the service (its process group); the ChildProcess reaps it.
+    func stop() {
         process.signalGroup(SIGKILL)
-        _ = await process.waitForExit()
     }
 
     /// Each request the fake server recorded, oldest first.
@@ -67,7 +67,7 @@ final class LocalService: @unchecked Sendable {
             let service = LocalService(process: p, port: port, log: "", err: err)
             if try await TestSupport.waitUntil(20, { p.exitStatus == nil && service.answers() }) { return service }
             lastError = err.text
-            await service.stop()
+            service.stop()
         }
         Issue.record("docker-registry did not start: \(lastError)")
         throw CancellationError()

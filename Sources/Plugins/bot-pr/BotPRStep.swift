@@ -34,7 +34,7 @@ enum BotPRStep {
         let root = try await git0.topLevel()
         var git = Git(step: step, directory: root, executable: git0.executable)
         let remote = w["remote"]?.stringValue ?? "origin"
-        let branch = w["branch"]?.stringValue ?? "stephost/\(step.request.run.workflow.isEmpty ? "run" : step.request.run.workflow)-\(step.request.step.id)"
+        let branch = w["branch"]?.stringValue ?? defaultBranch(workflow: step.request.run.workflow, step: step.request.step.id)
         guard try await git.attempt(["check-ref-format", "--branch", branch]).succeeded else {
             throw invalid("branch", "'\(branch)' is not a valid branch name")
         }
@@ -167,6 +167,13 @@ enum BotPRStep {
         let summary = created ? "opened #\(pr.number) (\(changedFiles.count) file(s) on \(branch))"
             : pushed ? "updated #\(pr.number) with \(commit!.prefix(12))" : "#\(pr.number) already carries this change"
         return StepRunResult(outputs: outputs, summary: summary, changed: pushed || created)
+    }
+
+    /// `stephost/<workflow>-<step id>`, with characters git refuses in a branch name (`[`, `]` of an instance id, …) as `-`.
+    static func defaultBranch(workflow: String, step: String) -> String {
+        let raw = "\(workflow.isEmpty ? "run" : workflow)-\(step)"
+        let safe = String(raw.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
+        return "stephost/" + safe.trimmingCharacters(in: CharacterSet(charactersIn: "-."))
     }
 
     static func relative(_ path: String, to root: String, input: String) throws -> String {
