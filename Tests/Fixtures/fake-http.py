@@ -10,8 +10,11 @@ Prints the port it listens on (127.0.0.1), then serves until killed. Every
 request is appended to LOG as one JSON line: method, path, query,
 authorization, body. Environment: FAKE_TOKEN (the GitHub token it accepts),
 FAKE_USER/FAKE_PASSWORD (the registry credentials), FAKE_DENY_PUSH=1 (GHCR's
-answer to a token without write:packages), FAKE_FORBID_PR=1 (GitHub's answer
-when Actions may not open pull requests).
+answer to a token without write:packages), FAKE_MANIFEST_ERROR=CODE (a
+registry error body with that code for every manifest PUT),
+FAKE_WRONG_DIGEST=1 (a manifest PUT answered with another
+Docker-Content-Digest), FAKE_FORBID_PR=1 (GitHub's answer when Actions may
+not open pull requests).
 """
 import base64, http.client, json, os, secrets, sys, threading, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,6 +130,13 @@ class Handler(BaseHTTPRequestHandler):
                               {"WWW-Authenticate": 'Bearer realm="%s",service="fake-ghcr",scope="repository:%s:pull"' % (realm, name)})
         if os.environ.get("FAKE_DENY_PUSH") and self.command in ("POST", "PUT"):
             return self.reply(403, {"errors": [{"code": "DENIED", "message": "permission_denied: write_package"}]})
+        is_manifest_put = self.command == "PUT" and "/manifests/" in u.path
+        code = os.environ.get("FAKE_MANIFEST_ERROR")
+        if code and is_manifest_put:
+            status = {"NAME_UNKNOWN": 404, "DIGEST_INVALID": 400, "MANIFEST_BLOB_UNKNOWN": 400}.get(code, 400)
+            return self.reply(status, {"errors": [{"code": code, "message": code.lower().replace("_", " "), "detail": {"Tag": "v1"}}]})
+        if os.environ.get("FAKE_WRONG_DIGEST") and is_manifest_put:
+            return self.reply(201, None, {"Docker-Content-Digest": "sha256:" + "e" * 64})
         c = http.client.HTTPConnection(UPSTREAM, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("authorization", "transfer-encoding", "content-length")}
         headers["Content-Length"] = str(len(body))

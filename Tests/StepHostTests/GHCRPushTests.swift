@@ -110,6 +110,34 @@ struct GHCRPushTests {
         #expect(o.error?.hint?.contains("write:packages") == true)
     }
 
+    @Test("registry error codes come back with their message and a hint", arguments: [
+        ("NAME_UNKNOWN", "check the image input"), ("DIGEST_INVALID", "rebuild the layout"), ("MANIFEST_BLOB_UNKNOWN", "the layout is incomplete"),
+    ])
+    func errorCodes(code: String, hint: String) async throws {
+        let registry = try await LocalService.registry()
+        defer { registry.stop() }
+        let ghcr = try await LocalService.fake("registry", arguments: [registry.address],
+                                              env: ["FAKE_USER": "octo", "FAKE_PASSWORD": "pw-1234", "FAKE_MANIFEST_ERROR": code])
+        defer { ghcr.stop() }
+        let (layout, _) = try TestLayout.make(layers: ["codes"])
+        let o = try await push(layout, image: "\(ghcr.address)/octo/app", secrets: ["REGISTRY_USERNAME": "octo", "REGISTRY_PASSWORD": "pw-1234"])
+        #expect(o.error?.message.contains("PUT manifest v1: HTTP") == true && o.error?.message.contains(code) == true, "\(o.transcript)")
+        #expect(o.error?.hint?.contains(hint) == true, "\(o.error?.hint ?? "no hint")")
+    }
+
+    @Test("a registry that stores the manifest under another digest than the one computed here fails the step")
+    func digestMismatch() async throws {
+        let registry = try await LocalService.registry()
+        defer { registry.stop() }
+        let ghcr = try await LocalService.fake("registry", arguments: [registry.address],
+                                              env: ["FAKE_USER": "octo", "FAKE_PASSWORD": "pw-1234", "FAKE_WRONG_DIGEST": "1"])
+        defer { ghcr.stop() }
+        let (layout, digest) = try TestLayout.make(layers: ["mismatch"])
+        let o = try await push(layout, image: "\(ghcr.address)/octo/app", secrets: ["REGISTRY_USERNAME": "octo", "REGISTRY_PASSWORD": "pw-1234"])
+        #expect(o.error?.message == "the registry stored tag v1 as sha256:\(String(repeating: "e", count: 64)), but its manifest's digest is \(digest)",
+                "\(o.transcript)")
+    }
+
     @Test("no credentials for a registry that wants them: UNAUTHORIZED says none were granted")
     func noCredentials() async throws {
         let registry = try await LocalService.registry()
