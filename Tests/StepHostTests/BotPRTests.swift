@@ -73,6 +73,7 @@ struct BotPRTests {
         #expect(try await git(s.clone, ["rev-parse", "HEAD"]) == headBefore)
         #expect(try await git(s.clone, ["status", "--porcelain"]) == statusBefore)
         #expect(try await git(s.clone, ["symbolic-ref", "--short", "HEAD"]) == "main")
+        #expect(try await git(s.clone, ["for-each-ref", "refs/stephost"]) == "", "no fetch refs are left behind")
 
         // The API calls: look for an open PR, open one, label it; each with the token.
         let requests = s.github.requests()

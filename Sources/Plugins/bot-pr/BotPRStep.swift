@@ -82,9 +82,8 @@ enum BotPRStep {
             }
             baseCommit = c
         } else {
-            try await git.run(["fetch", "--no-tags", "--quiet", remote, "refs/heads/\(baseBranch)"], env: remoteEnv,
-                              hint: "does branch '\(baseBranch)' exist on \(remote), and may GITHUB_TOKEN read it?")
-            baseCommit = try await git.run(["rev-parse", "FETCH_HEAD^{commit}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            baseCommit = try await fetch(git, remote: remote, branch: baseBranch, env: remoteEnv,
+                                         hint: "does branch '\(baseBranch)' exist on \(remote), and may GITHUB_TOKEN read it?")
         }
 
         // Stage the files onto the base tree in a temporary index: the checkout's own index, branch and files stay as they are.
@@ -124,8 +123,8 @@ enum BotPRStep {
         let remoteHead = lsRemote.split(separator: "\t").first.map(String.init)
         var commit: String?
         if let remoteHead {
-            try await git.run(["fetch", "--no-tags", "--quiet", remote, "refs/heads/\(branch)"], env: remoteEnv)
-            let info = try await git.run(["log", "-1", "--format=%T %P", remoteHead]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let fetched = try await fetch(git, remote: remote, branch: branch, env: remoteEnv, hint: nil)
+            let info = try await git.run(["log", "-1", "--format=%T %P", fetched]).trimmingCharacters(in: .whitespacesAndNewlines)
             if info == "\(tree) \(baseCommit)" { commit = remoteHead }
         }
         var pushed = false
@@ -167,6 +166,17 @@ enum BotPRStep {
         let summary = created ? "opened #\(pr.number) (\(changedFiles.count) file(s) on \(branch))"
             : pushed ? "updated #\(pr.number) with \(commit!.prefix(12))" : "#\(pr.number) already carries this change"
         return StepRunResult(outputs: outputs, summary: summary, changed: pushed || created)
+    }
+
+    /// Fetches a branch of the remote and returns its commit. The fetch goes to a ref of its own,
+    /// deleted afterwards, not FETCH_HEAD, which another step fetching in the same clone could overwrite.
+    static func fetch(_ git: Git, remote: String, branch: String, env: [String: String], hint: String?) async throws -> String {
+        let ref = "refs/stephost/fetch/\(UUID().uuidString)"
+        try await git.run(["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", remote, "+refs/heads/\(branch):\(ref)"], env: env, hint: hint)
+        let commit = try await git.attempt(["rev-parse", "--verify", "\(ref)^{commit}"])
+        _ = try? await git.attempt(["update-ref", "-d", ref])
+        guard commit.succeeded else { throw ResponseError.stepFailed("git fetched \(remote) \(branch) but no commit arrived", hint: hint) }
+        return commit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `stephost/<workflow>-<step id>`, with characters git refuses in a branch name (`[`, `]` of an instance id, …) as `-`.
