@@ -143,6 +143,21 @@ struct DockerBuildTests {
         #expect(noFile.error?.message.contains("no Dockerfile at") == true, "\(noFile.transcript)")
     }
 
+    @Test("$/cancel stops the build and everything it started, and the answer is -32800")
+    func cancel() async throws {
+        let dir = try await Self.repo()
+        let log = "\(TestSupport.tempDir("docker"))/docker.log"
+        var call = PluginCall(plugin: "docker-build", with: ["context": "processors/hello", "image": "ghcr.io/acme/hello", "backend": "docker",
+                                                             "docker": .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker")], workspace: dir)
+        call.env = ["FAKE_DOCKER_LOG": log, "FAKE_DOCKER_HANG": "1"]
+        call.cancelAfter = 1.5
+        let o = try await call.send(timeout: 30)
+        #expect(o.error?.code == .requestCancelled, "\(o.transcript)")
+        let pid = Int32((try? String(contentsOfFile: "\(log).pid", encoding: .utf8)) ?? "") ?? 0
+        #expect(pid > 0, "the fake build had started")
+        #expect(try await TestSupport.waitUntil(10) { !TestSupport.isAlive(pid) }, "the build's child is gone")
+    }
+
     @Test("a dry run builds nothing")
     func dryRun() async throws {
         let dir = try await Self.repo()
