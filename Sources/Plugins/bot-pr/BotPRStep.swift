@@ -61,15 +61,9 @@ enum BotPRStep {
         // The token reaches git only for commands that talk to the remote, as a header in GIT_CONFIG_* variables.
         var remoteEnv: [String: String] = [:]
         if let token, !token.isEmpty {
-            let header = "AUTHORIZATION: basic " + Data("x-access-token:\(token)".utf8).base64EncodedString()
-            step.mask(header)
-            var keys = ["http.extraheader"]
-            if let b = RemoteURL.httpBase(remoteURL) { keys.insert("http.\(b).extraheader", at: 0) }
-            // An empty value first clears a header actions/checkout may have stored, so only one is sent.
-            var pairs: [(String, String)] = keys.map { ($0, "") }
-            pairs.append(("http.extraheader", header))
-            remoteEnv["GIT_CONFIG_COUNT"] = "\(pairs.count)"
-            for (k, p) in pairs.enumerated() { remoteEnv["GIT_CONFIG_KEY_\(k)"] = p.0; remoteEnv["GIT_CONFIG_VALUE_\(k)"] = p.1 }
+            let auth = authConfig(token: token, remoteURL: remoteURL)
+            step.mask(auth.header)
+            remoteEnv = auth.env
         }
 
         // The base commit: the remote's branch as it is now (the local copy of it in a dry run).
@@ -166,6 +160,19 @@ enum BotPRStep {
         let summary = created ? "opened #\(pr.number) (\(changedFiles.count) file(s) on \(branch))"
             : pushed ? "updated #\(pr.number) with \(commit!.prefix(12))" : "#\(pr.number) already carries this change"
         return StepRunResult(outputs: outputs, summary: summary, changed: pushed || created)
+    }
+
+    /// `GIT_CONFIG_*` variables that give git an `http.extraheader` with the token (Basic, as
+    /// `x-access-token`), after empty values that clear a header actions/checkout may have stored
+    /// for the remote's host, so that only one Authorization header is sent.
+    static func authConfig(token: String, remoteURL: String) -> (env: [String: String], header: String) {
+        let header = "AUTHORIZATION: basic " + Data("x-access-token:\(token)".utf8).base64EncodedString()
+        var keys = ["http.extraheader"]
+        if let b = RemoteURL.httpBase(remoteURL) { keys.insert("http.\(b).extraheader", at: 0) }
+        let pairs = keys.map { ($0, "") } + [("http.extraheader", header)]
+        var env = ["GIT_CONFIG_COUNT": "\(pairs.count)"]
+        for (k, p) in pairs.enumerated() { env["GIT_CONFIG_KEY_\(k)"] = p.0; env["GIT_CONFIG_VALUE_\(k)"] = p.1 }
+        return (env, header)
     }
 
     /// Fetches a branch of the remote and returns its commit. The fetch goes to a ref of its own,
