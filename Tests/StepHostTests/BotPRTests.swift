@@ -199,7 +199,8 @@ struct BotPRTests {
 
     @Test("owner/name from the remote URL", arguments: [
         ("https://github.com/acme/theory.git", "acme/theory"), ("git@github.com:acme/theory.git", "acme/theory"),
-        ("ssh://git@ghe.example.com/acme/theory", "acme/theory"), ("https://x-access-token@github.com/acme/theory/", "acme/theory"),
+        ("ssh://git@ghe.example.com/acme/theory", "acme/theory"), ("https://x-access-token@github.com/acme/theory/", "acme/theory"), ("/srv/git/acme/theory.git", "acme/theory"),
+        ("file:///srv/git/acme/theory.git", "acme/theory"),
     ])
     func remoteURLs(url: String, expected: String) async throws {
         let s = try await setup()

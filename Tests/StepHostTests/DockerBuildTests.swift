@@ -150,7 +150,7 @@ struct DockerBuildTests {
         var call = PluginCall(plugin: "docker-build", with: ["context": "processors/hello", "image": "ghcr.io/acme/hello", "backend": "docker",
                                                              "docker": .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker")], workspace: dir)
         call.env = ["FAKE_DOCKER_LOG": log, "FAKE_DOCKER_HANG": "1"]
-        call.cancelAfter = 1.5
+        call.cancelWhen = { FileManager.default.fileExists(atPath: "\(log).pid") }
         let o = try await call.send(timeout: 30)
         #expect(o.error?.code == .requestCancelled, "\(o.transcript)")
         let pid = Int32((try? String(contentsOfFile: "\(log).pid", encoding: .utf8)) ?? "") ?? 0

@@ -15,8 +15,8 @@ struct PluginCall {
     var stepID = "s"
     var dryRun = false
     var env: [String: String] = [:]
-    /// Sends `$/cancel` for the request once this much time has passed.
-    var cancelAfter: Double?
+    /// Sends `$/cancel` for the request as soon as this comes true (polled for up to the time limit).
+    var cancelWhen: (@Sendable () -> Bool)?
 
     struct Outcome {
         var result: StepRunResult?
@@ -42,8 +42,8 @@ struct PluginCall {
                                      workspace: workspace, tempDir: tempDir, dryRun: dryRun)
         p.write(Message.request(id: .number(1), method: "initialize", params: ["protocolVersion": 1]).encodedLine())
         p.write(Message.request(id: .number(2), method: StepRunRequest.method, params: request.json).encodedLine())
-        if let cancelAfter {
-            try await Task.sleep(nanoseconds: UInt64(cancelAfter * 1e9))
+        if let cancelWhen {
+            #expect(try await TestSupport.waitUntil(timeout, cancelWhen), "the moment to cancel never came")
             p.write(Message.notification(method: CancelNotification.method, params: CancelNotification(id: .number(2)).json).encodedLine())
         }
         let answered = try await TestSupport.waitUntil(timeout) { lines.answer(2) != nil }

@@ -1,4 +1,5 @@
-/// `owner/name` of a GitHub remote URL: https://github.com/o/r(.git), git@github.com:o/r.git, ssh://git@host/o/r.git.
+/// `owner/name` of a GitHub remote URL: https://github.com/o/r(.git), git@github.com:o/r.git, ssh://git@host/o/r.git;
+/// for a remote that is a path (`/srv/git/o/r.git`), its last two parts.
 enum RemoteURL {
     static func repository(_ url: String) -> String? {
         var path: Substring
@@ -9,7 +10,7 @@ enum RemoteURL {
         } else if let colon = url.firstIndex(of: ":"), url[..<colon].contains("@") || !url[..<colon].contains("/") {
             path = url[url.index(after: colon)...]
         } else {
-            return nil
+            path = Substring(url)  // a path on this machine: its last two parts, as for a URL
         }
         if path.hasSuffix("/") { path = path.dropLast() }
         if path.hasSuffix(".git") { path = path.dropLast(4) }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PluginKit
 import StepProtocol
 
@@ -10,12 +13,9 @@ struct BuildahBackend: BuildBackend {
 
     func build(_ b: Build) async throws {
         var env = b.environment
-        if env["STORAGE_DRIVER"] == nil {
-            let probe = try await b.step.capture([executable, "images", "--quiet"], cwd: b.context, environment: env)
-            if !probe.succeeded {
-                b.step.log("buildah's default storage does not work here (\(probe.stderr.split(separator: "\n").last ?? "")): using vfs")
-                env["STORAGE_DRIVER"] = "vfs"
-            }
+        if env["STORAGE_DRIVER"] == nil, let problem = try await storageProblem(b, env: env) {
+            b.step.log("buildah's default storage does not work here (\(problem)): using vfs")
+            env["STORAGE_DRIVER"] = "vfs"
         }
         let idFile = "\(b.step.request.tempDir.isEmpty ? NSTemporaryDirectory() : b.step.request.tempDir)/buildah-iid-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: idFile) }
@@ -36,5 +36,20 @@ struct BuildahBackend: BuildBackend {
         }
         // The layout is the result; the image in buildah's storage would only pile up.
         _ = try? await b.step.capture([executable, "rmi", "--force", id], cwd: b.context, environment: env)
+    }
+
+    /// Why buildah's configured storage cannot build here, or nil when it can. As root, a scratch
+    /// container is also mounted: overlay inside a container often opens its store but cannot mount.
+    func storageProblem(_ b: Build, env: [String: String]) async throws -> String? {
+        func lastLine(_ r: StepContext.ProcessResult) -> String { String(r.stderr.split(separator: "\n").last ?? "exit \(r.exitCode)") }
+        let images = try await b.step.capture([executable, "images", "--quiet"], cwd: b.context, environment: env)
+        guard images.succeeded else { return lastLine(images) }
+        guard getuid() == 0 else { return nil }
+        let from = try await b.step.capture([executable, "from", "--quiet", "scratch"], cwd: b.context, environment: env)
+        guard from.succeeded else { return lastLine(from) }
+        let container = from.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let mount = try await b.step.capture([executable, "mount", container], cwd: b.context, environment: env)
+        _ = try? await b.step.capture([executable, "rm", container], cwd: b.context, environment: env)
+        return mount.succeeded ? nil : lastLine(mount)
     }
 }
