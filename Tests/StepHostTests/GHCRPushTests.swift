@@ -41,6 +41,24 @@ struct GHCRPushTests {
         #expect(second.result?.changed == false)
     }
 
+    @Test("an image index: each platform's image is pushed by digest, then the index under the tag")
+    func imageIndex() async throws {
+        let registry = try await LocalService.registry()
+        defer { registry.stop() }
+        let (layout, digest) = try TestLayout.makeIndex(architectures: ["amd64", "arm64"])
+        let image = "\(registry.address)/demo/multi"
+        let o = try await push(layout, image: image)
+        #expect(o.error == nil, "\(o.transcript)")
+        #expect(o.outputs["digest"]?.stringValue == digest)
+        let raw = try await TestSupport.run(["skopeo", "inspect", "--tls-verify=false", "--raw", "docker://\(image):multi"], cwd: "/tmp")
+        let index = try JSONParser.parse(raw.stdout)
+        #expect(index["manifests"]?.arrayValue?.compactMap { $0["platform"]?["architecture"]?.stringValue } == ["amd64", "arm64"], "\(raw.stderr)")
+        for child in index["manifests"]?.arrayValue ?? [] {
+            let d = child["digest"]?.stringValue ?? ""
+            #expect(try await inspect("\(image)@\(d)") == d, "child manifest \(d) is in the registry")
+        }
+    }
+
     @Test("only the tags asked for are pushed; an unknown tag is an error listing the layout's tags")
     func tags() async throws {
         let registry = try await LocalService.registry()

@@ -27,4 +27,24 @@ enum TestLayout {
         try Data(index.encoded().utf8).write(to: URL(fileURLWithPath: "\(dir)/index.json"))
         return (dir, m.digest)
     }
+
+    /// Writes a layout whose tag names an image index of one image per architecture; returns the index's digest.
+    static func makeIndex(architectures: [String], tag: String = "multi") throws -> (dir: String, digest: String) {
+        let dir = TestSupport.tempDir("index-layout")
+        var children: [JSONValue] = []
+        for arch in architectures {
+            let (_, digest) = try make(layers: ["layer for \(arch)"], tags: ["tmp-\(arch)"], in: dir)
+            let size = (try FileManager.default.attributesOfItem(atPath: "\(dir)/blobs/sha256/\(digest.dropFirst(7))")[.size] as? Int) ?? 0
+            children.append(["mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": .string(digest), "size": .int(size),
+                             "platform": ["architecture": .string(arch), "os": "linux"]])
+        }
+        let index: JSONValue = ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": .array(children)]
+        let data = Data(index.encoded().utf8)
+        let hex = SHA256.hex([UInt8](data))
+        try data.write(to: URL(fileURLWithPath: "\(dir)/blobs/sha256/\(hex)"))
+        let top: JSONValue = ["schemaVersion": 2, "manifests": [["mediaType": "application/vnd.oci.image.index.v1+json", "digest": .string("sha256:\(hex)"),
+                                                                 "size": .int(data.count), "annotations": ["org.opencontainers.image.ref.name": .string(tag)]]]]
+        try Data(top.encoded().utf8).write(to: URL(fileURLWithPath: "\(dir)/index.json"))
+        return (dir, "sha256:\(hex)")
+    }
 }
