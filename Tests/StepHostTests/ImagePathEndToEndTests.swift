@@ -64,6 +64,15 @@ struct ImagePathEndToEndTests {
                                    "PATH": "\(TestSupport.binDir):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"]) { $1 }
         let args = ["run", "images", "--base", base, "--var", "IMAGE_PREFIX=\(prefix)", "--var", "INSECURE_REGISTRY=true", "--json"]
 
+        // A dry run of the whole chain: every step says what it would do; nothing is built, pushed, written or opened.
+        let dry = try await TestSupport.stephost(args + ["--dry-run"], cwd: repo, env: env, timeout: 120)
+        #expect(dry.code == 0, "\(dry.output)")
+        let drySteps = try dry.summary().stepsByID
+        #expect(drySteps["pin[llm_litellm]"]?["summary"]?.stringValue?.contains("would pin") == true, "\(dry.output)")
+        #expect(!FileManager.default.fileExists(atPath: "\(repo)/.stephost/images/llm_litellm"))
+        #expect(try String(contentsOfFile: "\(repo)/\(Self.registryDir)/llm_litellm.yaml", encoding: .utf8) == litellmFile)
+        #expect(github.requests().isEmpty)
+
         let first = try await TestSupport.stephost(args, cwd: repo, env: env, timeout: 240)
         #expect(first.code == 0, "\(first.output)")
         let steps = try first.summary().stepsByID

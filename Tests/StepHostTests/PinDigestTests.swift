@@ -90,6 +90,21 @@ struct PinDigestTests {
         #expect(try String(contentsOfFile: "\(dir)/Registry/processors/llm_litellm.yaml", encoding: .utf8) == Self.file)
     }
 
+    @Test("null for an output no dry run can know: accepted in a dry run, refused (-32602) in a real one")
+    func nullInDryRun() async throws {
+        let dir = workspace()
+        var call = PluginCall(plugin: "pin-digest", with: ["processor": "llm/litellm@1", "ref": .null], workspace: dir)
+        call.dryRun = true
+        let dry = try await call.send()
+        #expect(dry.result?.summary == "would pin llm/litellm@1 in Registry/processors/llm_litellm.yaml to the digest an earlier step reports",
+                "\(dry.transcript)")
+        #expect(dry.outputs["old"]?.stringValue == "ghcr.io/acme/llm_litellm@\(Self.digestA)")
+        call.dryRun = false
+        let real = try await call.send()
+        #expect(real.error?.code == .invalidParams, "\(real.transcript)")
+        #expect(try String(contentsOfFile: "\(dir)/Registry/processors/llm_litellm.yaml", encoding: .utf8) == Self.file)
+    }
+
     @Test("bad inputs fail and name the problem", arguments: [
         ("llm/litellm@1", "ghcr.io/acme/x:latest", "not pinned"),
         ("llm/litellm@1", "ghcr.io/acme/x@sha256:ABC", "64 lowercase"),

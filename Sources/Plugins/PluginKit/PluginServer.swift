@@ -123,7 +123,8 @@ public final class PluginServer: @unchecked Sendable {
             send(.errorResponse(id: id, error: ResponseError(code: .methodNotFound, message: "plugin '\(name)' has no step '\(request.step.uses)'")))
             return
         }
-        let problems = JSONSchema.validate(.object(request.with), schema: desc.inputs, path: "with")
+        // In a dry run, null stands for an output an earlier step could not know without doing its work (protocol: dryRun).
+        let problems = JSONSchema.validate(.object(request.with), schema: desc.inputs, path: "with", isOpaque: { request.dryRun && $0.isNull })
         if !problems.isEmpty {
             send(.errorResponse(id: id, error: ResponseError(
                 code: .invalidParams, message: "invalid inputs: " + problems.map(\.description).joined(separator: "; "),

@@ -47,8 +47,9 @@ enum BotPRStep {
         // The URL as configured (not `remote get-url`, which applies url.*.insteadOf rewrites).
         let remoteURL = try await git.run(["config", "--get", "remote.\(remote).url"], hint: "give remote: the name of a configured git remote")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        // owner/name: given, else from the remote's URL, else GitHub Actions' GITHUB_REPOSITORY.
-        let repository = w["repository"]?.stringValue ?? RemoteURL.repository(remoteURL) ?? ProcessInfo.processInfo.environment["GITHUB_REPOSITORY"] ?? ""
+        // owner/name: given, else from the remote's URL, else GitHub Actions' GITHUB_REPOSITORY, else a path remote's last two parts.
+        let repository = w["repository"]?.stringValue ?? RemoteURL.repository(remoteURL, pathsToo: false)
+            ?? ProcessInfo.processInfo.environment["GITHUB_REPOSITORY"] ?? RemoteURL.repository(remoteURL) ?? ""
         guard repository.split(separator: "/", omittingEmptySubsequences: false).count == 2, !repository.hasPrefix("/"), !repository.hasSuffix("/") else {
             throw invalid("repository", "cannot tell owner/name from the remote URL '\(remoteURL)' or GITHUB_REPOSITORY: give repository")
         }

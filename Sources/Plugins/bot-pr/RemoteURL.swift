@@ -1,7 +1,7 @@
 /// `owner/name` of a GitHub remote URL: https://github.com/o/r(.git), git@github.com:o/r.git, ssh://git@host/o/r.git;
 /// for a remote that is a path (`/srv/git/o/r.git`), its last two parts.
 enum RemoteURL {
-    static func repository(_ url: String) -> String? {
+    static func repository(_ url: String, pathsToo: Bool = true) -> String? {
         var path: Substring
         if let scheme = url.range(of: "://") {
             let rest = url[scheme.upperBound...]
@@ -9,8 +9,10 @@ enum RemoteURL {
             path = rest[rest.index(after: slash)...]
         } else if let colon = url.firstIndex(of: ":"), url[..<colon].contains("@") || !url[..<colon].contains("/") {
             path = url[url.index(after: colon)...]
-        } else {
+        } else if pathsToo {
             path = Substring(url)  // a path on this machine: its last two parts, as for a URL
+        } else {
+            return nil
         }
         if path.hasSuffix("/") { path = path.dropLast() }
         if path.hasSuffix(".git") { path = path.dropLast(4) }

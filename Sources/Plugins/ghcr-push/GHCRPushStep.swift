@@ -27,7 +27,14 @@ enum GHCRPushStep {
     }
 
     static func push(_ step: StepContext) async throws -> StepRunResult {
-        let layout = try OCILayout(directory: step.path(step.with["layout"]?.stringValue ?? ""))
+        let layoutPath = step.with["layout"]?.stringValue.map(step.path)
+        if step.isDryRun, layoutPath == nil || !FileManager.default.fileExists(atPath: "\(layoutPath!)/oci-layout") {
+            // A dry run of a pipeline: the build before this one did not run, so there is no layout yet.
+            let image = try step.with["image"]?.stringValue.map { try ImageName($0).description } ?? "(the image a real run names)"
+            return StepRunResult(outputs: ["digest": .null, "ref": .null, "pushed": .null],
+                                 summary: "would push the layout \(layoutPath ?? "(not built yet)") to \(image)", changed: false)
+        }
+        let layout = try OCILayout(directory: layoutPath ?? "")
         let image = try ImageName(step.with["image"]?.stringValue ?? "")
         let insecure = step.with["insecure"]?.boolValue ?? false
         if insecure && !image.isLoopback { step.log("insecure: true for \(image.registry), which is not on this machine: plain HTTP", level: .warning) }

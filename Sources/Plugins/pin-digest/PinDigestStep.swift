@@ -27,12 +27,21 @@ enum PinDigestStep {
     }
 
     static func pin(_ step: StepContext) throws -> StepRunResult {
-        let processor = try ProcessorRef(step.with["processor"]?.stringValue ?? "")
-        let ref = try ImageReference(step.with["ref"]?.stringValue ?? "")
         let registry = step.path(step.with["registry"]?.stringValue ?? "Registry/processors")
+        guard let processorText = step.with["processor"]?.stringValue else {
+            // Only in a dry run (the schema requires a string otherwise): an earlier step would have named it.
+            return StepRunResult(outputs: ["file": .null, "old": .null, "new": .null, "changed": .null],
+                                 summary: "would pin a processor (named by an earlier step) in \(relative(registry, to: step.request.workspace))", changed: false)
+        }
+        let processor = try ProcessorRef(processorText)
         let file = try RegistryFile.load(processor, in: registry)
         let shown = relative(file.path, to: step.request.workspace)
         let old = file.image
+        guard let refText = step.with["ref"]?.stringValue else {
+            return StepRunResult(outputs: ["file": .string(shown), "old": old.map(JSONValue.string) ?? .null, "new": .null, "changed": .null],
+                                 summary: "would pin \(processor) in \(shown) to the digest an earlier step reports", changed: false)
+        }
+        let ref = try ImageReference(refText)
         var outputs: [String: JSONValue] = ["file": .string(shown), "old": old.map(JSONValue.string) ?? .null, "new": .string(ref.description)]
         if old == ref.description {
             outputs["changed"] = false

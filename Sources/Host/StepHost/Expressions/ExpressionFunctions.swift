@@ -10,6 +10,8 @@ public struct EvaluationContext: Sendable {
     public var success = true
     public var failure = false
     public var cancelled = false
+    /// In a dry run, outputs that only a real run produces are null, and functions pass null through instead of failing on it.
+    public var dryRun = false
 
     public init(contexts: [String: JSONValue] = [:]) { self.contexts = contexts }
 }
@@ -39,6 +41,7 @@ enum ExpressionFunctions {
             return .string(Template.text(of: args[0]))
         case "toJSON": return .string(args[0].encoded())
         case "fromJSON":
+            if ctx.dryRun && args[0].isNull { return .null }
             guard case .string(let s) = args[0] else { throw ExpressionError("fromJSON() needs a string, got \(args[0].typeName)") }
             do { return try JSONParser.parse(s) } catch { throw ExpressionError("fromJSON(): \(error)") }
         default: throw ExpressionError("unknown function '\(name)()'")

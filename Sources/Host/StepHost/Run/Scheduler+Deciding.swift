@@ -154,6 +154,7 @@ extension Scheduler {
             ctx.failure = s.graph.ancestors(of: s.index).contains { steps[$0].failed }
         }
         ctx.cancelled = control.isCancelled
+        ctx.dryRun = run.request.dryRun
         return ctx
     }
 }
