@@ -47,9 +47,12 @@ public struct OCILayout: Sendable {
         "\(directory)/blobs/\(digest.replacingOccurrences(of: ":", with: "/"))"
     }
 
-    /// A blob's bytes, checked against its digest.
+    /// A blob's bytes, checked against its digest. Mapped, not read: a layer of hundreds of
+    /// megabytes costs address space, not memory.
     public func blob(_ digest: String) throws(OCIError) -> Data {
-        guard let data = FileManager.default.contents(atPath: blobPath(digest)) else { throw .missingBlob(directory, digest) }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: blobPath(digest)), options: .alwaysMapped) else {
+            throw .missingBlob(directory, digest)
+        }
         let actual = Digest.of(data)
         guard actual == digest else { throw .corruptBlob(directory, digest, actual) }
         return data

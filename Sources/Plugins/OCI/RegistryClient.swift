@@ -41,8 +41,8 @@ public final class RegistryClient: @unchecked Sendable {
         throw failure("HEAD blob \(digest.prefix(19))", r)
     }
 
-    /// Uploads a blob from a file: POST to open an upload, then PUT its bytes to the Location with `digest=`.
-    public func uploadBlob(_ digest: String, file: String) async throws {
+    /// Uploads a blob: POST to open an upload, then PUT its bytes to the Location with `digest=`.
+    public func uploadBlob(_ digest: String, data: Data) async throws {
         let start = try await send("POST", "/v2/\(image.repository)/blobs/uploads/", headers: ["Content-Length": "0"], body: Data(),
                                    what: "POST blob upload")
         guard start.status == 202, let location = start.header("Location") else { throw failure("POST blob upload", start) }
@@ -55,10 +55,6 @@ public final class RegistryClient: @unchecked Sendable {
         query.append(URLQueryItem(name: "digest", value: digest.replacingOccurrences(of: ":", with: "%3A")))
         parts.percentEncodedQueryItems = query
         target = parts.url ?? target
-        // Mapped, not read: a layer of hundreds of megabytes costs address space, not memory.
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
-            throw OCIError.missingBlob(file, digest)
-        }
         let put = try await send("PUT", target, headers: ["Content-Type": "application/octet-stream"], body: data,
                                  what: "PUT blob \(digest.prefix(19))")
         guard put.status == 201 else { throw failure("PUT blob \(digest.prefix(19))", put) }

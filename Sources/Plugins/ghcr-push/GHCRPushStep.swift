@@ -4,6 +4,9 @@ import PluginKit
 import StepProtocol
 
 enum GHCRPushStep {
+    /// Blob uploads at once.
+    static let parallelUploads = 4
+
     static let description = StepDescription(
         name: "ghcr-push",
         description: "Push an OCI image layout to a registry (GHCR or any OCI registry) and capture its digest",
@@ -58,20 +61,40 @@ enum GHCRPushStep {
 
         let client = RegistryClient(image: image, insecure: insecure, username: step.request.secrets["REGISTRY_USERNAME"],
                                     password: step.request.secrets["REGISTRY_PASSWORD"], onToken: { step.mask($0) })
-        var pushed = false, uploaded = 0, bytes = 0
-        let total = Double(plan.blobs.count)
-        for (k, blob) in plan.blobs.enumerated() {
+        // HEAD each blob, one at a time (the first answers the auth challenge for all); then upload the missing ones,
+        // a few at a time, as a registry takes several uploads at once and each is hashed on both sides.
+        var missing: [PushPlan.Item] = []
+        var present = 0
+        for blob in plan.blobs {
             try Task.checkCancellation()
             if try await client.hasBlob(blob.digest) {
-                step.progress("blob \(blob.digest.prefix(19))… already in \(image.registry)", completed: Double(k + 1), total: total)
-                continue
+                present += 1
+                step.progress("blob \(blob.digest.prefix(19))… already in \(image.registry)", completed: Double(present), total: Double(plan.blobs.count))
+            } else {
+                missing.append(blob)
             }
-            let path = layout.blobPath(blob.digest)
-            _ = try layout.blob(blob.digest)  // the bytes must match their name before they go out
-            try await client.uploadBlob(blob.digest, file: path)
-            pushed = true; uploaded += 1; bytes += blob.size
-            step.progress("blob \(blob.digest.prefix(19))… uploaded (\(blob.size) bytes)", completed: Double(k + 1), total: total)
         }
+        let progress = ProgressCounter(step: step, total: plan.blobs.count, done: present)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func upload(_ blob: PushPlan.Item) async throws {
+                let data = try layout.blob(blob.digest)  // the bytes must match their name before they go out
+                try await client.uploadBlob(blob.digest, data: data)
+                progress.uploaded(blob)
+            }
+            while next < min(GHCRPushStep.parallelUploads, missing.count) {
+                let blob = missing[next]; next += 1
+                group.addTask { try await upload(blob) }
+            }
+            while try await group.next() != nil {
+                if next < missing.count {
+                    let blob = missing[next]; next += 1
+                    group.addTask { try await upload(blob) }
+                }
+            }
+        }
+        var pushed = !missing.isEmpty
+        let uploaded = missing.count, bytes = missing.reduce(0) { $0 + $1.size }
         // Child manifests of an index go by digest; the top manifests under each tag.
         for m in plan.children {
             if try await client.manifestDigest(m.digest) == m.digest { continue }
