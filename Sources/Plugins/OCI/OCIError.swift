@@ -1,7 +1,8 @@
+import PluginKit
 import StepProtocol
 
 /// Errors of OCI layouts and registry pushes, each with what to do about it.
-public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepFailureConvertible {
     case notALayout(String)
     case badLayout(String, String)
     case missingBlob(String, String)

@@ -139,6 +139,8 @@ public final class PluginServer: @unchecked Sendable {
                 reply = ctx.isCancelled ? .errorResponse(id: id, error: .cancelled()) : .response(id: id, result: result.json)
             } catch let e as ResponseError {
                 reply = .errorResponse(id: id, error: e)
+            } catch let e as StepFailureConvertible {
+                reply = .errorResponse(id: id, error: e.stepFailure)
             } catch is CancellationError {
                 reply = .errorResponse(id: id, error: .cancelled())
             } catch {

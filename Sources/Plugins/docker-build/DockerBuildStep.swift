@@ -27,14 +27,6 @@ enum DockerBuildStep {
         outputs: ["layout": "the OCI layout folder", "digest": "the image manifest's digest", "image": "image:tag of the first tag"])
 
     @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
-        do {
-            return try await build(step)
-        } catch let e as OCIError {
-            throw e.stepFailure
-        }
-    }
-
-    static func build(_ step: StepContext) async throws -> StepRunResult {
         let w = step.with
         let imageText = w["image"]?.stringValue ?? ""
         _ = try ImageName(imageText)

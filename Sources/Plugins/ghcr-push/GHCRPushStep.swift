@@ -22,14 +22,6 @@ enum GHCRPushStep {
         outputs: ["digest": "sha256 digest of the pushed manifest", "ref": "image@digest", "pushed": "false when the registry had everything"])
 
     @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
-        do {
-            return try await push(step)
-        } catch let e as OCIError {
-            throw e.stepFailure
-        }
-    }
-
-    static func push(_ step: StepContext) async throws -> StepRunResult {
         let layoutPath = step.with["layout"]?.stringValue.map(step.path)
         if step.isDryRun, layoutPath == nil || !FileManager.default.fileExists(atPath: "\(layoutPath!)/oci-layout") {
             // A dry run of a pipeline: the build before this one did not run, so there is no layout yet.

@@ -19,14 +19,6 @@ enum PinDigestStep {
                   "changed": "whether the file changed"])
 
     @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
-        do {
-            return try pin(step)
-        } catch let e as RegistryFileError {
-            throw ResponseError.stepFailed(e.description, hint: e.hint)
-        }
-    }
-
-    static func pin(_ step: StepContext) throws -> StepRunResult {
         let registry = step.path(step.with["registry"]?.stringValue ?? "Registry/processors")
         guard let processorText = step.with["processor"]?.stringValue else {
             // Only in a dry run (the schema requires a string otherwise): an earlier step would have named it.
@@ -66,4 +58,8 @@ enum PinDigestStep {
         let b = base.hasSuffix("/") ? base : base + "/"
         return path.hasPrefix(b) ? String(path.dropFirst(b.count)) : path
     }
+}
+
+extension RegistryFileError: StepFailureConvertible {
+    public var stepFailure: ResponseError { .stepFailed(description, hint: hint) }
 }
