@@ -62,7 +62,8 @@ YML
 cd "$work"
 git init -q . && git -c user.name=b -c user.email=b@b commit -q --allow-empty -m bench
 
-# Seconds of the best of 3 runs, each against a fresh registry.
+# Seconds of the best of 3 runs, each against a fresh registry, into BEST (not echoed: a $(…) subshell
+# would start registries the EXIT trap cannot see).
 best() {
     local best=""
     for _ in 1 2 3; do
@@ -74,14 +75,14 @@ best() {
         t=$(awk "BEGIN{print $end-$start}")
         if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
     done
-    echo "$best"
+    BEST=$best
 }
 stephost_push() { "$BIN/stephost" run push -f push.yaml --var "IMAGE=127.0.0.1:$port/bench/app"; }
 skopeo_push() { skopeo copy --quiet --preserve-digests --dest-tls-verify=false oci:layout:v1 "docker://127.0.0.1:$port/bench/app:v1"; }
 
 total=$((LAYERS * MIB))
-s=$(best stephost_push)
-k=$(best skopeo_push)
+best stephost_push; s=$BEST
+best skopeo_push; k=$BEST
 printf 'push %s layers of %s MiB (%s MiB) to docker-registry on 127.0.0.1, best of 3, fresh registry each time\n' "$LAYERS" "$MIB" "$total"
 printf '  %-40s %8.2fs %8.0f MiB/s\n' "stephost run (ghcr-push)" "$s" "$(awk "BEGIN{print $total/$s}")"
 printf '  %-40s %8.2fs %8.0f MiB/s\n' "skopeo copy" "$k" "$(awk "BEGIN{print $total/$k}")"

@@ -92,7 +92,8 @@ public final class RegistryClient: @unchecked Sendable {
     /// Sends a request; on 401 answers the challenge once (Basic, or a Bearer token from the realm) and sends it again.
     private func send(_ method: String, _ url: URL, headers: [String: String], body: Data? = nil,
                       what: String) async throws -> HTTPResponse {
-        for attempt in 0..<2 {
+        var answered = false
+        while true {
             var h = headers
             if let a = lock.withLock({ authorization }) { h["Authorization"] = a }
             let r: HTTPResponse
@@ -103,10 +104,10 @@ public final class RegistryClient: @unchecked Sendable {
             } catch {
                 throw OCIError.unreachable(url: "\(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")", reason: "\(error.localizedDescription)")
             }
-            guard r.status == 401, attempt == 0, let challenge = r.header("WWW-Authenticate") else { return r }
+            guard r.status == 401, !answered, let challenge = r.header("WWW-Authenticate") else { return r }
             try await answer(Challenge(challenge), for: what, response: r)
+            answered = true
         }
-        fatalError("unreachable")
     }
 
     private func answer(_ challenge: Challenge, for what: String, response: HTTPResponse) async throws {
@@ -168,38 +169,5 @@ public final class RegistryClient: @unchecked Sendable {
             return m
         }
         return (errors.first?["code"]?.stringValue, messages.joined(separator: "; "))
-    }
-}
-
-/// A parsed `WWW-Authenticate` header: scheme and `key="value"` parameters.
-struct Challenge {
-    var scheme: String
-    var parameters: [String: String] = [:]
-
-    init(_ header: String) {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
-        let space = trimmed.firstIndex(of: " ") ?? trimmed.endIndex
-        scheme = trimmed[..<space].lowercased()
-        var rest = Substring(trimmed[space...])
-        while true {
-            rest = rest.drop { $0 == " " || $0 == "," }
-            guard let eq = rest.firstIndex(of: "=") else { break }
-            let key = rest[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
-            rest = rest[rest.index(after: eq)...]
-            var value = ""
-            if rest.first == "\"" {
-                rest = rest.dropFirst()
-                while let c = rest.first, c != "\"" {
-                    if c == "\\", let n = rest.dropFirst().first { value.append(n); rest = rest.dropFirst(2); continue }
-                    value.append(c); rest = rest.dropFirst()
-                }
-                rest = rest.dropFirst()
-            } else {
-                let end = rest.firstIndex(of: ",") ?? rest.endIndex
-                value = String(rest[..<end]).trimmingCharacters(in: .whitespaces)
-                rest = rest[end...]
-            }
-            parameters[key] = value
-        }
     }
 }
