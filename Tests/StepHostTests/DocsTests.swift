@@ -40,10 +40,14 @@ struct DocsTests {
         }
     }
 
-    @Test("the README's graph is what stephost graph prints for the quickstart")
+    @Test("the README's graphs are what stephost graph prints for the quickstart and the image path")
     func readmeGraph() async throws {
-        let graph = try await TestSupport.stephost(["graph", "-f", "examples/quickstart/stephost.yaml"], cwd: TestSupport.repoRoot)
-        #expect(try DocsTests.blocks("README.md", "mermaid").first == graph.stdout)
+        let blocks = try DocsTests.blocks("README.md", "mermaid")
+        #expect(blocks.count == 2)
+        for (k, manifest) in ["examples/quickstart/stephost.yaml", "examples/image-path/stephost.yaml"].enumerated() {
+            let graph = try await TestSupport.stephost(["graph", "-f", manifest], cwd: TestSupport.repoRoot)
+            #expect(blocks.dropFirst(k).first == graph.stdout, "README's graph of \(manifest)")
+        }
     }
 
     @Test("every stephost command line in the docs names a real command and flags it documents")
