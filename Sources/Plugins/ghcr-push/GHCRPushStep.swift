@@ -23,7 +23,8 @@ enum GHCRPushStep {
 
     @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
         let layoutPath = step.with["layout"]?.stringValue.map(step.path)
-        if step.isDryRun, layoutPath == nil || !FileManager.default.fileExists(atPath: "\(layoutPath!)/oci-layout") {
+        let built = layoutPath.map { FileManager.default.fileExists(atPath: "\($0)/oci-layout") } ?? false
+        if step.isDryRun && !built {
             // A dry run of a pipeline: the build before this one did not run, so there is no layout yet.
             let image = try step.with["image"]?.stringValue.map { try ImageName($0).description } ?? "(the image a real run names)"
             return StepRunResult(outputs: ["digest": .null, "ref": .null, "pushed": .null],
