@@ -86,7 +86,7 @@ struct BotPRTests {
         #expect(try JSONParser.parse(requests[2]["body"]?.stringValue ?? "") == ["labels": ["bot", "pins"]])
     }
 
-    @Test("the token reaches git only as a header in GIT_CONFIG_* of the commands that talk to the remote; never argv, .git/config or a log")
+    @Test("the token reaches git only as a header in GIT_CONFIG_* of the push; never argv, .git/config or a log")
     func tokenHandling() async throws {
         let s = try await setup()
         defer { s.github.stop() }
@@ -99,14 +99,33 @@ struct BotPRTests {
         for c in calls {
             let argv = (c["argv"]?.arrayValue ?? []).compactMap(\.stringValue)
             #expect(!argv.joined(separator: " ").contains(Self.token) && !argv.joined(separator: " ").contains(header), "token in argv: \(argv)")
-            let talksToRemote = ["fetch", "push", "ls-remote"].contains(argv.first ?? "")
+            // The contract: the token reaches git only for the push (this remote never refuses a fetch, so no retry with it).
+            let isPush = argv.first == "push"
             let hasHeader = c["config"]?.objectValue?.values.contains { $0.stringValue == header } ?? false
-            #expect(hasHeader == talksToRemote, "git \(argv.first ?? "") \(talksToRemote ? "lacks" : "gets") the header")
+            #expect(hasHeader == isPush, "git \(argv.first ?? "") \(isPush ? "lacks" : "gets") the header")
         }
         #expect(calls.contains { $0["argv"]?.arrayValue?.first?.stringValue == "push" })
         let config = try String(contentsOfFile: "\(s.clone)/.git/config", encoding: .utf8)
         #expect(!config.contains(Self.token) && !config.contains("extraheader"))
         #expect(!o.transcript.contains(Self.token))
+    }
+
+    @Test("a remote that refuses an anonymous fetch: the fetch is tried once more with the token")
+    func privateRemote() async throws {
+        let s = try await setup()
+        defer { s.github.stop() }
+        TestSupport.write("\(s.clone)/\(Self.registryFile)", "name: llm/litellm@1\nimage:\n  oci: ghcr.io/acme/x@sha256:\(String(repeating: "5", count: 64))\n")
+        var c = PluginCall(plugin: "bot-pr", with: ["files": [.string(Self.registryFile)], "title": "t", "repository": "acme/theory",
+                                                     "api-url": .string("http://\(s.github.address)"),
+                                                     "git": .string("\(TestSupport.repoRoot)/Tests/Fixtures/git-recorder")],
+                           workspace: s.clone, secrets: ["GITHUB_TOKEN": Self.token])
+        c.env = ["GIT_RECORDER_LOG": s.gitLog, "GIT_RECORDER_PRIVATE": "1"]
+        let o = try await c.send()
+        #expect(o.error == nil, "\(o.transcript)")
+        #expect(o.outputs["changed"] == true)
+        #expect(o.logs.contains { $0.contains("git fetch without credentials failed; trying again with GITHUB_TOKEN") })
+        let withoutToken = try await PluginCall(plugin: "bot-pr", with: c.with, workspace: s.clone, env: c.env).send()
+        #expect(withoutToken.error?.message.contains("Authentication failed") == true, "\(withoutToken.transcript)")
     }
 
     @Test("a second run with the same change pushes nothing and opens no second PR; a new change updates the same PR")

@@ -16,8 +16,7 @@ public struct Git: Sendable {
         self.step = step
         self.directory = directory
         self.executable = executable
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "STEPHOST_PROTOCOL")
+        var env = step.childEnvironment
         // Never stop for a password prompt: a missing credential is an error, not a hang.
         env["GIT_TERMINAL_PROMPT"] = "0"
         env["LC_ALL"] = "C"
@@ -28,11 +27,14 @@ public struct Git: Sendable {
     @discardableResult
     public func run(_ args: [String], env extra: [String: String] = [:], hint: String? = nil) async throws -> String {
         let r = try await attempt(args, env: extra)
-        guard r.succeeded else {
-            let said = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ResponseError.stepFailed("git \(args.prefix(3).joined(separator: " ")) failed (\(r.status))\(said.isEmpty ? "" : ": \(said)")", hint: hint)
-        }
+        guard r.succeeded else { throw Git.failure(args, r, hint: hint) }
         return r.stdout
+    }
+
+    /// The step failure for a git command that did not succeed: the command and what git printed.
+    public static func failure(_ args: [String], _ r: StepContext.ProcessResult, hint: String? = nil) -> ResponseError {
+        let said = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        return .stepFailed("git \(args.prefix(3).joined(separator: " ")) failed (\(r.status))\(said.isEmpty ? "" : ": \(said)")", hint: hint)
     }
 
     /// Runs `git ARGS` and returns its result, whatever its exit status.

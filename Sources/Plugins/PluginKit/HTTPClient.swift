@@ -11,6 +11,16 @@ public struct HTTPResponse: Sendable {
     public var body: Data
     public var url: URL?
 
+    init(_ http: HTTPURLResponse?, body: Data?) {
+        var h: [String: String] = [:]
+        for (k, v) in http?.allHeaderFields ?? [:] { h["\(k)".lowercased()] = "\(v)" }
+        self.init(status: http?.statusCode ?? 0, headers: h, body: body ?? Data(), url: http?.url)
+    }
+
+    public init(status: Int, headers: [String: String], body: Data, url: URL?) {
+        self.status = status; self.headers = headers; self.body = body; self.url = url
+    }
+
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
     public var text: String { String(decoding: body, as: UTF8.self) }
     public var json: JSONValue? { try? JSONParser.parse(text) }
@@ -46,19 +56,14 @@ public final class HTTPClient: Sendable {
                 let done: @Sendable (Data?, URLResponse?, Error?) -> Void = { data, response, error in
                     // A 401 whose challenge the delegate turned down ends as a cancelled task: give the caller the 401.
                     if let id = box.identifier, let refused = challenges.take(id) {
-                        var h: [String: String] = [:]
-                        for (k, v) in refused.allHeaderFields { h["\(k)".lowercased()] = "\(v)" }
-                        c.resume(returning: HTTPResponse(status: refused.statusCode, headers: h, body: data ?? Data(), url: refused.url))
+                        c.resume(returning: HTTPResponse(refused, body: data))
                         return
                     }
                     if let error {
                         c.resume(throwing: (error as? URLError)?.code == .cancelled ? CancellationError() : error)
                         return
                     }
-                    let http = response as? HTTPURLResponse
-                    var h: [String: String] = [:]
-                    for (k, v) in http?.allHeaderFields ?? [:] { h["\(k)".lowercased()] = "\(v)" }
-                    c.resume(returning: HTTPResponse(status: http?.statusCode ?? 0, headers: h, body: data ?? Data(), url: http?.url))
+                    c.resume(returning: HTTPResponse(response as? HTTPURLResponse, body: data))
                 }
                 let task: URLSessionTask
                 if let body {

@@ -47,6 +47,18 @@ public final class StepContext: @unchecked Sendable {
         server.send(.notification(method: MaskNotification.method, params: MaskNotification(id: id, value: value).json))
     }
 
+    /// The environment a command the plugin runs starts from: the plugin's own, without the protocol's variable.
+    public var childEnvironment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "STEPHOST_PROTOCOL")
+        return env
+    }
+
+    /// A new path for a file of this step's own, in the step's `tempDir` (removed after the run).
+    public func temporaryPath(_ prefix: String) -> String {
+        "\(request.tempDir.isEmpty ? NSTemporaryDirectory() : request.tempDir)/\(prefix)-\(UUID().uuidString)"
+    }
+
     /// A path made absolute against the workspace.
     public func path(_ p: String) -> String { p.hasPrefix("/") ? p : (request.workspace as NSString).appendingPathComponent(p) }
 

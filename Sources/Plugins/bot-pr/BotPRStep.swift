@@ -59,7 +59,8 @@ enum BotPRStep {
         let labels = w["labels"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let token = step.request.secrets["GITHUB_TOKEN"]
 
-        // The token reaches git only for commands that talk to the remote, as a header in GIT_CONFIG_* variables.
+        // The token reaches git only for the push (and for a fetch the remote refused without it), as a header in
+        // GIT_CONFIG_* variables of that one command.
         var remoteEnv: [String: String] = [:]
         if let token, !token.isEmpty {
             let auth = authConfig(token: token, remoteURL: remoteURL)
@@ -82,7 +83,7 @@ enum BotPRStep {
         }
 
         // Stage the files onto the base tree in a temporary index: the checkout's own index, branch and files stay as they are.
-        let indexFile = "\(step.request.tempDir.isEmpty ? NSTemporaryDirectory() : step.request.tempDir)/bot-pr-index-\(UUID().uuidString)"
+        let indexFile = step.temporaryPath("bot-pr-index")
         defer { try? FileManager.default.removeItem(atPath: indexFile) }
         git.environment["GIT_INDEX_FILE"] = indexFile
         try await git.run(["read-tree", baseCommit])
@@ -114,31 +115,25 @@ enum BotPRStep {
         }
 
         // The branch as the remote has it: reuse its commit when it already holds this change on this base.
-        let lsRemote = try await git.run(["ls-remote", remote, "refs/heads/\(branch)"], env: remoteEnv)
+        let lsRemote = try await readRemote(git, ["ls-remote", remote, "refs/heads/\(branch)"], auth: remoteEnv, hint: nil)
         let remoteHead = lsRemote.split(separator: "\t").first.map(String.init)
-        var commit: String?
-        if let remoteHead {
-            let fetched = try await fetch(git, remote: remote, branch: branch, env: remoteEnv, hint: nil)
-            let info = try await git.run(["log", "-1", "--format=%T %P", fetched]).trimmingCharacters(in: .whitespacesAndNewlines)
-            if info == "\(tree) \(baseCommit)" { commit = remoteHead }
-        }
-        var pushed = false
-        if commit == nil {
-            var env = ["GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_COMMITTER_NAME": author.name,
+        let commit: String, pushed: Bool
+        if let remoteHead, try await holds(git, remote: remote, branch: branch, tree: tree, base: baseCommit, env: remoteEnv) {
+            commit = remoteHead
+            pushed = false
+            step.log("\(remote) \(branch) already holds this change (\(commit.prefix(12)))")
+        } else {
+            let env = ["GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_COMMITTER_NAME": author.name,
                        "GIT_COMMITTER_EMAIL": author.email]
-            env["GIT_INDEX_FILE"] = indexFile
             var args = ["commit-tree", tree, "-p", baseCommit, "-m", title]
             if !body.isEmpty { args += ["-m", body] }
-            let c = try await git.run(args, env: env).trimmingCharacters(in: .whitespacesAndNewlines)
-            try await git.run(["push", "--quiet", "--force-with-lease=refs/heads/\(branch):\(remoteHead ?? "")", remote, "\(c):refs/heads/\(branch)"],
+            commit = try await git.run(args, env: env).trimmingCharacters(in: .whitespacesAndNewlines)
+            try await git.run(["push", "--quiet", "--force-with-lease=refs/heads/\(branch):\(remoteHead ?? "")", remote, "\(commit):refs/heads/\(branch)"],
                               env: remoteEnv, hint: "the token needs contents: write; a lease failure means someone else pushed to \(branch) meanwhile (run again)")
-            commit = c
             pushed = true
-            step.log("pushed \(c.prefix(12)) to \(remote) \(branch)")
-        } else {
-            step.log("\(remote) \(branch) already holds this change (\(commit!.prefix(12)))")
+            step.log("pushed \(commit.prefix(12)) to \(remote) \(branch)")
         }
-        outputs["commit"] = .string(commit!)
+        outputs["commit"] = .string(commit)
 
         let apiBase = w["api-url"]?.stringValue ?? ProcessInfo.processInfo.environment["GITHUB_API_URL"] ?? "https://api.github.com"
         let api = GitHubAPI(base: apiBase, repository: repository, token: token)
@@ -159,7 +154,7 @@ enum BotPRStep {
         outputs["url"] = .string(pr.url)
         outputs["changed"] = .bool(pushed || created)
         let summary = created ? "opened #\(pr.number) (\(changedFiles.count) file(s) on \(branch))"
-            : pushed ? "updated #\(pr.number) with \(commit!.prefix(12))" : "#\(pr.number) already carries this change"
+            : pushed ? "updated #\(pr.number) with \(commit.prefix(12))" : "#\(pr.number) already carries this change"
         return StepRunResult(outputs: outputs, summary: summary, changed: pushed || created)
     }
 
@@ -176,11 +171,31 @@ enum BotPRStep {
         return (env, header)
     }
 
+    /// Runs a git command that reads from the remote without the token, as the contract wants the token only for the
+    /// push; if the remote refuses and a token was granted (a private repository whose checkout kept no credentials),
+    /// runs it once more with the token's header.
+    static func readRemote(_ git: Git, _ args: [String], auth: [String: String], hint: String?) async throws -> String {
+        let first = try await git.attempt(args)
+        if first.succeeded { return first.stdout }
+        if !auth.isEmpty {
+            git.step.log("git \(args[0]) without credentials failed; trying again with GITHUB_TOKEN")
+            return try await git.run(args, env: auth, hint: hint)
+        }
+        throw Git.failure(args, first, hint: hint)
+    }
+
+    /// Whether the remote's branch is one commit holding `tree` on top of `base` (this change, pushed before).
+    static func holds(_ git: Git, remote: String, branch: String, tree: String, base: String, env: [String: String]) async throws -> Bool {
+        let head = try await fetch(git, remote: remote, branch: branch, env: env, hint: nil)
+        return try await git.run(["log", "-1", "--format=%T %P", head]).trimmingCharacters(in: .whitespacesAndNewlines) == "\(tree) \(base)"
+    }
+
     /// Fetches a branch of the remote and returns its commit. The fetch goes to a ref of its own,
     /// deleted afterwards, not FETCH_HEAD, which another step fetching in the same clone could overwrite.
     static func fetch(_ git: Git, remote: String, branch: String, env: [String: String], hint: String?) async throws -> String {
         let ref = "refs/stephost/fetch/\(UUID().uuidString)"
-        try await git.run(["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", remote, "+refs/heads/\(branch):\(ref)"], env: env, hint: hint)
+        _ = try await readRemote(git, ["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", remote, "+refs/heads/\(branch):\(ref)"],
+                                 auth: env, hint: hint)
         let commit = try await git.attempt(["rev-parse", "--verify", "\(ref)^{commit}"])
         _ = try? await git.attempt(["update-ref", "-d", ref])
         guard commit.succeeded else { throw ResponseError.stepFailed("git fetched \(remote) \(branch) but no commit arrived", hint: hint) }

@@ -17,8 +17,7 @@ struct Build {
 
     /// The plugin's environment, with SOURCE_DATE_EPOCH for reproducible builds.
     var environment: [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "STEPHOST_PROTOCOL")
+        var env = step.childEnvironment
         if let epoch { env["SOURCE_DATE_EPOCH"] = "\(epoch)" }
         return env
     }

@@ -17,7 +17,7 @@ struct BuildahBackend: BuildBackend {
             b.step.log("buildah's default storage does not work here (\(problem)): using vfs")
             env["STORAGE_DRIVER"] = "vfs"
         }
-        let idFile = "\(b.step.request.tempDir.isEmpty ? NSTemporaryDirectory() : b.step.request.tempDir)/buildah-iid-\(UUID().uuidString)"
+        let idFile = b.step.temporaryPath("buildah-iid")
         defer { try? FileManager.default.removeItem(atPath: idFile) }
         var argv = [executable, "bud", "--isolation", "chroot", "--platform", b.platform, "-f", b.dockerfile, "--iidfile", idFile,
                     "-t", "\(b.image):\(b.tags[0])"]

@@ -1,6 +1,5 @@
 import Foundation
 import PluginKit
-import StepProcess
 import StepProtocol
 
 /// Builds with `docker buildx build --output type=oci` on a docker-container builder
@@ -10,10 +9,9 @@ struct DockerBackend: BuildBackend {
     let executable: String
     var name: String { "docker" }
 
-    /// Whether a Docker daemon answers `docker info`.
+    /// Whether a Docker daemon answers `docker info` (false, too, when there is no docker).
     func daemonAnswers(_ step: StepContext) async -> Bool {
-        guard Command.which(executable, path: ProcessInfo.processInfo.environment["PATH"]) != nil else { return false }
-        let r = try? await step.capture([executable, "info", "--format", "{{.ServerVersion}}"], cwd: nil, environment: ProcessInfo.processInfo.environment)
+        let r = try? await step.capture([executable, "info", "--format", "{{.ServerVersion}}"], cwd: nil, environment: step.childEnvironment)
         return r?.succeeded ?? false
     }
 

@@ -30,13 +30,12 @@ enum ExecStep {
         if step.isDryRun {
             return StepRunResult(outputs: ["exitCode": .null], summary: "would run `\(argv.count == 3 && argv[0] == "/bin/sh" ? argv[2] : argv.joined(separator: " "))` in \(cwd)", changed: false)
         }
-        let outputFile = (step.request.tempDir.isEmpty ? NSTemporaryDirectory() : step.request.tempDir) + "/exec-output-\(UUID().uuidString)"
+        let outputFile = step.temporaryPath("exec-output")
         guard FileManager.default.createFile(atPath: outputFile, contents: nil) else {
             throw ResponseError.stepFailed("cannot create the $STEPHOST_OUTPUT file \(outputFile)", hint: "is the workspace's .stephost/ folder writable?")
         }
         defer { try? FileManager.default.removeItem(atPath: outputFile) }
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "STEPHOST_PROTOCOL")
+        var env = step.childEnvironment
         for (k, v) in step.request.env { env[k] = v }
         for (k, v) in step.with["env"]?.objectValue ?? [:] { env[k] = v.stringValue ?? v.encoded() }
         for (k, v) in step.request.secrets { env[k] = v }
