@@ -33,7 +33,7 @@ let package = Package(
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
-        .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML"], path: "Sources/Plugins/ProcessorRegistry"),
+        .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
         .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/OCI"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
         .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit"], path: "Sources/Plugins/detect-changes"),

@@ -76,8 +76,8 @@ struct DurationGlobTests {
     @Test("a bare number needs a unit; units go in order")
     func badDurations() {
         #expect { try Duration(parsing: "30") } throws: { "\($0)".contains("needs a unit") }
-        #expect(throws: ExpressionError.self) { try Duration(parsing: "5s1m") }
-        #expect(throws: ExpressionError.self) { try Duration(parsing: "5x") }
+        #expect(throws: DurationError.self) { try Duration(parsing: "5s1m") }
+        #expect(throws: DurationError.self) { try Duration(parsing: "5x") }
         #expect { try Duration(parsing: "99999999999999999h") } throws: { "\($0)".contains("longer than 8760h") }
         #expect((try? Duration(parsing: "8760h")) == Duration.maximum)
     }

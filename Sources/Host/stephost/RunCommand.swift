@@ -1,3 +1,4 @@
+import StepProtocol
 import Foundation
 import StepHost
 

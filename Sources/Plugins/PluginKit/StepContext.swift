@@ -59,6 +59,18 @@ public final class StepContext: @unchecked Sendable {
         "\(request.tempDir.isEmpty ? NSTemporaryDirectory() : request.tempDir)/\(prefix)-\(UUID().uuidString)"
     }
 
+    /// A path as the user wrote it: relative to the workspace when it is inside it.
+    public func relative(_ path: String) -> String {
+        let base = request.workspace.hasSuffix("/") ? request.workspace : request.workspace + "/"
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+    }
+
+    /// A duration input (`30s`, `1m30s`) in seconds, or `value` when the step does not give it.
+    public func seconds(_ key: String, default value: Double) throws -> Double {
+        guard let text = with[key]?.stringValue else { return value }
+        do { return try Duration(parsing: text).seconds } catch { throw ResponseError.invalidInput("with.\(key)", error.message) }
+    }
+
     /// A path made absolute against the workspace.
     public func path(_ p: String) -> String { p.hasPrefix("/") ? p : (request.workspace as NSString).appendingPathComponent(p) }
 
@@ -80,23 +92,27 @@ public final class StepContext: @unchecked Sendable {
         /// What the command wrote to stdout and stderr, for `capture` (empty for `runProcess`).
         public var stdout: String = ""
         public var stderr: String = ""
+        /// Whether the command was stopped because it ran longer than the `timeout` it was given.
+        public var timedOut = false
         public var exitCode: Int { if case .exited(let c) = status { return Int(c) }; return 128 + Int({ if case .signaled(let s) = status { return s }; return 0 }()) }
         public var succeeded: Bool { status == .exited(0) }
     }
 
     /// Runs a command with stdin from /dev/null, sending each line of its stdout
     /// and stderr to the host as `log` lines. `$/cancel` stops it and its children.
-    public func runProcess(_ argv: [String], cwd: String? = nil, environment: [String: String]) async throws -> ProcessResult {
-        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: false)
+    /// With `timeout` (seconds), a command still running then gets SIGTERM (with its children), SIGKILL 2 s later,
+    /// and its result says `timedOut`.
+    public func runProcess(_ argv: [String], cwd: String? = nil, environment: [String: String], timeout: Double? = nil) async throws -> ProcessResult {
+        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: false, timeout: timeout)
     }
 
     /// Runs a command like `runProcess`, but keeps its stdout (up to 16 MiB) and stderr (up to 1 MiB)
     /// instead of logging them.
-    public func capture(_ argv: [String], cwd: String? = nil, environment: [String: String]) async throws -> ProcessResult {
-        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: true)
+    public func capture(_ argv: [String], cwd: String? = nil, environment: [String: String], timeout: Double? = nil) async throws -> ProcessResult {
+        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: true, timeout: timeout)
     }
 
-    private func spawn(_ argv: [String], cwd: String?, environment: [String: String], captureStdout: Bool) async throws -> ProcessResult {
+    private func spawn(_ argv: [String], cwd: String?, environment: [String: String], captureStdout: Bool, timeout: Double?) async throws -> ProcessResult {
         guard let exe = Command.which(argv[0], path: environment["PATH"]) else {
             throw ResponseError.stepFailed("command not found: \(argv[0])", hint: "install it or give its absolute path")
         }
@@ -121,12 +137,31 @@ public final class StepContext: @unchecked Sendable {
         let alreadyCancelled: Bool = lock.withLock { children.append(child); return cancelled }
         if alreadyCancelled { child.signalTree(SIGTERM) }
         child.closeStdin()
+        let expired = Flag()
+        let deadline = timeout.map { seconds in
+            let item = DispatchWorkItem {
+                expired.set()
+                child.signalTree(SIGTERM)
+                DispatchQueue.global().asyncAfter(deadline: .now() + 2) { if child.exitStatus == nil { child.signalTree(SIGKILL) } }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+            return item
+        }
         let status = await child.waitForExit()
+        deadline?.cancel()
         await eof.wait()
         lock.withLock { children.removeAll { $0 === child } }
         if isCancelled { throw CancellationError() }
-        return ProcessResult(status: status, stdout: kept.text, stderr: masker.mask(keptErr.text))
+        return ProcessResult(status: status, stdout: kept.text, stderr: masker.mask(keptErr.text), timedOut: expired.isSet)
     }
+}
+
+/// A flag set once, from any thread.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 /// Keeps a child's stdout, up to a limit.

@@ -1,3 +1,6 @@
+import PluginKit
+import StepProtocol
+
 /// What can be wrong with a processor reference, an image reference or a registry file.
 public enum RegistryFileError: Error, Sendable, Equatable, CustomStringConvertible {
     case badProcessorRef(String)
@@ -42,4 +45,8 @@ public enum RegistryFileError: Error, Sendable, Equatable, CustomStringConvertib
         default: return nil
         }
     }
+}
+
+extension RegistryFileError: StepFailureConvertible {
+    public var stepFailure: ResponseError { .stepFailed(description, hint: hint) }
 }

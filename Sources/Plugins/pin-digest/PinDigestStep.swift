@@ -23,11 +23,11 @@ enum PinDigestStep {
         guard let processorText = step.with["processor"]?.stringValue else {
             // Only in a dry run (the schema requires a string otherwise): an earlier step would have named it.
             return StepRunResult(outputs: ["file": .null, "old": .null, "new": .null, "changed": .null],
-                                 summary: "would pin a processor (named by an earlier step) in \(relative(registry, to: step.request.workspace))", changed: false)
+                                 summary: "would pin a processor (named by an earlier step) in \(step.relative(registry))", changed: false)
         }
         let processor = try ProcessorRef(processorText)
         let file = try RegistryFile.load(processor, in: registry)
-        let shown = relative(file.path, to: step.request.workspace)
+        let shown = step.relative(file.path)
         let old = file.image
         guard let refText = step.with["ref"]?.stringValue else {
             return StepRunResult(outputs: ["file": .string(shown), "old": old.map(JSONValue.string) ?? .null, "new": .null, "changed": .null],
@@ -53,13 +53,4 @@ enum PinDigestStep {
         step.log("\(shown): image.oci \(old ?? "(none)") -> \(ref)")
         return StepRunResult(outputs: outputs, summary: "pinned \(processor) to \(ref.digest.prefix(19))… in \(shown)")
     }
-
-    static func relative(_ path: String, to base: String) -> String {
-        let b = base.hasSuffix("/") ? base : base + "/"
-        return path.hasPrefix(b) ? String(path.dropFirst(b.count)) : path
-    }
-}
-
-extension RegistryFileError: StepFailureConvertible {
-    public var stepFailure: ResponseError { .stepFailed(description, hint: hint) }
 }

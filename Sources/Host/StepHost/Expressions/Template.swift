@@ -77,12 +77,3 @@ public struct Template: Sendable, Hashable {
         }
     }
 }
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\n" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\n" { s.removeLast() }
-        return String(s)
-    }
-}

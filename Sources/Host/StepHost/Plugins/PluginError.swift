@@ -1,3 +1,5 @@
+import StepProtocol
+
 /// Errors of the plugin subsystem; each names the plugin and what the user can fix.
 public enum PluginError: Error, Sendable, Hashable, CustomStringConvertible {
     case badDescriptor(file: String, message: String)

@@ -1,3 +1,10 @@
+/// What is wrong with a duration's text.
+public struct DurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// A duration written as `1h`, `90s`, `1m30s` or `500ms`.
 public struct Duration: Sendable, Hashable, CustomStringConvertible {
     public var milliseconds: Int
@@ -10,30 +17,30 @@ public struct Duration: Sendable, Hashable, CustomStringConvertible {
     public static let maximum = Duration(milliseconds: 8760 * 3_600_000)
 
     /// Parses `<n>h`, `<n>m`, `<n>s`, `<n>ms`, one or more in that order.
-    public init(parsing text: String) throws(ExpressionError) {
+    public init(parsing text: String) throws(DurationError) {
         let units: [(String, Int)] = [("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
         var rest = Substring(text.trimmingSpaces())
-        guard !rest.isEmpty else { throw ExpressionError("empty duration") }
+        guard !rest.isEmpty else { throw DurationError("empty duration") }
         var total = 0
         var nextUnit = 0
         while !rest.isEmpty {
             let digits = rest.prefix(while: { $0.isASCII && $0.isNumber })
             guard !digits.isEmpty, let n = Int(digits) else {
-                throw ExpressionError("invalid duration '\(text)' (write e.g. 90s, 1m30s, 500ms)")
+                throw DurationError("invalid duration '\(text)' (write e.g. 90s, 1m30s, 500ms)")
             }
             rest = rest.dropFirst(digits.count)
             let unit: String
             if rest.hasPrefix("ms") { unit = "ms" } else if let f = rest.first, "hms".contains(f) { unit = String(f) } else {
-                if rest.isEmpty { throw ExpressionError("duration '\(text)' needs a unit (h, m, s or ms)") }
-                throw ExpressionError("invalid duration '\(text)' (write e.g. 90s, 1m30s, 500ms)")
+                if rest.isEmpty { throw DurationError("duration '\(text)' needs a unit (h, m, s or ms)") }
+                throw DurationError("invalid duration '\(text)' (write e.g. 90s, 1m30s, 500ms)")
             }
             guard let idx = units.firstIndex(where: { $0.0 == unit }), idx >= nextUnit else {
-                throw ExpressionError("invalid duration '\(text)': units go h, m, s, ms in that order")
+                throw DurationError("invalid duration '\(text)': units go h, m, s, ms in that order")
             }
             let (part, overflow1) = n.multipliedReportingOverflow(by: units[idx].1)
             let (sum, overflow2) = total.addingReportingOverflow(part)
             guard !overflow1 && !overflow2 && sum <= Duration.maximum.milliseconds else {
-                throw ExpressionError("duration '\(text)' is longer than \(Duration.maximum) (a year)")
+                throw DurationError("duration '\(text)' is longer than \(Duration.maximum) (a year)")
             }
             total = sum
             nextUnit = idx + 1
