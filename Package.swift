@@ -24,7 +24,7 @@ let package = Package(
         .executableTarget(
             name: "stephost",
             dependencies: ["StepHost", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
-                           "stephost-pin-digest", "stephost-bot-pr"],
+                           "stephost-pin-digest", "stephost-bot-pr", "stephost-modal-secret", "stephost-sync-modal", "stephost-smoke-test"],
             path: "Sources/Host/stephost"),
 
         // libFuzzer targets for the YAML parser, the framer and decoder, expressions and the masker (scripts/fuzz.sh).
@@ -41,6 +41,11 @@ let package = Package(
         .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/ghcr-push"),
         .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry"], path: "Sources/Plugins/pin-digest"),
         .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit"], path: "Sources/Plugins/bot-pr"),
+        // The modal CLI as the Modal plugins run it: the token only in its environment, failures with hints.
+        .target(name: "Modal", dependencies: ["StepProtocol", "StepProcess", "PluginKit"], path: "Sources/Plugins/Modal"),
+        .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal"], path: "Sources/Plugins/modal-secret"),
+        .executableTarget(name: "stephost-sync-modal", dependencies: ["PluginKit", "Modal", "ProcessorRegistry"], path: "Sources/Plugins/sync-modal"),
+        .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit"], path: "Sources/Plugins/smoke-test"),
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
 
         .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol", "PluginKit"], path: "Tests/StepProtocolTests"),

@@ -5,6 +5,10 @@
   fake-http.py registry LOG UPSTREAM
                                   GHCR's auth in front of a real registry:
                                   the Bearer token challenge, then a proxy
+  fake-http.py service LOG STATE  the deployed service a smoke test asks: GET /ENV/FUNCTION
+                                  answers {"status": "ok", "function", "image"} when the fake
+                                  modal's STATE has FUNCTION deployed in ENV, else 404;
+                                  FAKE_UNHEALTHY=N answers 503 to the first N requests
 
 Prints the port it listens on (127.0.0.1), then serves until killed. Every
 request is appended to LOG as one JSON line: method, path, query,
@@ -20,10 +24,11 @@ import base64, http.client, json, os, secrets, sys, threading, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODE, LOG = sys.argv[1], sys.argv[2]
-UPSTREAM = sys.argv[3] if len(sys.argv) > 3 else None
+UPSTREAM = sys.argv[3] if len(sys.argv) > 3 else None   # registry: the real registry; service: the fake modal's state.json
 lock = threading.Lock()
 pulls = []          # github: the pull requests
 tokens = set()      # registry: bearer tokens handed out
+unhealthy = int(os.environ.get("FAKE_UNHEALTHY", "0"))   # service: 503s before it answers
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -68,9 +73,30 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         body = self.read_body()
         self.record(body)
-        (self.github if MODE == "github" else self.registry)(body)
+        {"github": self.github, "registry": self.registry, "service": self.service}[MODE](body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_HEAD = do_DELETE = handle_any
+
+    # --- the service behind a smoke test ---------------------------------
+    def service(self, body):
+        global unhealthy
+        with lock:
+            unhealthy -= 1
+            if unhealthy >= 0:
+                return self.reply(503, {"status": "starting"})
+        parts = urllib.parse.urlsplit(self.path).path.strip("/").split("/")
+        if len(parts) != 2:
+            return self.reply(404, {"error": "GET /ENV/FUNCTION"})
+        env, function = parts
+        try:
+            with open(UPSTREAM) as f:
+                apps = json.load(f).get("apps", {}).get(env, {})
+        except FileNotFoundError:
+            apps = {}
+        for app, functions in apps.items():
+            if function in functions:
+                return self.reply(200, {"status": "ok", "app": app, "function": function, "image": functions[function]["image"]})
+        return self.reply(404, {"error": f"{function} is not deployed in {env}"})
 
     # --- GitHub -----------------------------------------------------------
     def github(self, body):

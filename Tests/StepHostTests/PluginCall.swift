@@ -13,6 +13,8 @@ struct PluginCall {
     var secrets: [String: String] = [:]
     var run = StepRunRequest.Run(id: "r1", workflow: "wf", environment: nil, event: "push", branch: "main", sha: "", base: "")
     var stepID = "s"
+    /// The step's environment (`step.environment` in the request).
+    var environment: String?
     var dryRun = false
     var env: [String: String] = [:]
     /// Sends `$/cancel` for the request as soon as this comes true (polled for up to the time limit).
@@ -38,7 +40,7 @@ struct PluginCall {
         let p = try ChildProcess(executable: exe, arguments: [], environment: environment, directory: workspace,
                                  onStdout: { lines.add($0) }, onStderr: { err.add($0) })
         let tempDir = TestSupport.tempDir("plugin-tmp")
-        let request = StepRunRequest(step: .init(id: stepID, uses: plugin), run: run, with: with, secrets: secrets,
+        let request = StepRunRequest(step: .init(id: stepID, uses: plugin, environment: self.environment), run: run, with: with, secrets: secrets,
                                      workspace: workspace, tempDir: tempDir, dryRun: dryRun)
         p.write(Message.request(id: .number(1), method: "initialize", params: ["protocolVersion": 1]).encodedLine())
         p.write(Message.request(id: .number(2), method: StepRunRequest.method, params: request.json).encodedLine())

@@ -89,7 +89,8 @@ public final class StepContext: @unchecked Sendable {
     /// The result of `runProcess` and `capture`.
     public struct ProcessResult: Sendable {
         public var status: ExitStatus
-        /// What the command wrote to stdout and stderr, for `capture` (empty for `runProcess`).
+        /// What the command wrote to stdout and stderr, for `capture`; for `runProcess`, `stdout` is empty and
+        /// `stderr` holds the last 64 KiB of both streams (what an error message needs).
         public var stdout: String = ""
         public var stderr: String = ""
         /// Whether the command was stopped because it ran longer than the `timeout` it was given.
@@ -118,7 +119,7 @@ public final class StepContext: @unchecked Sendable {
         }
         let out = LineSplitter(masker) { [weak self] l in self?.log(l) }
         let err = LineSplitter(masker) { [weak self] l in self?.log(l, level: .info) }
-        let kept = ByteSink(limit: 16 << 20), keptErr = ByteSink(limit: 1 << 20)
+        let kept = ByteSink(limit: 16 << 20), keptErr = ByteSink(limit: 1 << 20), tail = ByteSink(limit: 64 << 10, keepLast: true)
         let eof = EOFCounter()
         let child: ChildProcess
         do {
@@ -126,10 +127,10 @@ public final class StepContext: @unchecked Sendable {
                 executable: exe, arguments: Array(argv.dropFirst()), environment: environment,
                 directory: cwd ?? request.workspace, newProcessGroup: false, stdinFromNull: true,
                 onStdout: { b in
-                    if b.isEmpty { if !captureStdout { out.finish() }; eof.done() } else if captureStdout { kept.add(b) } else { out.add(b) }
+                    if b.isEmpty { if !captureStdout { out.finish() }; eof.done() } else if captureStdout { kept.add(b) } else { out.add(b); tail.add(b) }
                 },
                 onStderr: { b in
-                    if b.isEmpty { if !captureStdout { err.finish() }; eof.done() } else if captureStdout { keptErr.add(b) } else { err.add(b) }
+                    if b.isEmpty { if !captureStdout { err.finish() }; eof.done() } else if captureStdout { keptErr.add(b) } else { err.add(b); tail.add(b) }
                 })
         } catch {
             throw ResponseError.stepFailed("cannot run \(argv[0]): \(error)")
@@ -152,7 +153,7 @@ public final class StepContext: @unchecked Sendable {
         await eof.wait()
         lock.withLock { children.removeAll { $0 === child } }
         if isCancelled { throw CancellationError() }
-        return ProcessResult(status: status, stdout: kept.text, stderr: masker.mask(keptErr.text), timedOut: expired.isSet)
+        return ProcessResult(status: status, stdout: kept.text, stderr: masker.mask(captureStdout ? keptErr.text : tail.text), timedOut: expired.isSet)
     }
 }
 
@@ -164,14 +165,24 @@ final class Flag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
 }
 
-/// Keeps a child's stdout, up to a limit.
+/// Keeps a child's output up to a limit: the first bytes, or with `keepLast` the last ones.
 final class ByteSink: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes: [UInt8] = []
     private let limit: Int
-    init(limit: Int) { self.limit = limit }
-    func add(_ b: [UInt8]) { lock.withLock { if bytes.count < limit { bytes += b.prefix(limit - bytes.count) } } }
-    var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
+    private let keepLast: Bool
+    init(limit: Int, keepLast: Bool = false) { self.limit = limit; self.keepLast = keepLast }
+    func add(_ b: [UInt8]) {
+        lock.withLock {
+            if keepLast {
+                bytes += b
+                if bytes.count > 2 * limit { bytes.removeFirst(bytes.count - limit) }
+            } else if bytes.count < limit {
+                bytes += b.prefix(limit - bytes.count)
+            }
+        }
+    }
+    var text: String { lock.withLock { String(decoding: keepLast ? bytes.suffix(limit) : bytes[...], as: UTF8.self) } }
 }
 
 /// Masks a byte stream, then splits it into lines for `log` (a line is cut

@@ -47,6 +47,29 @@ public enum BundledPlugins {
         env: [GITHUB_API_URL, GITHUB_REPOSITORY]
 
         """),
+        ("modal-secret.yaml", """
+        # Ensures one Modal secret in one Modal environment (modal secret create --force); see docs/plugins.md#modal-secret.
+        name: modal-secret
+        command: [stephost-modal-secret]
+        steps: [modal-secret]
+        env: [MODAL_CONFIG_PATH, MODAL_PROFILE, MODAL_SERVER_URL]
+
+        """),
+        ("sync-modal.yaml", """
+        # Deploys one processor's Modal function from its pinned registry file (modal deploy); see docs/plugins.md#sync-modal.
+        name: sync-modal
+        command: [stephost-sync-modal]
+        steps: [sync-modal]
+        env: [MODAL_CONFIG_PATH, MODAL_PROFILE, MODAL_SERVER_URL, PYTHONPATH]
+
+        """),
+        ("smoke-test.yaml", """
+        # Checks that a command or an HTTP endpoint works, with expectations and retries; see docs/plugins.md#smoke-test.
+        name: smoke-test
+        command: [stephost-smoke-test]
+        steps: [smoke-test]
+
+        """),
     ]
 
     public static func descriptors() throws(PluginError) -> [PluginDescriptor] {

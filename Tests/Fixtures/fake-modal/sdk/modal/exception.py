@@ -1,0 +1,13 @@
+"""The part of modal.exception the fake SDK raises."""
+
+
+class Error(Exception):
+    pass
+
+
+class NotFoundError(Error):
+    pass
+
+
+class AuthError(Error):
+    pass
