@@ -41,6 +41,8 @@ final class ConsoleReporter: RunReporter, @unchecked Sendable {
             guard verbose else { return }
             let frac = (c != nil && t != nil) ? " \(Int(c!))/\(Int(t!))" : ""
             line("[\(step)] progress\(frac)\(message.map { " \($0)" } ?? "")")
+        case .stepInputs(let step, let inputs):
+            line("[\(step)] with \(inputs.stringValue ?? inputs.encoded())")
         case .stepDebug(let step, let l):
             if verbose { line("[\(step)] debug: \(l)") }
         case .stepRetrying(let step, let attempt, let of, let delay, let error):

@@ -13,6 +13,7 @@ enum ExecStep {
                 "argv": ["type": "array", "items": ["type": "string"], "description": "program and arguments, run without a shell"],
                 "cwd": ["type": "string", "description": "working directory (default: the workspace)"],
                 "env": ["type": "object", "additionalProperties": ["type": "string"], "description": "extra environment variables"],
+                "read-only": ["type": "boolean", "description": "the command changes nothing (outside .stephost/): run it in dry runs too, so later steps see its outputs"],
             ],
         ],
         outputs: ["exitCode": "the command's exit status", "*": "name=value lines the command wrote to $STEPHOST_OUTPUT"])
@@ -27,7 +28,7 @@ enum ExecStep {
                                 data: ["errors": [["path": "with", "message": "give exactly one of run or argv"]]])
         }
         let cwd = step.with["cwd"]?.stringValue.map(step.path) ?? step.request.workspace
-        if step.isDryRun {
+        if step.isDryRun && step.with["read-only"]?.boolValue != true {
             return StepRunResult(outputs: ["exitCode": .null], summary: "would run `\(argv.count == 3 && argv[0] == "/bin/sh" ? argv[2] : argv.joined(separator: " "))` in \(cwd)", changed: false)
         }
         let outputFile = step.temporaryPath("exec-output")
@@ -46,7 +47,7 @@ enum ExecStep {
         guard result.exitCode == 0 else {
             throw ResponseError.stepFailed("command exited with \(result.status)", exitCode: result.exitCode, outputs: outputs)
         }
-        return StepRunResult(outputs: outputs)
+        return StepRunResult(outputs: outputs, summary: step.isDryRun ? "ran (read-only) in the dry run" : nil, changed: !step.isDryRun)
     }
 }
 

@@ -11,6 +11,8 @@ public enum RunEvent: Sendable {
     case stepStarted(step: String, uses: String, attempt: Int, of: Int)
     case stepLog(step: String, level: LogNotification.Level, message: String, file: String?, line: Int?)
     case stepProgress(step: String, message: String?, completed: Double?, total: Double?)
+    /// In a dry run: the inputs a step is given, every expression resolved (null where an earlier step's output is unknown).
+    case stepInputs(step: String, inputs: JSONValue)
     /// A line of the plugin's stderr while it served this step.
     case stepDebug(step: String, line: String)
     case stepRetrying(step: String, attempt: Int, of: Int, delayMs: Int, error: String)
@@ -37,6 +39,7 @@ struct MaskingReporter: RunReporter {
         case .stepProgress(let s, let message, let c, let t):
             next.report(.stepProgress(step: s, message: message.map(m.mask), completed: c, total: t))
         case .stepDebug(let s, let line): next.report(.stepDebug(step: s, line: m.mask(line)))
+        case .stepInputs(let s, let inputs): next.report(.stepInputs(step: s, inputs: .string(m.mask(inputs.encoded()))))
         case .stepRetrying(let s, let a, let of, let d, let e): next.report(.stepRetrying(step: s, attempt: a, of: of, delayMs: d, error: m.mask(e)))
         case .stepFinished(let r): next.report(.stepFinished(MaskingReporter.mask(r, m)))
         case .warning(let w): next.report(.warning(m.mask(w)))

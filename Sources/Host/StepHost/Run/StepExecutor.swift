@@ -69,6 +69,7 @@ struct StepExecutor: Sendable {
             rec.error = "invalid inputs: " + problems.map(\.description).joined(separator: "; ")
             return (rec, false)
         }
+        if dryRun { reporter.report(.stepInputs(step: job.displayID, inputs: .object(job.inputs))) }
         let conn: PluginConnection
         do { conn = try await pool.acquire(job.descriptor) } catch {
             rec.status = .failure
