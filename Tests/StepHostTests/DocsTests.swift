@@ -40,14 +40,21 @@ struct DocsTests {
         }
     }
 
-    @Test("the README's graphs are what stephost graph prints for the quickstart and the image path")
+    @Test("the README's graphs are what stephost graph prints for the quickstart, the image path and the reference pipeline")
     func readmeGraph() async throws {
         let blocks = try DocsTests.blocks("README.md", "mermaid")
-        #expect(blocks.count == 2)
-        for (k, manifest) in ["examples/quickstart/stephost.yaml", "examples/image-path/stephost.yaml"].enumerated() {
+        #expect(blocks.count == 3)
+        for (k, manifest) in ["examples/quickstart/stephost.yaml", "examples/image-path/stephost.yaml", "stephost.yaml"].enumerated() {
             let graph = try await TestSupport.stephost(["graph", "-f", manifest], cwd: TestSupport.repoRoot)
             #expect(blocks.dropFirst(k).first == graph.stdout, "README's graph of \(manifest)")
         }
+    }
+
+    @Test("scripts/docs.py check, the pipeline's docs lane, passes: graphs current, every relative link resolves")
+    func docsLane() async throws {
+        let r = try await TestSupport.run(["python3", "scripts/docs.py", "check"], cwd: TestSupport.repoRoot)
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("3 graphs current"))
     }
 
     @Test("every stephost command line in the docs names a real command and flags it documents")

@@ -1,0 +1,170 @@
+import Foundation
+import StepProtocol
+import Testing
+
+/// The repository's own stephost.yaml, end to end, with the real plugins: the image half
+/// against Debian's docker-registry, buildah and a bare git remote (GitHub's API faked), the
+/// Modal half against the fake `modal` CLI and SDK, smoke tests against a local HTTP service.
+@Suite("reference pipeline end to end", .timeLimit(.minutes(8)),
+       .enabled(if: LocalService.haveRegistry && FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah") && FakeModal.canDeploy,
+                "needs docker-registry, buildah and the modal package"))
+struct ReferencePipelineTests {
+    static let githubToken = "ghs_refPipelineToken42"
+    static let secrets = ["MODAL_TOKEN_ID": "ak-ref-token-id", "MODAL_TOKEN_SECRET": "as-ref-token-secret",
+                          "GHCR_PULL_USERNAME": "pull-bot", "GHCR_PULL_TOKEN": "ghp_pullOnly9876",
+                          "OPENAI_API_KEY_DEV": "sk-dev-key-1111", "OPENAI_API_KEY_MAIN": "sk-main-key-2222",
+                          "LITELLM_API_BASE": "https://litellm.internal.example"]
+    static let registryDir = "Registry/processors"
+    static let wordcount = "examples/theory/processors/text_wordcount/main.py"
+
+    func git(_ dir: String, _ args: [String]) async throws -> String {
+        let r = try await TestSupport.run(["git", "-C", dir] + args, cwd: "/tmp")
+        #expect(r.code == 0, "git \(args): \(r.stderr)")
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// This repository's pipeline files in a new git repository of their own, with a bare remote as origin.
+    func checkout() async throws -> (repo: String, remote: String) {
+        var files: [String: String] = [".gitignore": ".stephost/\n__pycache__/\n"]
+        let root = TestSupport.repoRoot
+        for dir in ["Registry", "examples/theory"] {
+            let e = FileManager.default.enumerator(atPath: "\(root)/\(dir)")
+            while let rel = e?.nextObject() as? String {
+                var isDir: ObjCBool = false
+                let path = "\(root)/\(dir)/\(rel)"
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue, !rel.contains("__pycache__") {
+                    files["\(dir)/\(rel)"] = try String(contentsOfFile: path, encoding: .utf8)
+                }
+            }
+        }
+        files["stephost.yaml"] = try String(contentsOfFile: "\(root)/stephost.yaml", encoding: .utf8)
+        let repo = try await TestSupport.gitRepo(files)
+        let remote = "\(TestSupport.tempDir("remote"))/theory.git"
+        _ = try await git("/tmp", ["init", "-q", "--bare", "-b", "main", remote])
+        _ = try await git(repo, ["remote", "add", "origin", remote])
+        _ = try await git(repo, ["push", "-q", "origin", "main"])
+        return (repo, remote)
+    }
+
+    func pinned(_ repo: String, _ name: String) throws -> String {
+        let text = try String(contentsOfFile: "\(repo)/\(Self.registryDir)/\(name).yaml", encoding: .utf8)
+        return text.split(separator: "\n").first { $0.hasPrefix("  oci: ") }.map { String($0.dropFirst(7)) } ?? ""
+    }
+
+    @Test("build and pin what changed, ensure secrets, deploy dev in order with smoke tests, redeploy a new pin, roll back to an earlier registry revision")
+    func pipeline() async throws {
+        let registry = try await LocalService.registry()
+        defer { registry.stop() }
+        let github = try await LocalService.fake("github", env: ["FAKE_TOKEN": Self.githubToken])
+        defer { github.stop() }
+        let modal = try FakeModal()
+        let service = try await LocalService.fake("service", arguments: ["\(modal.root)/state.json"])
+        defer { service.stop() }
+
+        let (repo, _) = try await checkout()
+        let prefix = "\(registry.address)/acme"
+        var env = DockerBuildTests.storageEnv().merging(modal.environment) { $1 }.merging(Self.secrets) { $1 }
+        env.merge(["GITHUB_API_URL": "http://\(github.address)", "GITHUB_TOKEN": Self.githubToken, "GITHUB_ACTOR": "stephost-bot",
+                   "GITHUB_REPOSITORY": "acme/theory"]) { $1 }
+        let imageVars = ["--var", "IMAGE_PREFIX=\(prefix)", "--var", "INSECURE_REGISTRY=true"]
+        let smoke = ["--var", "SMOKE_URL=http://\(service.address)/dev"]
+        func stephost(_ args: [String]) async throws -> TestSupport.Result {
+            let r = try await TestSupport.stephost(args + ["--json"], cwd: repo, env: env, timeout: 300)
+            #expect(r.code == 0, "stephost \(args.joined(separator: " ")):\n\(r.output)")
+            for value in Self.secrets.values + [Self.githubToken] { #expect(!r.output.contains(value), "a secret in the output of \(args)") }
+            return r
+        }
+
+        // main: a change to one processor builds, pushes and pins only that one, and opens the bot PR.
+        let c0 = try await git(repo, ["rev-parse", "HEAD"])
+        _ = try await TestSupport.commit(repo, [Self.wordcount: "print('wordcount v2')\n"], message: "wordcount v2")
+        let images = try await stephost(["run", "main", "--base", c0] + imageVars).summary().stepsByID
+        #expect(Set(images.keys.filter { $0.hasPrefix("build") }) == ["build[text_wordcount]"], "\(images.keys.sorted())")
+        let first = try pinned(repo, "text_wordcount")
+        #expect(first.hasPrefix("\(prefix)/text_wordcount@sha256:"), "\(first)")
+        #expect(images["pr"]?["outputs"]?["changed"] == true)
+        let c2 = try await TestSupport.commit(repo, [:], message: "merge the bot's pin")   // the pin, as merged
+        #expect(try pinned(repo, "llm_litellm").hasPrefix("ghcr.io/stephost-dev/theory/llm_litellm@sha256:"), "the unchanged processor keeps its pin")
+
+        // secrets-ensure: three secrets in each of dev, staging and main, values from each environment's sources.
+        _ = try await stephost(["run", "secrets-ensure"])
+        let secrets = modal.state()["secrets"]
+        for e in ["dev", "staging", "main"] {
+            #expect(secrets?[e]?.objectValue?.keys.sorted() == ["LITELLM_API_BASE", "OPENAI_API_KEY", "REGISTRY_AUTH"], "\(e)")
+            #expect(secrets?[e]?["REGISTRY_AUTH"] == ["REGISTRY_USERNAME": "pull-bot", "REGISTRY_PASSWORD": "ghp_pullOnly9876"])
+        }
+        #expect(secrets?["dev"]?["OPENAI_API_KEY"]?["OPENAI_API_KEY"] == "sk-dev-key-1111")
+        #expect(secrets?["staging"]?["OPENAI_API_KEY"]?["OPENAI_API_KEY"] == "sk-main-key-2222")
+        #expect(secrets?["main"]?["OPENAI_API_KEY"]?["OPENAI_API_KEY"] == "sk-main-key-2222")
+
+        // deploy --env dev: secrets verified and pins checked, then each function, the app, the smoke tests.
+        let deployed = try await stephost(["run", "deploy", "--env", "dev"] + smoke).summary().stepsByID
+        #expect(deployed.keys.sorted() == ["app", "pins", "processors", "secrets", "smoke[llm_litellm]", "smoke[text_wordcount]",
+                                           "sync[llm_litellm]", "sync[text_wordcount]"])
+        #expect(deployed.values.allSatisfy { $0["status"] == "success" })
+        #expect(modal.function("exec__text_wordcount__v1", env: "dev")?["image"] == .string(first))
+        #expect(modal.function("exec__llm_litellm__v1", env: "dev")?["secrets"] == ["OPENAI_API_KEY", "LITELLM_API_BASE"])
+        #expect(modal.state()["apps"]?["staging"] == nil, "only the environment asked for")
+        #expect(service.requests().count == 2, "one smoke test per function")
+
+        // A second change is built, pinned and deployed; then a rollback to c2 redeploys c2's pin.
+        _ = try await TestSupport.commit(repo, [Self.wordcount: "print('wordcount v3')\n"], message: "wordcount v3")
+        _ = try await stephost(["run", "main", "--base", c2] + imageVars)
+        let second = try pinned(repo, "text_wordcount")
+        #expect(second != first && second.hasPrefix("\(prefix)/text_wordcount@sha256:"))
+        _ = try await TestSupport.commit(repo, [:], message: "merge the bot's second pin")
+        _ = try await stephost(["run", "deploy", "--env", "dev"] + smoke)
+        #expect(modal.function("exec__text_wordcount__v1", env: "dev")?["image"] == .string(second))
+
+        let rolledBack = try await stephost(["run", "rollback", "--env", "dev", "--var", "registry-rev=\(c2)"] + smoke).summary().stepsByID
+        #expect(rolledBack["smoke[text_wordcount]"]?["status"] == "success")
+        #expect(modal.function("exec__text_wordcount__v1", env: "dev")?["image"] == .string(first), "the rollback deploys the earlier digest")
+        #expect(try pinned(repo, "text_wordcount") == second, "the working tree is untouched")
+        #expect(try await git(repo, ["status", "--porcelain"]).isEmpty)
+
+        // Every modal call: --env given, --force on create, no secret value on a command line, the token in its environment.
+        let calls = modal.calls().filter { $0["argv"]?.arrayValue?.first != "sdk" }
+        #expect(calls.count >= 9 + 9)
+        for call in calls {
+            let argv = (call["argv"]?.arrayValue ?? []).compactMap(\.stringValue)
+            #expect(argv.contains("--env"), "\(argv)")
+            if argv.starts(with: ["secret", "create"]) { #expect(argv.last == "--force") }
+            for value in Self.secrets.values { #expect(!argv.contains { $0.contains(value) }, "\(argv)") }
+            #expect(call["env"]?["MODAL_TOKEN_ID"] == "ak-ref-token-id")
+            if argv.first == "deploy" || argv.starts(with: ["secret", "create"]) {
+                #expect(call["env"]?["OPENAI_API_KEY"] == nil && call["env"]?["REGISTRY_PASSWORD"] == nil, "only the token reaches modal's environment")
+            }
+        }
+    }
+
+    @Test("stephost run deploy --env main --dry-run prints every step with its resolved inputs and changes nothing")
+    func dryRun() async throws {
+        let modal = try FakeModal()
+        let (repo, _) = try await checkout()
+        let env = modal.environment.merging(Self.secrets) { $1 }
+        let r = try await TestSupport.stephost(["run", "deploy", "--env", "main", "--dry-run"], cwd: repo, env: env, timeout: 120)
+        #expect(r.code == 0, "\(r.output)")
+        for step in ["processors", "pins", "secrets", "sync[llm_litellm]", "sync[text_wordcount]", "app", "smoke[llm_litellm]", "smoke[text_wordcount]"] {
+            #expect(r.output.contains("[\(step)] with {"), "\(step) shows its inputs")
+        }
+        #expect(r.output.contains(#"[sync[text_wordcount]] with {"app":"theory-rt","cwd":"Registry","modal-environment":"main","processor":"text/wordcount@1""#), "\(r.output)")
+        #expect(r.output.contains("would run `modal deploy --env main -m modal_app` in Registry for exec__llm_litellm__v1"))
+        #expect(r.output.contains("would check GET https://theory.example.com/api/processors/exec__text_wordcount__v1"))
+        #expect(modal.calls().isEmpty, "nothing reached Modal")
+        #expect(try await git(repo, ["status", "--porcelain"]).isEmpty)
+    }
+
+    @Test("deploy refuses a registry file that holds a tag, naming it, before anything reaches Modal")
+    func refusesTags() async throws {
+        let modal = try FakeModal()
+        let (repo, _) = try await checkout()
+        let file = "\(repo)/\(Self.registryDir)/text_wordcount.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        _ = try await TestSupport.commit(repo, ["\(Self.registryDir)/text_wordcount.yaml": text.replacingOccurrences(
+            of: #"@sha256:[0-9a-f]{64}"#, with: ":latest", options: .regularExpression)], message: "a tag")
+        let r = try await TestSupport.stephost(["run", "deploy", "--env", "dev"], cwd: repo, env: modal.environment.merging(Self.secrets) { $1 }, timeout: 120)
+        #expect(r.code == 1)
+        #expect(r.output.contains("Registry/processors/text_wordcount.yaml: image.oci is 'ghcr.io/stephost-dev/theory/text_wordcount:latest'"), "\(r.output)")
+        #expect(!modal.argvs().contains { $0.first == "deploy" }, "no deploy after a failed pin check")
+    }
+}

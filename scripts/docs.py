@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""The documentation lane of the reference pipeline.
+
+    docs.py check           the README's pipeline graphs equal what `stephost graph` prints now,
+                            and every relative link in README.md and docs/ names a file that exists
+    docs.py build OUT       check, then lay the site out in OUT (README.md as index.md, docs/, the
+                            example manifests); GitHub Pages renders the Markdown
+    docs.py publish OUT     commit OUT as the whole tree of branch gh-pages and push it to origin,
+                            without touching the checkout (a temporary index); GITHUB_TOKEN, when
+                            set, reaches git only as an http.extraheader through GIT_CONFIG_* variables
+
+stephost is this repository's newest build (debug or release), else the one in PATH.
+"""
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The manifests whose graphs README.md shows, in the order it shows them.
+GRAPHS = ["examples/quickstart/stephost.yaml", "examples/image-path/stephost.yaml", "stephost.yaml"]
+PAGES = ["README.md"] + sorted("docs/" + f for f in os.listdir(os.path.join(ROOT, "docs")) if f.endswith(".md"))
+
+
+def stephost():
+    builds = [p for p in (os.path.join(ROOT, ".build", b, "stephost") for b in ("debug", "release")) if os.access(p, os.X_OK)]
+    if builds:
+        return max(builds, key=os.path.getmtime)
+    return shutil.which("stephost") or sys.exit("stephost not found: swift build first")
+
+
+def check():
+    problems = []
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    blocks = re.findall(r"^```mermaid\n(.*?)^```$", readme, flags=re.S | re.M)
+    if len(blocks) != len(GRAPHS):
+        problems.append(f"README.md has {len(blocks)} mermaid graphs, expected {len(GRAPHS)} ({', '.join(GRAPHS)})")
+    for manifest, block in zip(GRAPHS, blocks):
+        now = subprocess.run([stephost(), "graph", "-f", manifest], cwd=ROOT, capture_output=True, text=True)
+        if now.returncode != 0:
+            problems.append(f"stephost graph -f {manifest} failed: {now.stderr.strip()}")
+        elif now.stdout != block:
+            problems.append(f"README.md's graph of {manifest} is out of date: paste `stephost graph -f {manifest}`")
+    for page in PAGES:
+        text = open(os.path.join(ROOT, page), encoding="utf-8").read()
+        text = re.sub(r"^```.*?^```$", "", text, flags=re.S | re.M)
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path = os.path.normpath(os.path.join(ROOT, os.path.dirname(page), target))
+            if not os.path.exists(path):
+                problems.append(f"{page}: link to {target}, which does not exist")
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        sys.exit(f"{len(problems)} documentation problem(s)")
+    print(f"docs: {len(GRAPHS)} graphs current, links in {len(PAGES)} pages resolve")
+
+
+def build(out):
+    check()
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(os.path.join(out, "docs"))
+    shutil.copy(os.path.join(ROOT, "README.md"), os.path.join(out, "index.md"))
+    for page in PAGES[1:]:
+        shutil.copy(os.path.join(ROOT, page), os.path.join(out, page))
+    for manifest in GRAPHS:
+        os.makedirs(os.path.join(out, os.path.dirname(manifest)), exist_ok=True)
+        shutil.copy(os.path.join(ROOT, manifest), os.path.join(out, manifest))
+    print(f"docs: site in {out} ({len(PAGES)} pages)")
+
+
+def git(args, env=None, **kw):
+    return subprocess.run(["git"] + args, cwd=ROOT, env=env, check=True, capture_output=True, text=True, **kw).stdout.strip()
+
+
+def publish(out):
+    if not os.path.isdir(out):
+        sys.exit(f"{out} does not exist: run `docs.py build {out}` first")
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        env["GIT_INDEX_FILE"] = os.path.join(tmp, "index")
+        env["GIT_WORK_TREE"] = os.path.abspath(out)
+        git(["add", "-A", "."], env=env, stdin=subprocess.DEVNULL)
+        tree = git(["write-tree"], env=env)
+    env = dict(os.environ, GIT_AUTHOR_NAME="stephost-bot", GIT_AUTHOR_EMAIL="stephost-bot@users.noreply.github.com",
+               GIT_COMMITTER_NAME="stephost-bot", GIT_COMMITTER_EMAIL="stephost-bot@users.noreply.github.com")
+    token = os.environ.pop("GITHUB_TOKEN", "")
+    env.pop("GITHUB_TOKEN", None)
+    if token:
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraheader", GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}")
+    remote = subprocess.run(["git", "ls-remote", "origin", "refs/heads/gh-pages"], cwd=ROOT, env=env, capture_output=True, text=True)
+    parent = remote.stdout.split()[0] if remote.returncode == 0 and remote.stdout.strip() else None
+    if parent:
+        subprocess.run(["git", "fetch", "--quiet", "origin", parent], cwd=ROOT, env=env, check=True)
+        if git(["rev-parse", f"{parent}^{{tree}}"]) == tree:
+            print("docs: gh-pages already holds this site; nothing to publish")
+            return
+    sha = git(["rev-parse", "HEAD"])
+    commit = git(["commit-tree", tree, "-m", f"docs: site built from {sha}"] + (["-p", parent] if parent else []), env=env)
+    subprocess.run(["git", "push", "--quiet", "origin", f"{commit}:refs/heads/gh-pages"], cwd=ROOT, env=env, check=True)
+    print(f"docs: published {commit[:12]} to gh-pages")
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in ("check", "build", "publish") or (sys.argv[1] != "check" and len(sys.argv) != 3):
+        sys.exit(__doc__)
+    {"check": lambda: check(), "build": lambda: build(sys.argv[2]), "publish": lambda: publish(sys.argv[2])}[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    main()
