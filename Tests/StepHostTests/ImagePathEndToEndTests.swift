@@ -12,12 +12,6 @@ struct ImagePathEndToEndTests {
     static let registryDir = "code/apps/core/registry/processors"
     static let token = "ghs_e2eToken5678"
 
-    func git(_ dir: String, _ args: [String]) async throws -> String {
-        let r = try await TestSupport.run(["git", "-C", dir] + args, cwd: "/tmp")
-        #expect(r.code == 0, "git \(args): \(r.stderr)")
-        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test("only the changed processor is built and pushed; its served digest is pinned in a one-line diff; a second run changes nothing")
     func pipeline() async throws {
         let registry = try await LocalService.registry()
@@ -51,12 +45,12 @@ struct ImagePathEndToEndTests {
             "\(Self.registryDir)/replicate_generic.yaml": "ref: replicate/generic@1\nimage:\n  oci: ghcr.io/acme/theory/replicate_generic@\(oldPin)\n",
             ".gitignore": ".stephost/\n",
         ])
-        let base = try await git(repo, ["rev-parse", "HEAD"])
+        let base = try await TestSupport.git(repo, ["rev-parse", "HEAD"])
         _ = try await TestSupport.commit(repo, ["\(Self.processors)/llm_litellm/main.py": "print('litellm, improved')\n"], message: "improve litellm")
         let remote = "\(TestSupport.tempDir("remote"))/theory.git"
-        _ = try await git("/tmp", ["init", "-q", "--bare", "-b", "main", remote])
-        _ = try await git(repo, ["remote", "add", "origin", remote])
-        _ = try await git(repo, ["push", "-q", "origin", "main"])
+        _ = try await TestSupport.git("/tmp", ["init", "-q", "--bare", "-b", "main", remote])
+        _ = try await TestSupport.git(repo, ["remote", "add", "origin", remote])
+        _ = try await TestSupport.git(repo, ["push", "-q", "origin", "main"])
 
         let prefix = "\(registry.address)/acme"
         let storage = DockerBuildTests.storageEnv()
@@ -81,12 +75,12 @@ struct ImagePathEndToEndTests {
 
         // The pin is the digest the registry serves for what was pushed, and it is the whole diff.
         let served = try await TestSupport.run(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
-                                                "docker://\(prefix)/llm_litellm:sha-\(try await git(repo, ["rev-parse", "HEAD"]).prefix(12))"], cwd: "/tmp")
+                                                "docker://\(prefix)/llm_litellm:sha-\(try await TestSupport.git(repo, ["rev-parse", "HEAD"]).prefix(12))"], cwd: "/tmp")
         #expect(served.code == 0, "\(served.stderr)")
         let digest = served.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let pinnedFile = try String(contentsOfFile: "\(repo)/\(Self.registryDir)/llm_litellm.yaml", encoding: .utf8)
         #expect(pinnedFile == litellmFile.replacingOccurrences(of: "ghcr.io/acme/theory/llm_litellm@\(oldPin)", with: "\(prefix)/llm_litellm@\(digest)"))
-        let diff = try await git(repo, ["diff", "--unified=0", "--no-color", "--", Self.registryDir])
+        let diff = try await TestSupport.git(repo, ["diff", "--unified=0", "--no-color", "--", Self.registryDir])
         let changedLines = diff.split(separator: "\n").filter { ($0.hasPrefix("+") || $0.hasPrefix("-")) && !$0.hasPrefix("+++") && !$0.hasPrefix("---") }
         #expect(changedLines == ["-  oci: ghcr.io/acme/theory/llm_litellm@\(oldPin)", "+  oci: \(prefix)/llm_litellm@\(digest)"])
         let catalog = try await TestSupport.run(["skopeo", "list-tags", "--tls-verify=false", "docker://\(prefix)/replicate_generic"], cwd: "/tmp")
@@ -94,8 +88,8 @@ struct ImagePathEndToEndTests {
 
         // The bot PR carries exactly that change.
         let branch = "stephost/images-pr"
-        let commit = try await git(remote, ["rev-parse", "refs/heads/\(branch)"])
-        #expect(try await git(remote, ["diff-tree", "--no-commit-id", "-r", "--name-only", commit]) == "\(Self.registryDir)/llm_litellm.yaml")
+        let commit = try await TestSupport.git(remote, ["rev-parse", "refs/heads/\(branch)"])
+        #expect(try await TestSupport.git(remote, ["diff-tree", "--no-commit-id", "-r", "--name-only", commit]) == "\(Self.registryDir)/llm_litellm.yaml")
         let prs = github.requests().filter { $0["method"]?.stringValue == "POST" && $0["path"]?.stringValue == "/repos/acme/theory/pulls" }
         #expect(prs.count == 1, "\(github.requests())")
         #expect(try JSONParser.parse(prs.first?["body"]?.stringValue ?? "null")["base"]?.stringValue == "main")
@@ -107,7 +101,7 @@ struct ImagePathEndToEndTests {
         #expect(again["push[llm_litellm]"]?["outputs"]?["pushed"] == false)
         #expect(again["pin[llm_litellm]"]?["outputs"]?["changed"] == false)
         #expect(again["pr"]?["outputs"]?["changed"] == false)
-        #expect(try await git(remote, ["rev-parse", "refs/heads/\(branch)"]) == commit)
+        #expect(try await TestSupport.git(remote, ["rev-parse", "refs/heads/\(branch)"]) == commit)
         #expect(github.requests().filter { $0["method"]?.stringValue == "POST" && $0["path"]?.stringValue == "/repos/acme/theory/pulls" }.count == 1,
                 "no second PR")
         #expect(!first.output.contains(Self.token) && !second.output.contains(Self.token))

@@ -76,7 +76,7 @@ final class LocalService: @unchecked Sendable {
     /// Tests/Fixtures/fake-http.py in `mode` (github, registry).
     static func fake(_ mode: String, arguments: [String] = [], env extra: [String: String] = [:]) async throws -> LocalService {
         let log = "\(TestSupport.tempDir("fake-http"))/requests.jsonl"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in extra { env[k] = v }
         let out = TestSupport.Buffer(), err = TestSupport.Buffer()

@@ -66,7 +66,7 @@ struct PipelineScriptsTests {
 
         """)
         let out = "\(dir)/out"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        #expect(FileManager.default.createFile(atPath: out, contents: nil))
         let r = try await TestSupport.run(["python3", Self.registry, "processors", dir], cwd: dir, env: ["STEPHOST_OUTPUT": out])
         #expect(r.code == 0, "\(r.stderr)")
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
@@ -110,5 +110,45 @@ struct PipelineScriptsTests {
         #expect(bad.code == 1 && bad.stderr.contains("registry-rev 'no-such-rev' is not a commit git knows"), "\(bad.stderr)")
         let empty = try await TestSupport.run(["python3", Self.registry, "snapshot", "", "Registry/processors", ".stephost/x"], cwd: repo)
         #expect(empty.stderr.contains("--var registry-rev="), "\(empty.stderr)")
+    }
+}
+
+/// The reference pipeline's docs workflow on a copy of this repository with a bare remote.
+@Suite("docs workflow", .timeLimit(.minutes(2)))
+struct DocsWorkflowTests {
+    @Test("stephost run docs checks the docs, builds the site and publishes it to gh-pages once, the checkout untouched")
+    func publishes() async throws {
+        let listed = try await TestSupport.run(["git", "ls-files"], cwd: TestSupport.repoRoot)
+        var files: [String: String] = [:]
+        for path in listed.stdout.split(separator: "\n").map(String.init)
+        where path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || path.hasPrefix("scripts/") || path.hasPrefix("examples/") || path.hasPrefix("Registry/") || path.hasPrefix("Tests/Fixtures/") {
+            files[path] = try? String(contentsOfFile: "\(TestSupport.repoRoot)/\(path)", encoding: .utf8)
+        }
+        files[".gitignore"] = ".stephost/\n"
+        let repo = try await TestSupport.gitRepo(files)
+        for script in ["scripts/docs.py", "scripts/lint.sh", "scripts/check-pr-template.py"] {
+            chmod("\(repo)/\(script)", 0o755)
+        }
+        _ = try await TestSupport.commit(repo, [:], message: "executable scripts")
+        let remote = "\(TestSupport.tempDir("remote"))/site.git"
+        _ = try await TestSupport.git("/tmp", ["init", "-q", "--bare", "-b", "main", remote])
+        _ = try await TestSupport.git(repo, ["remote", "add", "origin", remote])
+        let env = ["GITHUB_TOKEN": "ghs_docsToken777", "PATH": "\(TestSupport.binDir):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"]
+
+        let first = try await TestSupport.stephost(["run", "docs"], cwd: repo, env: env, timeout: 120)
+        #expect(first.code == 0, "\(first.output)")
+        #expect(first.output.contains("docs: 3 graphs current") && first.output.contains("published"), "\(first.output)")
+        #expect(!first.output.contains("ghs_docsToken777"))
+        let index = try await TestSupport.git(remote, ["show", "gh-pages:index.md"])
+        #expect(index + "\n" == files["README.md"], "the site's index is the README")
+        #expect(try await TestSupport.git(remote, ["ls-tree", "--name-only", "gh-pages", "docs/"]).contains("docs/plugins.md"))
+        let published = try await TestSupport.git(remote, ["rev-parse", "gh-pages"])
+
+        let second = try await TestSupport.stephost(["run", "docs"], cwd: repo, env: env, timeout: 120)
+        #expect(second.code == 0, "\(second.output)")
+        #expect(second.output.contains("gh-pages already holds this site"), "\(second.output)")
+        #expect(try await TestSupport.git(remote, ["rev-parse", "gh-pages"]) == published)
+        #expect(try await TestSupport.git(repo, ["status", "--porcelain"]).isEmpty)
+        #expect(try await TestSupport.git(repo, ["branch", "--show-current"]) == "main")
     }
 }

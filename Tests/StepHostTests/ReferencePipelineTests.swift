@@ -17,12 +17,6 @@ struct ReferencePipelineTests {
     static let registryDir = "Registry/processors"
     static let wordcount = "examples/theory/processors/text_wordcount/main.py"
 
-    func git(_ dir: String, _ args: [String]) async throws -> String {
-        let r = try await TestSupport.run(["git", "-C", dir] + args, cwd: "/tmp")
-        #expect(r.code == 0, "git \(args): \(r.stderr)")
-        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// This repository's pipeline files in a new git repository of their own, with a bare remote as origin.
     func checkout() async throws -> (repo: String, remote: String) {
         var files: [String: String] = [".gitignore": ".stephost/\n__pycache__/\n"]
@@ -40,9 +34,9 @@ struct ReferencePipelineTests {
         files["stephost.yaml"] = try String(contentsOfFile: "\(root)/stephost.yaml", encoding: .utf8)
         let repo = try await TestSupport.gitRepo(files)
         let remote = "\(TestSupport.tempDir("remote"))/theory.git"
-        _ = try await git("/tmp", ["init", "-q", "--bare", "-b", "main", remote])
-        _ = try await git(repo, ["remote", "add", "origin", remote])
-        _ = try await git(repo, ["push", "-q", "origin", "main"])
+        _ = try await TestSupport.git("/tmp", ["init", "-q", "--bare", "-b", "main", remote])
+        _ = try await TestSupport.git(repo, ["remote", "add", "origin", remote])
+        _ = try await TestSupport.git(repo, ["push", "-q", "origin", "main"])
         return (repo, remote)
     }
 
@@ -51,7 +45,7 @@ struct ReferencePipelineTests {
         return text.split(separator: "\n").first { $0.hasPrefix("  oci: ") }.map { String($0.dropFirst(7)) } ?? ""
     }
 
-    @Test("build and pin what changed, ensure secrets, deploy dev in order with smoke tests, redeploy a new pin, roll back to an earlier registry revision")
+    @Test("build and pin what changed, ensure secrets, deploy dev in order with smoke tests, redeploy a new pin, roll back to an earlier registry revision, rebuild everything for staging")
     func pipeline() async throws {
         let registry = try await LocalService.registry()
         defer { registry.stop() }
@@ -76,7 +70,7 @@ struct ReferencePipelineTests {
         }
 
         // main: a change to one processor builds, pushes and pins only that one, and opens the bot PR.
-        let c0 = try await git(repo, ["rev-parse", "HEAD"])
+        let c0 = try await TestSupport.git(repo, ["rev-parse", "HEAD"])
         _ = try await TestSupport.commit(repo, [Self.wordcount: "print('wordcount v2')\n"], message: "wordcount v2")
         let images = try await stephost(["run", "main", "--base", c0] + imageVars).summary().stepsByID
         #expect(Set(images.keys.filter { $0.hasPrefix("build") }) == ["build[text_wordcount]"], "\(images.keys.sorted())")
@@ -120,7 +114,18 @@ struct ReferencePipelineTests {
         #expect(rolledBack["smoke[text_wordcount]"]?["status"] == "success")
         #expect(modal.function("exec__text_wordcount__v1", env: "dev")?["image"] == .string(first), "the rollback deploys the earlier digest")
         #expect(try pinned(repo, "text_wordcount") == second, "the working tree is untouched")
-        #expect(try await git(repo, ["status", "--porcelain"]).isEmpty)
+        #expect(try await TestSupport.git(repo, ["status", "--porcelain"]).isEmpty)
+
+        // full --env staging: every processor built, pushed and pinned whether it changed or not, then staging's secrets and deploy.
+        let full = try await stephost(["run", "full", "--env", "staging", "--var", "SMOKE_URL=http://\(service.address)/staging"] + imageVars).summary().stepsByID
+        #expect(Set(full.keys.filter { $0.hasPrefix("build") }) == ["build[llm_litellm]", "build[text_wordcount]"], "\(full.keys.sorted())")
+        let litellm = try pinned(repo, "llm_litellm")
+        #expect(litellm.hasPrefix("\(prefix)/llm_litellm@sha256:"), "\(litellm)")
+        #expect(try pinned(repo, "text_wordcount") == second, "the same sources rebuild to the same digest")
+        #expect(full["pin[text_wordcount]"]?["outputs"]?["changed"] == false)
+        #expect(modal.function("exec__llm_litellm__v1", env: "staging")?["image"] == .string(litellm))
+        #expect(modal.function("exec__text_wordcount__v1", env: "staging")?["image"] == .string(second))
+        #expect(full["smoke[llm_litellm]"]?["status"] == "success")
 
         // Every modal call: --env given, --force on create, no secret value on a command line, the token in its environment.
         let calls = modal.calls().filter { $0["argv"]?.arrayValue?.first != "sdk" }
@@ -151,7 +156,7 @@ struct ReferencePipelineTests {
         #expect(r.output.contains("would run `modal deploy --env main -m modal_app` in Registry for exec__llm_litellm__v1"))
         #expect(r.output.contains("would check GET https://theory.example.com/api/processors/exec__text_wordcount__v1"))
         #expect(modal.calls().isEmpty, "nothing reached Modal")
-        #expect(try await git(repo, ["status", "--porcelain"]).isEmpty)
+        #expect(try await TestSupport.git(repo, ["status", "--porcelain"]).isEmpty)
     }
 
     @Test("deploy refuses a registry file that holds a tag, naming it, before anything reaches Modal")

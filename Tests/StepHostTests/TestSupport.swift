@@ -114,6 +114,13 @@ enum TestSupport {
         return stat[stat.index(close, offsetBy: 2)] != "Z"
     }
 
+    /// Runs git in `dir`, expecting it to succeed; returns its stdout, trimmed.
+    static func git(_ dir: String, _ args: [String]) async throws -> String {
+        let r = try await run(["git", "-C", dir] + args, cwd: "/tmp")
+        #expect(r.code == 0, "git \(args): \(r.stderr)")
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// A git repository with the given files committed; returns its path.
     static func gitRepo(_ files: [String: String]) async throws -> String {
         let dir = tempDir("repo")
