@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry"], path: "Sources/Plugins/pin-digest"),
         .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit"], path: "Sources/Plugins/bot-pr"),
         // The modal CLI as the Modal plugins run it: the token only in its environment, failures with hints.
-        .target(name: "Modal", dependencies: ["StepProtocol", "StepProcess", "PluginKit"], path: "Sources/Plugins/Modal"),
+        .target(name: "Modal", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/Modal"),
         .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal"], path: "Sources/Plugins/modal-secret"),
         .executableTarget(name: "stephost-sync-modal", dependencies: ["PluginKit", "Modal", "ProcessorRegistry"], path: "Sources/Plugins/sync-modal"),
         .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit"], path: "Sources/Plugins/smoke-test"),

@@ -93,6 +93,8 @@ struct SmokeTestTests {
         #expect(neither.error?.code == .invalidParams)
         let badURL = try await call(["http": ["url": "ftp://example.com/x"]]).send()
         #expect(badURL.error?.code == .invalidParams && badURL.error?.message.contains("with.http.url") == true)
+        let mixed = try await call(["run": "true", "expect": ["status": 200]]).send()
+        #expect(mixed.error?.code == .invalidParams && mixed.error?.message.contains("with.expect.status") == true, "\(mixed.transcript)")
         let web = try await service()
         defer { web.stop() }
         let dry = try await call(["http": ["url": .string("http://\(web.address)/dev/exec__x__v1")], "attempts": 3], dryRun: true).send()

@@ -143,6 +143,21 @@ struct SyncModalTests {
         #expect(modal.calls().isEmpty)
     }
 
+    @Test("a check that cannot import the modal package says so, rather than passing or blaming --env")
+    func checkWithoutSDK() async throws {
+        let modal = try FakeModal()
+        modal.seedSecrets(["REGISTRY_AUTH", "OPENAI_API_KEY", "LITELLM_API_BASE"])
+        let venv = TestSupport.tempDir("venv")
+        let made = try await TestSupport.run(["python3", "-m", "venv", "--without-pip", venv], cwd: "/tmp")
+        #expect(made.code == 0, "\(made.stderr)")
+        var c = call(modal, try workspace(), ["processor": "llm/litellm@1", "python": .string("\(venv)/bin/python")])
+        c.env["PYTHONPATH"] = ""
+        let o = try await c.send()
+        #expect(o.error?.message.contains("cannot import the modal package") == true, "\(o.transcript)")
+        #expect(o.error?.hint?.contains("verify: false") == true)
+        #expect(modal.argvs().first?.first == "deploy", "the deploy itself ran")
+    }
+
     @Test("no token granted: the CLI's 'Token missing' with the secrets to grant")
     func tokenMissing() async throws {
         let modal = try FakeModal()

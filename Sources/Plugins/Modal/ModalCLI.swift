@@ -1,6 +1,5 @@
 import Foundation
 import PluginKit
-import StepProcess
 import StepProtocol
 
 /// How a plugin runs the `modal` CLI for one step: which executable, with which
@@ -32,17 +31,6 @@ public struct ModalCLI: Sendable {
     /// The granted token names that are missing (the CLI would answer "Token missing").
     public static func missingTokens(_ step: StepContext) -> [String] {
         tokenNames.filter { (step.request.secrets[$0] ?? "").isEmpty }
-    }
-
-    /// The interpreter that runs the `modal` CLI (from its `#!` line), so that a check that
-    /// imports the Modal SDK uses the Python that has it; `python3` when that cannot be told.
-    public func python() -> [String] {
-        guard let path = Command.which(executable, path: environment["PATH"]),
-              let handle = FileHandle(forReadingAtPath: path) else { return ["python3"] }
-        defer { try? handle.close() }
-        let head = String(decoding: handle.readData(ofLength: 256), as: UTF8.self)
-        guard head.hasPrefix("#!"), let line = head.dropFirst(2).split(separator: "\n").first, line.contains("python") else { return ["python3"] }
-        return line.split(separator: " ").map(String.init)
     }
 
     /// A step failure for a `modal` command that did not succeed, with the hint its output calls for.

@@ -39,6 +39,13 @@ struct Check {
                                 data: ["errors": [["path": "with", "message": "give exactly one of run or http"]]])
         }
         let expect = with["expect"]?.objectValue ?? [:]
+        let isHTTP = with["http"] != nil
+        if isHTTP, expect["exit-code"] != nil {
+            throw ResponseError.invalidInput("with.expect.exit-code", "applies to a command (run); an http check expects a status")
+        }
+        if !isHTTP, expect["status"] != nil {
+            throw ResponseError.invalidInput("with.expect.status", "applies to an http check; a command (run) expects an exit-code")
+        }
         exitCode = expect["exit-code"]?.intValue ?? 0
         status = expect["status"]?.intValue ?? 200
         contains = expect["contains"]?.stringValue

@@ -22,6 +22,7 @@ enum SyncModalStep {
                 "verify": ["type": "boolean", "description": "check afterwards that the function exists in that app and environment (default true)"],
                 "timeout": ["type": "string", "description": "how long modal deploy, and then the check, may take (default 15m)"],
                 "modal": ["type": "string", "description": "the modal executable (default: modal in PATH)"],
+                "python": ["type": "string", "description": "the Python with the modal package, for the check (default: python3 in PATH)"],
             ],
         ],
         outputs: ["app": "the Modal app", "function": "exec__{slug}__v{ver}", "environment": "the Modal environment", "image": "the image deployed"])
@@ -29,7 +30,11 @@ enum SyncModalStep {
     /// Hydrating a function by name is what proves it exists: `from_name` alone is lazy and never fails.
     static let verifyScript = """
         import sys
-        import modal
+        try:
+            import modal
+        except ImportError as e:
+            print(f"ImportError: {e}", file=sys.stderr)
+            sys.exit(4)
         app, name, env = sys.argv[1:4]
         try:
             modal.Function.from_name(app, name, environment_name=env).hydrate()
@@ -89,9 +94,15 @@ enum SyncModalStep {
         guard deployed.succeeded && !deployed.timedOut else { throw cli.failure(command, deployed, timeout: timeout) }
 
         if step.with["verify"]?.boolValue ?? true {
-            let checked = try await step.capture(cli.python() + ["-c", verifyScript, app, processor.functionName, cli.modalEnvironment],
+            let python = step.with["python"]?.stringValue ?? "python3"
+            let checked = try await step.capture([python, "-c", verifyScript, app, processor.functionName, cli.modalEnvironment],
                                                  cwd: cwd, environment: cli.environment, timeout: min(timeout, 120))
             cli.log(checked, to: step)
+            if checked.status == .exited(4) {
+                throw ResponseError.stepFailed("cannot check that \(processor.functionName) exists: \(python) cannot import the modal package",
+                                               hint: "install it where the check runs (pip install modal), name that Python in the python input, or set verify: false",
+                                               outputs: outputs)
+            }
             if checked.status == .exited(3) {
                 throw ResponseError.stepFailed("modal deploy succeeded, but function \(processor.functionName) is not in app \(app) of environment \(cli.modalEnvironment)",
                                                hint: "check --env: the deploy and the check must name the same Modal environment, and \(module).py must name the function exec__{slug}__v{ver} from PROCESSOR_REF",
