@@ -92,8 +92,14 @@ def publish(out):
     token = os.environ.pop("GITHUB_TOKEN", "")
     env.pop("GITHUB_TOKEN", None)
     if token:
+        # Empty values first clear a header actions/checkout stored for the host, so one Authorization header is sent.
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraheader", GIT_CONFIG_VALUE_0=f"AUTHORIZATION: basic {basic}")
+        url = subprocess.run(["git", "config", "--get", "remote.origin.url"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        m = re.match(r"(https?://[^/]+/)", url)
+        pairs = ([(f"http.{m.group(1)}.extraheader", "")] if m else []) + [("http.extraheader", ""), ("http.extraheader", f"AUTHORIZATION: basic {basic}")]
+        env["GIT_CONFIG_COUNT"] = str(len(pairs))
+        for i, (key, value) in enumerate(pairs):
+            env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
     remote = subprocess.run(["git", "ls-remote", "origin", "refs/heads/gh-pages"], cwd=ROOT, env=env, capture_output=True, text=True)
     parent = remote.stdout.split()[0] if remote.returncode == 0 and remote.stdout.strip() else None
     if parent:
