@@ -94,22 +94,28 @@ enum SyncModalStep {
         guard deployed.succeeded && !deployed.timedOut else { throw cli.failure(command, deployed, timeout: timeout) }
 
         if step.with["verify"]?.boolValue ?? true {
-            let python = step.with["python"]?.stringValue ?? "python3"
-            let checked = try await step.capture([python, "-c", verifyScript, app, processor.functionName, cli.modalEnvironment],
-                                                 cwd: cwd, environment: cli.environment, timeout: min(timeout, 120))
-            cli.log(checked, to: step)
-            if checked.status == .exited(4) {
-                throw ResponseError.stepFailed("cannot check that \(processor.functionName) exists: \(python) cannot import the modal package",
-                                               hint: "install it where the check runs (pip install modal), name that Python in the python input, or set verify: false",
-                                               outputs: outputs)
-            }
-            if checked.status == .exited(3) {
-                throw ResponseError.stepFailed("modal deploy succeeded, but function \(processor.functionName) is not in app \(app) of environment \(cli.modalEnvironment)",
-                                               hint: "check --env: the deploy and the check must name the same Modal environment, and \(module).py must name the function exec__{slug}__v{ver} from PROCESSOR_REF",
-                                               outputs: outputs)
-            }
-            guard checked.succeeded && !checked.timedOut else { throw cli.failure("modal.Function.from_name(…).hydrate()", checked, timeout: min(timeout, 120)) }
+            try await verify(step, cli, app: app, processor: processor, module: module, cwd: cwd, timeout: min(timeout, 120), outputs: outputs)
         }
         return StepRunResult(outputs: outputs, summary: "deployed \(processor.functionName) to app \(app) in \(cli.modalEnvironment) (image \(image.digest.prefix(19))…)")
+    }
+
+    /// Hydrates the function by name: Modal answers NotFoundError (exit 3) when it is not in that app and environment.
+    static func verify(_ step: StepContext, _ cli: ModalCLI, app: String, processor: ProcessorRef, module: String, cwd: String,
+                       timeout: Double, outputs: [String: JSONValue]) async throws {
+        let python = step.with["python"]?.stringValue ?? "python3"
+        let checked = try await step.capture([python, "-c", verifyScript, app, processor.functionName, cli.modalEnvironment],
+                                             cwd: cwd, environment: cli.environment, timeout: timeout)
+        cli.log(checked, to: step)
+        if checked.status == .exited(4) {
+            throw ResponseError.stepFailed("cannot check that \(processor.functionName) exists: \(python) cannot import the modal package",
+                                           hint: "install it where the check runs (pip install modal), name that Python in the python input, or set verify: false",
+                                           outputs: outputs)
+        }
+        if checked.status == .exited(3) {
+            throw ResponseError.stepFailed("modal deploy succeeded, but function \(processor.functionName) is not in app \(app) of environment \(cli.modalEnvironment)",
+                                           hint: "check --env: the deploy and the check must name the same Modal environment, and \(module).py must name the function exec__{slug}__v{ver} from PROCESSOR_REF",
+                                           outputs: outputs)
+        }
+        guard checked.succeeded && !checked.timedOut else { throw cli.failure("modal.Function.from_name(…).hydrate()", checked, timeout: timeout) }
     }
 }
