@@ -146,7 +146,13 @@ struct ReferencePipelineTests {
     func dryRun() async throws {
         let modal = try FakeModal()
         let (repo, _) = try await checkout()
-        let env = modal.environment.merging(Self.secrets) { $1 }
+        var env = modal.environment.merging(Self.secrets) { $1 }
+        env["MODAL_TOKEN_ID"] = ""
+        let noToken = try await TestSupport.stephost(["run", "deploy", "--env", "main", "--dry-run"], cwd: repo, env: env, timeout: 120)
+        #expect(noToken.code == 2, "a missing secret stops even a dry run, before anything starts")
+        #expect(noToken.stderr.components(separatedBy: "secret 'MODAL_TOKEN_ID' of environment 'main' is missing: env:MODAL_TOKEN_ID is empty").count == 2,
+                "said once, however many steps are granted it: \(noToken.stderr)")
+        env["MODAL_TOKEN_ID"] = Self.secrets["MODAL_TOKEN_ID"]
         let r = try await TestSupport.stephost(["run", "deploy", "--env", "main", "--dry-run"], cwd: repo, env: env, timeout: 120)
         #expect(r.code == 0, "\(r.output)")
         for step in ["processors", "pins", "secrets", "sync[llm_litellm]", "sync[text_wordcount]", "app", "smoke[llm_litellm]", "smoke[text_wordcount]"] {

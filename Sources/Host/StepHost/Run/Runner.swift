@@ -222,7 +222,9 @@ public enum Runner {
                 p.stepSecrets[key] = granted
             }
         }
-        if !missing.isEmpty { throw .secrets(Array(NSOrderedSet(array: missing)) as? [String] ?? missing) }
+        // One line per missing secret, however many steps are granted it.
+        var seen = Set<String>()
+        if !missing.isEmpty { throw .secrets(missing.filter { seen.insert($0).inserted }) }
     }
 
     struct Why: Error, CustomStringConvertible { var description: String }
