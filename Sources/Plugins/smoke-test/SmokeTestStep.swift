@@ -93,7 +93,7 @@ enum SmokeTestStep {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                a.problems.append("\(method) \(url.absoluteString): \((error as? URLError).map { "\($0.code)" } ?? "\(error)") (\(error.localizedDescription))")
+                a.problems.append("\(method) \(url.absoluteString): \(describe(error))")
                 return a
             }
         }
@@ -130,11 +130,25 @@ enum SmokeTestStep {
         return o
     }
 
-    /// At most `limit` bytes of `text`, cut at a character boundary.
+    /// At most `limit` bytes of `text`, cut where a Unicode scalar starts.
     static func firstBytes(_ text: String, _ limit: Int) -> String {
         guard text.utf8.count > limit else { return text }
         var end = text.utf8.index(text.utf8.startIndex, offsetBy: limit)
-        while end > text.startIndex && !text.indices.contains(end) { end = text.utf8.index(before: end) }
-        return String(text[..<end])
+        while end > text.startIndex && end.samePosition(in: text.unicodeScalars) == nil { end = text.utf8.index(before: end) }
+        return String(text.unicodeScalars[..<end])
+    }
+
+    /// Why a request got no answer, in words.
+    static func describe(_ error: Error) -> String {
+        guard let e = error as? URLError else { return "\(error)" }
+        switch e.code {
+        case .cannotConnectToHost: return "connection refused"
+        case .timedOut: return "no answer in time"
+        case .cannotFindHost, .dnsLookupFailed: return "host not found"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid:
+            return "TLS failed: \(e.localizedDescription)"
+        case .networkConnectionLost: return "connection lost"
+        default: return e.localizedDescription
+        }
     }
 }
