@@ -25,6 +25,8 @@ struct PluginCall {
         var error: ResponseError?
         var notifications: [JSONValue]
         var stderr: String
+        /// The step's `tempDir`.
+        var tempDir = ""
         var logs: [String] { notifications.filter { $0["method"]?.stringValue == "log" }.compactMap { $0["params"]?["message"]?.stringValue } }
         var outputs: [String: JSONValue] { result?.outputs ?? [:] }
         /// Everything the plugin said: logs, answer and stderr.
@@ -54,7 +56,7 @@ struct PluginCall {
         _ = await p.waitForExit()
         await err.waitEOF()
         #expect(answered, "\(plugin) did not answer step/run within \(timeout)s: \(err.text)")
-        var outcome = Outcome(notifications: lines.all.filter { $0["id"] == nil }, stderr: err.text)
+        var outcome = Outcome(notifications: lines.all.filter { $0["id"] == nil }, stderr: err.text, tempDir: tempDir)
         if let a = lines.answer(2) {
             if let e = a["error"] { outcome.error = ResponseError(json: e) } else { outcome.result = try StepRunResult(json: a["result"] ?? .null) }
         }

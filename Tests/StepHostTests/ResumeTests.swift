@@ -58,6 +58,34 @@ struct ResumeTests {
         #expect(Self.ran(dir) == ["leaky"])
     }
 
+    @Test("resuming a resume that was killed before it recorded what it reused still reuses what the first run did")
+    func resumeOfAKilledResume() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])
+        let env = ["MY_TOKEN": "tok-0123456789"]
+        let first = try await TestSupport.stephost(["run", "deploy", "--env", "dev", "--json"], cwd: dir, env: env)
+        #expect(first.code == 1)
+        let firstID = try #require(try first.summary()["id"]?.stringValue)
+        // The second run's journal as a SIGKILL right after its start leaves it: only its run-started line.
+        let runs = "\(dir)/.stephost/runs"
+        let started = try #require(try String(contentsOfFile: "\(runs)/\(firstID)/journal.jsonl", encoding: .utf8).split(separator: "\n").first)
+        guard case .object(var line) = try JSONParser.parse(String(started)) else { Issue.record("no run-started line"); return }
+        let later = Date().addingTimeInterval(2)
+        line["time"] = .string(ISO8601DateFormatter().string(from: later))
+        line["resumedFrom"] = .string(firstID)
+        line["pid"] = 0
+        let secondID = RunRecord.newRunID(later)
+        TestSupport.write("\(runs)/\(secondID)/journal.jsonl", JSONValue.object(line).encoded() + "\n")
+
+        TestSupport.write("\(dir)/fixed", "")
+        try FileManager.default.removeItem(atPath: "\(dir)/ran.log")
+        let third = try await TestSupport.stephost(["run", "--resume", "--json"], cwd: dir, env: env)
+        #expect(third.code == 0, "\(third.stderr)")
+        let s = try third.summary()
+        #expect(s["resumedFrom"]?.stringValue == secondID)
+        #expect(s.stepsByID["build"]?["reason"]?.stringValue?.hasPrefix("reused from run") == true, "\(s.stepsByID["build"] ?? .null)")
+        #expect(Self.ran(dir).sorted() == ["deploy sha256:abc", "leaky", "push-b"], "build and push[a] are not run again")
+    }
+
     @Test("--resume refuses a changed step it would reuse and says what changed; a changed failed step is fine")
     func changedManifest() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest])

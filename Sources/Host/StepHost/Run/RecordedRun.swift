@@ -63,6 +63,18 @@ public struct RecordedRun: Sendable {
         }
     }
 
+    /// A run killed soon after it resumed another may not have recorded the steps it reused yet. Following
+    /// `resumedFrom`, the successes of the runs it resumed count as its own for the steps it has no record of.
+    public mutating func inheritSuccesses(from history: RunHistory) {
+        var seen: Set<String> = [id]
+        var next = resumedFrom
+        while let ref = next, seen.insert(ref).inserted, let earlier = try? RecordedRun.read(directory: "\(history.directory)/\(ref)") {
+            let known = Set(steps.map(\.record.id))
+            steps += earlier.steps.filter { $0.record.status == .success && !known.contains($0.record.id) }
+            next = earlier.resumedFrom
+        }
+    }
+
     /// Reads `<directory>/journal.jsonl`.
     public static func read(directory: String) throws(RunError) -> RecordedRun {
         let path = "\(directory)/journal.jsonl"

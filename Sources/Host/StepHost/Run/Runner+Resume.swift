@@ -5,7 +5,9 @@ extension Runner {
     /// The run `--resume` names, with the request completed from it: the same
     /// workflows, environment and `--var`s unless the command line gives them.
     static func resumable(_ ref: String, workspace: String, request: inout RunRequest) throws(RunError) -> RecordedRun {
-        let p = try RunHistory(workspace: workspace).find(ref)
+        let history = RunHistory(workspace: workspace)
+        var p = try history.find(ref)
+        p.inheritSuccesses(from: history)
         if p.dryRun { throw .usage("--resume: run \(p.id) was a dry run; there is nothing to reuse") }
         if p.state == .running { throw .usage("--resume: run \(p.id) is still running (host pid \(p.hostPID ?? 0))") }
         if let w = request.workflow, !p.workflows.contains(w) {
