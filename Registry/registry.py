@@ -100,7 +100,7 @@ def load(path):
 
 
 def runtime_env(runtime):
-    """TIMEOUT_S, CPU, MEMORY_MIB, GPU from a runtime mapping (memory_mib, memory_gb, or memory: 2Gi)."""
+    """TIMEOUT_S, CPU, MEMORY_MIB, GPU from a runtime mapping (memory_mib, memory_gb, or memory: 2Gi; gpu as written)."""
     env = {}
     if runtime.get("timeout_s"):
         env["TIMEOUT_S"] = str(int(float(runtime["timeout_s"])))
@@ -116,9 +116,8 @@ def runtime_env(runtime):
         if m:
             factor = {"Gi": 1024, "Mi": 1, "G": 1e9 / 1048576, "M": 1e6 / 1048576, None: 1}[m.group(2)]
             env["MEMORY_MIB"] = str(int(round(float(m.group(1)) * factor)))
-    gpu = str(runtime.get("gpu") or "")
-    if gpu and gpu.lower() != "none":
-        env["GPU"] = gpu
+    if runtime.get("gpu"):
+        env["GPU"] = str(runtime["gpu"])
     return env
 
 

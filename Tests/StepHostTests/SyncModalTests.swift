@@ -96,6 +96,9 @@ struct SyncModalTests {
         let first = try await call(modal, ws, ["processor": "text/wordcount@1"]).send()
         #expect(first.error == nil, "\(first.transcript)")
         #expect(modal.function("exec__text_wordcount__v1", env: "dev")?["memory"] == 512)
+        let env = modal.calls().first?["env"]
+        #expect(env?["GPU"] == "none" && env?["CPU"] == "1" && env?["MEMORY_MIB"] == "512" && env?["TIMEOUT_S"] == nil, "gpu as written; no timeout_s, no TIMEOUT_S")
+        #expect(modal.function("exec__text_wordcount__v1", env: "dev")?["gpu"] == .null, "none is no GPU")
         let second = try await call(modal, ws, ["processor": "llm/litellm@1"]).send()
         #expect(second.error == nil, "\(second.transcript)")
         #expect(modal.function("exec__text_wordcount__v1", env: "dev")?["image"] == .string("ghcr.io/acme/theory/text_wordcount@\(Self.digestB)"))

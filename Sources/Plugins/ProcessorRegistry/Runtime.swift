@@ -4,7 +4,7 @@ import StepProtocol
 /// environment variables the Modal module reads: `TIMEOUT_S`, `CPU`, `MEMORY_MIB`, `GPU`.
 ///
 /// Memory is `memory_mib`, `memory_gb` (as in theory-api's older files) or `memory`
-/// with a unit (`2Gi`, `512Mi`, `2G`, `512M`); `gpu: none` means no GPU.
+/// with a unit (`2Gi`, `512Mi`, `2G`, `512M`); `gpu` is passed as written (`none` means no GPU to the module).
 public struct Runtime: Sendable, Equatable {
     public var timeoutSeconds: Int?
     public var cpu: String?
@@ -33,7 +33,7 @@ public struct Runtime: Sendable, Equatable {
             }
             memoryMiB = mib
         }
-        if let g = r["gpu"]?.stringValue, !g.isEmpty, g.lowercased() != "none" { gpu = g }
+        if let g = r["gpu"]?.stringValue, !g.isEmpty { gpu = g }
     }
 
     /// `2Gi` → 2048, `512Mi` → 512, `2G` → 1907, a bare number is MiB.
