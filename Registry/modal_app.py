@@ -25,10 +25,12 @@ reference pipeline's "app" step deploys the whole app that way.
 import json
 import os
 import subprocess
+import sys
 
 import modal
 
-import registry
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # registry.py sits beside this file, wherever modal runs from
+import registry  # noqa: E402
 
 
 def _env(name, default=None):
@@ -86,7 +88,6 @@ if PROCESSOR_REF and modal.is_local():
     spec = _spec(PROCESSOR_REF, _env("IMAGE_REF"), [s.strip() for s in _env("TOOL_SECRETS", "").split(",") if s.strip()],
                  {k: os.environ[k] for k in ("TIMEOUT_S", "CPU", "MEMORY_MIB", "GPU") if os.environ.get(k, "").strip()}, "IMAGE_REF")
     SPECS[spec["function"]] = spec
-    FUNCTION_NAME = spec["function"]
 
 app = modal.App(APP_NAME)
 registry_auth = modal.Secret.from_name("REGISTRY_AUTH")
