@@ -116,6 +116,18 @@ struct SyncModalTests {
         #expect(modal.calls().isEmpty)
     }
 
+    @Test("a runtime limit that is not a number or a size is an error naming the file and line; modal is not run")
+    func badRuntime() async throws {
+        let modal = try FakeModal()
+        let ws = try workspace(litellm: Self.litellm.replacingOccurrences(of: "memory_gb: 2", with: "memory_gb: lots"))
+        let o = try await call(modal, ws, ["processor": "llm/litellm@1"]).send()
+        #expect(o.error?.message.hasSuffix("Registry/processors/llm_litellm.yaml:6: runtime.memory_gb must be a number, not \"lots\"") == true, "\(o.transcript)")
+        TestSupport.write("\(ws)/Registry/processors/text_wordcount.yaml", Self.wordcount.replacingOccurrences(of: "512Mi", with: "half"))
+        let size = try await call(modal, ws, ["processor": "text/wordcount@1"]).send()
+        #expect(size.error?.message.hasSuffix("text_wordcount.yaml:4: runtime.memory 'half' is not a size like 2Gi or 512Mi") == true, "\(size.transcript)")
+        #expect(modal.calls().isEmpty)
+    }
+
     @Test("a deploy that leaves no such function in that environment fails with a hint about --env")
     func verifyFails() async throws {
         let modal = try FakeModal()

@@ -1,6 +1,6 @@
-import StepProtocol
 import Foundation
 import StepHost
+import StepProtocol
 
 enum RunCommand {
     static func main(_ argv: [String]) async -> Int32 {

@@ -18,7 +18,7 @@ public struct Runtime: Sendable, Equatable {
             guard let v = r[key], v != .null else { return nil }
             if let d = v.doubleValue { return d }
             if let s = v.stringValue, let d = Double(s) { return d }
-            throw .invalid(file: file.path, reason: "runtime.\(key) (line \(file.root["runtime"]?[key]?.position.line ?? line)) must be a number")
+            throw .invalid(file: "\(file.path):\(file.root["runtime"]?[key]?.position.line ?? line)", reason: "runtime.\(key) must be a number, not \(v.encoded())")
         }
         timeoutSeconds = try number("timeout_s").map { Int($0) }
         cpu = try number("cpu").map { $0 == $0.rounded() ? String(Int($0)) : String($0) }
@@ -29,7 +29,7 @@ public struct Runtime: Sendable, Equatable {
         } else if let m = r["memory"], m != .null {
             let text = m.stringValue ?? m.encoded()
             guard let mib = Runtime.mebibytes(text) else {
-                throw .invalid(file: file.path, reason: "runtime.memory '\(text)' (line \(file.root["runtime"]?["memory"]?.position.line ?? line)) is not a size like 2Gi or 512Mi")
+                throw .invalid(file: "\(file.path):\(file.root["runtime"]?["memory"]?.position.line ?? line)", reason: "runtime.memory '\(text)' is not a size like 2Gi or 512Mi")
             }
             memoryMiB = mib
         }
