@@ -3,8 +3,8 @@
 
     docs.py check           the README's pipeline graphs equal what `stephost graph` prints now,
                             and every relative link in README.md and docs/ names a file that exists
-    docs.py build OUT       check, then lay the site out in OUT (README.md as index.md, docs/, the
-                            example manifests); GitHub Pages renders the Markdown
+    docs.py build OUT       check, then lay the site out in OUT (README.md as index.md, docs/, and
+                            every file or folder the pages link to); GitHub Pages renders the Markdown
     docs.py publish OUT     commit OUT as the whole tree of branch gh-pages and push it to origin,
                             without touching the checkout (a temporary index); GITHUB_TOKEN, when
                             set, reaches git only as an http.extraheader through GIT_CONFIG_* variables
@@ -32,6 +32,16 @@ def stephost():
     return shutil.which("stephost") or sys.exit("stephost not found: swift build first")
 
 
+def links():
+    """(page, target, absolute path) of every relative link in the pages, outside code blocks."""
+    for page in PAGES:
+        text = open(os.path.join(ROOT, page), encoding="utf-8").read()
+        text = re.sub(r"^```.*?^```$", "", text, flags=re.S | re.M)
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" not in target and not target.startswith("mailto:"):
+                yield page, target, os.path.normpath(os.path.join(ROOT, os.path.dirname(page), target))
+
+
 def check():
     problems = []
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
@@ -44,15 +54,9 @@ def check():
             problems.append(f"stephost graph -f {manifest} failed: {now.stderr.strip()}")
         elif now.stdout != block:
             problems.append(f"README.md's graph of {manifest} is out of date: paste `stephost graph -f {manifest}`")
-    for page in PAGES:
-        text = open(os.path.join(ROOT, page), encoding="utf-8").read()
-        text = re.sub(r"^```.*?^```$", "", text, flags=re.S | re.M)
-        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
-            if "://" in target or target.startswith("mailto:"):
-                continue
-            path = os.path.normpath(os.path.join(ROOT, os.path.dirname(page), target))
-            if not os.path.exists(path):
-                problems.append(f"{page}: link to {target}, which does not exist")
+    for page, target, path in links():
+        if not os.path.exists(path):
+            problems.append(f"{page}: link to {target}, which does not exist")
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
@@ -68,10 +72,18 @@ def build(out):
     shutil.copy(os.path.join(ROOT, "README.md"), os.path.join(out, "index.md"))
     for page in PAGES[1:]:
         shutil.copy(os.path.join(ROOT, page), os.path.join(out, page))
-    for manifest in GRAPHS:
-        os.makedirs(os.path.join(out, os.path.dirname(manifest)), exist_ok=True)
-        shutil.copy(os.path.join(ROOT, manifest), os.path.join(out, manifest))
-    print(f"docs: site in {out} ({len(PAGES)} pages)")
+    # What the pages link to (manifests, the Modal module, example folders) comes along, so the links work on the site.
+    linked = {os.path.relpath(path, ROOT) for _, _, path in links()} | set(GRAPHS)
+    for rel in sorted(linked):
+        if rel.endswith(".md") or rel.startswith(".."):
+            continue
+        source, target = os.path.join(ROOT, rel), os.path.join(out, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.isdir(source):
+            shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".stephost"))
+        else:
+            shutil.copy(source, target)
+    print(f"docs: site in {out} ({len(PAGES)} pages, {len(linked)} linked files and folders)")
 
 
 def git(args, env=None, **kw):

@@ -142,6 +142,10 @@ struct DocsWorkflowTests {
         let index = try await TestSupport.git(remote, ["show", "gh-pages:index.md"])
         #expect(index + "\n" == files["README.md"], "the site's index is the README")
         #expect(try await TestSupport.git(remote, ["ls-tree", "--name-only", "gh-pages", "docs/"]).contains("docs/plugins.md"))
+        let site = try await TestSupport.git(remote, ["ls-tree", "-r", "--name-only", "gh-pages"])
+        for linked in ["Registry/modal_app.py", "stephost.yaml", "examples/theory/processors/llm_litellm/Dockerfile", "Tests/Fixtures/fake-modal/bin/modal"] {
+            #expect(site.split(separator: "\n").contains(Substring(linked)), "\(linked) is on the site, so README's link to it works there")
+        }
         let published = try await TestSupport.git(remote, ["rev-parse", "gh-pages"])
 
         let second = try await TestSupport.stephost(["run", "docs"], cwd: repo, env: env, timeout: 120)
