@@ -33,7 +33,7 @@ let package = Package(
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
-        .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
+        .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
         .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/OCI"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
         .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit"], path: "Sources/Plugins/detect-changes"),
@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit"], path: "Sources/Plugins/bot-pr"),
         // The modal CLI as the Modal plugins run it: the token only in its environment, failures with hints.
         .target(name: "Modal", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/Modal"),
-        .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal"], path: "Sources/Plugins/modal-secret"),
+        .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal", "StepProcess"], path: "Sources/Plugins/modal-secret"),
         .executableTarget(name: "stephost-sync-modal", dependencies: ["PluginKit", "Modal", "ProcessorRegistry"], path: "Sources/Plugins/sync-modal"),
         .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit"], path: "Sources/Plugins/smoke-test"),
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),

@@ -43,14 +43,6 @@ def _env(name, default=None):
     return default
 
 
-def function_name(processor_ref):
-    """`llm/litellm@1` -> `exec__llm_litellm__v1`."""
-    name, sep, version = processor_ref.rpartition("@")
-    if not sep or not name or not version:
-        raise RuntimeError(f"modal_app: PROCESSOR_REF '{processor_ref}' is not NAME@VERSION")
-    return f"exec__{name.replace('/', '_')}__v{version}"
-
-
 APP_NAME = _env("MODAL_APP_NAME", "theory-rt")
 REGISTRY_DIR = os.environ.get("REGISTRY_DIR", "").strip()
 PROCESSOR_REF = os.environ.get("PROCESSOR_REF", "").strip()
@@ -66,7 +58,7 @@ def _pinned(image_ref, where):
 
 def _spec(ref, image_ref, secrets, limits, where):
     return {
-        "function": function_name(ref),
+        "function": registry.function_name(ref),
         "ref": ref,
         "image": _pinned(image_ref, where),
         "secrets": list(secrets),

@@ -123,7 +123,9 @@ def runtime_env(runtime):
 
 def function_name(ref):
     """`llm/litellm@1` -> `exec__llm_litellm__v1`."""
-    name, _, version = ref.rpartition("@")
+    name, sep, version = ref.rpartition("@")
+    if not sep or not name or not version:
+        raise ValueError(f"processor reference '{ref}' is not NAME@VERSION")
     return f"exec__{name.replace('/', '_')}__v{version}"
 
 
@@ -145,7 +147,11 @@ def main(argv):
         for p in processors(args[0]):
             if not p["ref"]:
                 sys.exit(f"{p['file']}: no name: or ref: naming the processor")
-            items.append({"name": p["name"], "ref": p["ref"], "file": p["file"], "image": p["image"], "function": function_name(p["ref"])})
+            try:
+                function = function_name(p["ref"])
+            except ValueError as e:
+                sys.exit(f"{p['file']}: {e}")
+            items.append({"name": p["name"], "ref": p["ref"], "file": p["file"], "image": p["image"], "function": function})
         for p in items:
             print(f"{p['ref']:<28} {p['function']:<32} {p['image']}")
         output("list", items)

@@ -174,12 +174,7 @@ public final class ChildProcess: @unchecked Sendable {
             let open = stdinOpen
             lock.unlock()
             guard open else { return }
-            var off = 0
-            while off < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(stdinFD, $0.baseAddress! + off, $0.count - off) }
-                if n < 0 { if errno == EINTR || errno == EAGAIN { continue }; return }
-                off += n
-            }
+            FileDescriptor.writeAll(stdinFD, bytes, retryEAGAIN: true)
         }
     }
 

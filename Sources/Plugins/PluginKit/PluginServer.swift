@@ -1,4 +1,5 @@
 import Foundation
+import StepProcess
 import StepProtocol
 #if canImport(Glibc)
 import Glibc
@@ -71,14 +72,7 @@ public final class PluginServer: @unchecked Sendable {
     /// Writes one message to the protocol stream.
     func send(_ m: Message) {
         let line = m.encodedLine()
-        writeLock.lock()
-        defer { writeLock.unlock() }
-        var off = 0
-        while off < line.count {
-            let n = line.withUnsafeBytes { write(PluginServer.protocolFD, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
+        writeLock.withLock { _ = FileDescriptor.writeAll(PluginServer.protocolFD, line) }
     }
 
     private func handle(_ item: LineFramer.Item) {

@@ -54,6 +54,16 @@ public final class StepContext: @unchecked Sendable {
         return env
     }
 
+    /// The environment of a user's command (exec's, a smoke test's): the plugin's own, the step's `env`,
+    /// `extra`, then the secrets the step was granted.
+    public func commandEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var env = childEnvironment
+        for (k, v) in request.env { env[k] = v }
+        for (k, v) in extra { env[k] = v }
+        for (k, v) in request.secrets { env[k] = v }
+        return env
+    }
+
     /// A new path for a file of this step's own, in the step's `tempDir` (removed after the run).
     public func temporaryPath(_ prefix: String) -> String {
         "\(request.tempDir.isEmpty ? NSTemporaryDirectory() : request.tempDir)/\(prefix)-\(UUID().uuidString)"

@@ -1,4 +1,5 @@
 import Foundation
+import StepProcess
 import StepProtocol
 import StepYAML
 #if canImport(Glibc)
@@ -98,13 +99,8 @@ public struct RegistryFile: Sendable {
         }
         var st = stat()
         let mode: mode_t = stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0o644
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { let e = errno; close(fd); throw .writeFailed(file: path, reason: String(cString: strerror(e))) }
-            off += n
-        }
+        let failed = FileDescriptor.writeAll(fd, bytes)
+        guard failed == 0 else { close(fd); throw .writeFailed(file: path, reason: String(cString: strerror(failed))) }
         guard fchmod(fd, mode) == 0, fsync(fd) == 0 else { let e = errno; close(fd); throw .writeFailed(file: path, reason: String(cString: strerror(e))) }
         close(fd)
         guard rename(tmp, path) == 0 else { throw .writeFailed(file: path, reason: String(cString: strerror(errno))) }

@@ -36,10 +36,7 @@ enum ExecStep {
             throw ResponseError.stepFailed("cannot create the $STEPHOST_OUTPUT file \(outputFile)", hint: "is the workspace's .stephost/ folder writable?")
         }
         defer { try? FileManager.default.removeItem(atPath: outputFile) }
-        var env = step.childEnvironment
-        for (k, v) in step.request.env { env[k] = v }
-        for (k, v) in step.with["env"]?.objectValue ?? [:] { env[k] = v.stringValue ?? v.encoded() }
-        for (k, v) in step.request.secrets { env[k] = v }
+        var env = step.commandEnvironment((step.with["env"]?.objectValue ?? [:]).mapValues { $0.stringValue ?? $0.encoded() })
         env["STEPHOST_OUTPUT"] = outputFile
         let result = try await step.runProcess(argv, cwd: cwd, environment: env)
         var outputs = try OutputFile.parse((try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "")

@@ -1,6 +1,7 @@
 import Foundation
 import Modal
 import PluginKit
+import StepProcess
 import StepProtocol
 #if canImport(Glibc)
 import Glibc
@@ -61,13 +62,7 @@ enum ModalSecretStep {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ResponseError.stepFailed("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let bytes = Array(text.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { unlink(path); throw ResponseError.stepFailed("cannot write \(path): \(String(cString: strerror(errno)))") }
-            off += n
-        }
+        let failed = FileDescriptor.writeAll(fd, Array(text.utf8))
+        guard failed == 0 else { unlink(path); throw ResponseError.stepFailed("cannot write \(path): \(String(cString: strerror(failed)))") }
     }
 }

@@ -75,10 +75,7 @@ enum SmokeTestStep {
         var a = Attempt()
         switch check.target {
         case .command(let command):
-            var env = step.childEnvironment
-            for (k, v) in step.request.env { env[k] = v }
-            for (k, v) in step.request.secrets { env[k] = v }
-            let r = try await step.capture(["/bin/sh", "-c", command], environment: env, timeout: timeout)
+            let r = try await step.capture(["/bin/sh", "-c", command], environment: step.commandEnvironment(), timeout: timeout)
             for line in r.stderr.split(separator: "\n") { step.log(String(line)) }
             a.exitCode = r.exitCode
             a.body = r.stdout

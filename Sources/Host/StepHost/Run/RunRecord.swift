@@ -42,12 +42,7 @@ public final class RunRecord: @unchecked Sendable {
         let line = Array((masker.mask(JSONValue.object(o).encoded()) + "\n").utf8)
         lock.lock()
         defer { lock.unlock() }
-        var off = 0
-        while off < line.count {
-            let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
+        guard FileDescriptor.writeAll(fd, line) == 0 else { return }
         if sync { fsync(fd) }
     }
 
