@@ -118,11 +118,8 @@ struct PipelineScriptsTests {
 struct DocsWorkflowTests {
     @Test("stephost run docs checks the docs, builds the site and publishes it to gh-pages once, the checkout untouched")
     func publishes() async throws {
-        let listed = try await TestSupport.run(["git", "ls-files"], cwd: TestSupport.repoRoot)
-        var files: [String: String] = [:]
-        for path in listed.stdout.split(separator: "\n").map(String.init)
-        where path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || path.hasPrefix("scripts/") || path.hasPrefix("examples/") || path.hasPrefix("Registry/") || path.hasPrefix("Tests/Fixtures/") {
-            files[path] = try? String(contentsOfFile: "\(TestSupport.repoRoot)/\(path)", encoding: .utf8)
+        var files = try await TestSupport.repositoryFiles { path in
+            path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || ["scripts/", "examples/", "Registry/", "Tests/Fixtures/"].contains { path.hasPrefix($0) }
         }
         files[".gitignore"] = ".stephost/\n"
         let repo = try await TestSupport.gitRepo(files)

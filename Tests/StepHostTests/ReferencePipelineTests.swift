@@ -19,19 +19,8 @@ struct ReferencePipelineTests {
 
     /// This repository's pipeline files in a new git repository of their own, with a bare remote as origin.
     func checkout() async throws -> (repo: String, remote: String) {
-        var files: [String: String] = [".gitignore": ".stephost/\n__pycache__/\n"]
-        let root = TestSupport.repoRoot
-        for dir in ["Registry", "examples/theory"] {
-            let e = FileManager.default.enumerator(atPath: "\(root)/\(dir)")
-            while let rel = e?.nextObject() as? String {
-                var isDir: ObjCBool = false
-                let path = "\(root)/\(dir)/\(rel)"
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue, !rel.contains("__pycache__") {
-                    files["\(dir)/\(rel)"] = try String(contentsOfFile: path, encoding: .utf8)
-                }
-            }
-        }
-        files["stephost.yaml"] = try String(contentsOfFile: "\(root)/stephost.yaml", encoding: .utf8)
+        var files = try await TestSupport.repositoryFiles { $0 == "stephost.yaml" || $0.hasPrefix("Registry/") || $0.hasPrefix("examples/theory/") }
+        files[".gitignore"] = ".stephost/\n__pycache__/\n"
         let repo = try await TestSupport.gitRepo(files)
         let remote = "\(TestSupport.tempDir("remote"))/theory.git"
         _ = try await TestSupport.git("/tmp", ["init", "-q", "--bare", "-b", "main", remote])

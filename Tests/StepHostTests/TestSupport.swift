@@ -121,6 +121,16 @@ enum TestSupport {
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// This repository's tracked files that `include` picks, path -> text (as they are in the working tree).
+    static func repositoryFiles(_ include: (String) -> Bool) async throws -> [String: String] {
+        let listed = try await run(["git", "ls-files"], cwd: repoRoot)
+        var files: [String: String] = [:]
+        for path in listed.stdout.split(separator: "\n").map(String.init) where include(path) {
+            files[path] = try? String(contentsOfFile: "\(repoRoot)/\(path)", encoding: .utf8)
+        }
+        return files
+    }
+
     /// A git repository with the given files committed; returns its path.
     static func gitRepo(_ files: [String: String]) async throws -> String {
         let dir = tempDir("repo")
