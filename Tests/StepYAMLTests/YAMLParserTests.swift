@@ -48,8 +48,9 @@ struct YAMLParserTests {
     }
 
     @Test("rejects what it does not support, at FILE:LINE:COLUMN", arguments: [
-        ("a: &x 1\n", "1:4", "anchors"),
-        ("a: *x\n", "1:4", "aliases"),
+        ("a: *x\n", "1:4", "alias '*x' names no anchor"),
+        ("a: &x 1\nb: &y *x\n", "2:7", "an alias cannot have an anchor"),
+        ("a: &x &y 1\n", "1:7", "only one anchor"),
         ("a: !!str 1\n", "1:4", "tags"),
         ("a: 1\n---\nb: 2\n", "2:1", "several documents"),
         ("? a\n: b\n", "1:1", "complex"),

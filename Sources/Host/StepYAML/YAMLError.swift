@@ -11,7 +11,10 @@ public struct Diagnostic: Error, Sendable, Hashable, Comparable, CustomStringCon
         self.message = message
     }
 
-    public var description: String { "\(file):\(position.line):\(position.column): \(message)" }
+    public var description: String {
+        let origin = position.anchor.map { " \($0.note)" } ?? ""
+        return "\(file):\(position.line):\(position.column): \(message)\(origin)"
+    }
 
     public static func < (a: Diagnostic, b: Diagnostic) -> Bool {
         (a.file, a.position.line, a.position.column, a.message) < (b.file, b.position.line, b.position.column, b.message)

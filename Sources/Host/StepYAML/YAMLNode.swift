@@ -1,12 +1,28 @@
 import StepProtocol
 
 /// A 1-based line and column in a source file.
+///
+/// A node that an alias (`*name`) copied has the alias's position, and
+/// `anchor` says where the copied block was written, so that a problem inside
+/// a shared block is reported where the user used it and where it came from.
 public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var line: Int
     public var column: Int
-    public init(line: Int, column: Int) { self.line = line; self.column = column }
+    public var anchor: AnchorOrigin?
+    public init(line: Int, column: Int, anchor: AnchorOrigin? = nil) { self.line = line; self.column = column; self.anchor = anchor }
     public var description: String { "\(line):\(column)" }
     public static func < (a: SourcePosition, b: SourcePosition) -> Bool { (a.line, a.column) < (b.line, b.column) }
+}
+
+/// Where a node copied by an alias was written: the anchor's name and the
+/// position of the node inside the anchored block.
+public struct AnchorOrigin: Sendable, Hashable {
+    public var name: String
+    public var line: Int
+    public var column: Int
+    public init(name: String, line: Int, column: Int) { self.name = name; self.line = line; self.column = column }
+    /// The words a message appends: `(in the block anchored '&base' at 3:5)`.
+    public var note: String { "(in the block anchored '&\(name)' at \(line):\(column))" }
 }
 
 /// One node of a parsed YAML document, with where it starts.

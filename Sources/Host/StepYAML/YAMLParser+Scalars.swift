@@ -38,16 +38,19 @@ extension YAMLParser {
             var k = afterBreak
             var empties = 0
             var contentAt: Int?
+            var indentation = 0
             while k < b.count {
                 var s = k
                 while s < b.count && b[s] == 0x20 { s += 1 }
+                indentation = s - k
                 if s >= b.count { break }
                 if b[s] == 0x09 { while s < b.count && isSpace(b[s]) { s += 1 } }
                 if s >= b.count || isBreak(b[s]) { empties += 1; k = nextLineStart(s); continue }
                 contentAt = s
                 break
             }
-            guard let at = contentAt, at - lineStartOf(at) > parentIndent, b[at] != UInt8(ascii: "#") else { break }
+            // A continuation line is indented with spaces deeper than the parent; tabs after them only separate.
+            guard let at = contentAt, indentation > parentIndent, b[at] != UInt8(ascii: "#") else { break }
             if at - lineStartOf(at) == 0 && (startsWith("---", at) || startsWith("...", at)) { break }
             i = at
             if looksLikeKey() {
@@ -80,13 +83,22 @@ extension YAMLParser {
         return at + u.count <= b.count && Array(b[at..<at + u.count]) == u
     }
 
+    /// A document marker (`---` or `...` followed by a blank) at `at`.
+    func startsMarker(_ m: String, _ at: Int) -> Bool {
+        startsWith(m, at) && (at + 3 >= b.count || isSpace(b[at + 3]) || isBreak(b[at + 3]))
+    }
+
     /// A single- or double-quoted scalar; `i` ends after the closing quote.
-    mutating func quotedScalar(flow: Bool) throws(YAMLError) -> YAMLNode {
+    /// Its continuation lines need `minIndent` leading spaces (its block
+    /// parent's indentation + 1) and may not be a document marker.
+    mutating func quotedScalar(minIndent: Int) throws(YAMLError) -> YAMLNode {
         let start = i
         let quote = b[i]
         let double = quote == UInt8(ascii: "\"")
         i += 1
         var out: [UInt8] = []
+        /// Output up to here came from escapes: white space an escape wrote is kept at a line end.
+        var escaped = 0
         while true {
             guard !atEnd else { throw error("unterminated \(double ? "double" : "single")-quoted string", at: start) }
             let c = b[i]
@@ -96,12 +108,21 @@ extension YAMLParser {
                 break
             }
             if isBreak(c) {
-                while let last = out.last, isSpace(last) { out.removeLast() }
+                while out.count > escaped, let last = out.last, isSpace(last) { out.removeLast() }
                 i = nextLineStart(i)
                 var empties = 0
                 while true {
+                    let lineStart = i
+                    while !atEnd && b[i] == 0x20 { i += 1 }
+                    let spaces = i - lineStart
                     skipInlineSpace()
                     if !atEnd && isBreak(b[i]) { empties += 1; i = nextLineStart(i); continue }
+                    if spaces == 0 && (startsMarker("---", lineStart) || startsMarker("...", lineStart)) {
+                        throw error("a document marker inside a quoted string; close the quote before it", at: lineStart)
+                    }
+                    if !atEnd && spaces < minIndent {
+                        throw error("a quoted string's continuation line must be indented with at least \(minIndent) space\(minIndent == 1 ? "" : "s")", at: lineStart)
+                    }
                     break
                 }
                 if empties == 0 { out.append(0x20) } else { out.append(contentsOf: Array(repeating: 0x0A, count: empties)) }
@@ -144,6 +165,7 @@ extension YAMLParser {
                 default:
                     throw error("unknown escape '\\\(Character(Unicode.Scalar(e)))' in double-quoted string", at: i - 2)
                 }
+                escaped = out.count
                 continue
             }
             out.append(c)
@@ -179,32 +201,54 @@ extension YAMLParser {
         if let m = indicator {
             contentIndent = (parentIndent < 0 ? 0 : base) + m
         } else {
+            // The first line with content sets the indentation; blank lines before it may not be indented deeper.
             contentIndent = parentIndent + 1
+            var widestBlank = 0
+            var found = false
             var k = i
             while k < b.count {
                 var s = k
                 while s < b.count && b[s] == 0x20 { s += 1 }
                 if s < b.count && !isBreak(b[s]) {
                     if b[s] == 0x09 && s - k <= parentIndent { break }
+                    if s - k < widestBlank && s - k > parentIndent {
+                        throw error("a blank line before the block scalar's first line has \(widestBlank) spaces, more than the \(s - k) of its indentation", at: k)
+                    }
                     contentIndent = max(s - k, parentIndent + 1)
+                    found = true
                     break
                 }
+                widestBlank = max(widestBlank, s - k)
                 if s >= b.count { break }
                 k = nextLineStart(s)
             }
+            if !found { contentIndent = max(contentIndent, widestBlank) }
         }
         var lines: [[UInt8]] = []
         while !atEnd {
             let lineStart = i
             var k = 0
             while k < contentIndent && peek() == 0x20 { i += 1; k += 1 }
-            if atEnd { break }
+            if atEnd {
+                if k > 0 { lines.append([]) }
+                break
+            }
             if isBreak(b[i]) {
                 lines.append([])
                 i = nextLineStart(i)
                 continue
             }
-            if k < contentIndent { i = lineStart; break }
+            if k < contentIndent {
+                if b[i] == 0x09 {
+                    var e = i
+                    while e < b.count && isSpace(b[e]) { e += 1 }
+                    if e >= b.count || isBreak(b[e]) {
+                        throw error("a tab where the block scalar's indentation is expected; YAML indents with spaces only", at: lineStart)
+                    }
+                }
+                i = lineStart
+                break
+            }
             let s = i
             while !atEnd && !isBreak(b[i]) { i += 1 }
             var e = i
