@@ -33,6 +33,36 @@ struct DocsTests {
         }
     }
 
+    @Test("the README's first command and its 'Then try' sequence run as written, each exiting 0", .timeLimit(.minutes(3)))
+    func thenTry() async throws {
+        let readme = try String(contentsOfFile: "\(TestSupport.repoRoot)/README.md", encoding: .utf8)
+        let after = try #require(readme.range(of: "Then try:"), "README has no 'Then try:'")
+        let block = try #require(DocsTests.fencedBlock(in: String(readme[after.upperBound...]), "sh"))
+        // Every `stephost ...` line, without its comment (the build-and-PATH line is what TestSupport.stephost stands for).
+        let commands = block.split(separator: "\n").map { line in
+            String(line.split(separator: "#", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
+        }.filter { $0.hasPrefix("stephost ") }
+        #expect(commands.count >= 5, "\(block)")
+        let files = try await TestSupport.repositoryFiles { $0.hasPrefix("examples/") || $0.hasPrefix("plugins.d/") }
+        let dir = try await TestSupport.gitRepo(files)
+        for path in files.keys where FileManager.default.isExecutableFile(atPath: "\(TestSupport.repoRoot)/\(path)") {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(dir)/\(path)")
+        }
+        let first = try await TestSupport.stephost(["run", "-f", "examples/quickstart/stephost.yaml"], cwd: dir)
+        #expect(first.code == 0, "\(first.stderr)")
+        for command in commands {
+            let words = command.split(separator: " ").dropFirst().map(String.init)
+            let r = try await TestSupport.stephost(words, cwd: dir)
+            #expect(r.code == 0, "README: `\(command)` exited \(r.code): \(r.stderr)")
+        }
+    }
+
+    /// The first fenced block of a language in a Markdown text.
+    static func fencedBlock(in text: String, _ language: String) -> String? {
+        guard let open = text.range(of: "```\(language)\n"), let close = text.range(of: "\n```", range: open.upperBound..<text.endIndex) else { return nil }
+        return String(text[open.upperBound..<close.lowerBound])
+    }
+
     @Test("every JSON example parses", arguments: docs)
     func json(_ file: String) throws {
         for block in try DocsTests.blocks(file, "json") {

@@ -43,3 +43,30 @@ struct PluginCatalogTests {
         #expect(throws: ShellWords.Error.self) { try ShellWords.split("'open") }
     }
 }
+
+@Suite("Plugins that cannot start", .timeLimit(.minutes(1)))
+struct PluginStartMessageTests {
+    static let manifest = "workflows:\n  w:\n    steps:\n      - {id: a, uses: hello}\n"
+    static let descriptor = "name: greeter\ncommand: [./greeter.sh]\nsteps: [hello]\n"
+
+    @Test("a plugin that cannot start gets one message, and its steps are not said to have no plugin")
+    func oneMessage() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest, "plugins.d/greeter.yaml": Self.descriptor])
+        for args in [["run", "w", "--plugin", "greeter=./missing"], ["validate", "--plugin", "greeter=./missing"]] {
+            let r = try await TestSupport.stephost(args, cwd: dir)
+            #expect(r.code == 2)
+            #expect(r.stderr.contains("plugin 'greeter' (descriptor --plugin greeter=./missing) could not start"), "\(r.stderr)")
+            #expect(!r.stderr.contains("which no plugin provides"), "\(args): \(r.stderr)")
+        }
+    }
+
+    @Test("a plugin that is not executable is told how to fix it")
+    func notExecutable() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest, "plugins.d/greeter.yaml": Self.descriptor,
+                                                 "plugins.d/greeter.sh": "#!/bin/sh\nexit 0\n"])
+        let r = try await TestSupport.stephost(["run", "w"], cwd: dir)
+        #expect(r.code == 2)
+        #expect(r.stderr.contains("is not executable (make it so: chmod +x '"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "one message: \(r.stderr)")
+    }
+}

@@ -16,6 +16,7 @@ struct ResumeTests {
           - {id: leaky, uses: exec, secrets: [TOKEN], with: {run: 'echo leaky >> ran.log; echo "token=$TOKEN" >> "$STEPHOST_OUTPUT"'}}
           - id: push
             uses: exec
+            needs: [build]
             for-each: ["a", "b"]
             with: {run: 'echo push-${{ item }} >> ran.log; test "${{ item }}" = a || test -f fixed'}
           - {id: deploy, uses: exec, needs: [build, push], with: {run: 'echo "deploy ${{ steps.build.outputs.digest }}" >> ran.log'}}
@@ -56,6 +57,81 @@ struct ResumeTests {
         let third = try await TestSupport.stephost(["run", "deploy", "--env", "dev", "--resume", "last", "--json"], cwd: dir, env: env)
         #expect(third.code == 0)
         #expect(Self.ran(dir) == ["leaky"])
+    }
+
+    @Test("a step downstream of one that runs again runs again, even one that succeeded (make's rule)")
+    func downstreamRunsAgain() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              ship:
+                steps:
+                  - {id: check, uses: exec, with: {run: 'echo check >> ran.log'}}
+                  - {id: deploy, uses: exec, with: {run: 'echo deploy >> ran.log; test -f fixed'}}
+                  - {id: notify, uses: exec, if: always(), with: {run: 'echo "notify ${{ steps.deploy.status }}" >> ran.log'}}
+            """])
+        let first = try await TestSupport.stephost(["run", "ship", "--json"], cwd: dir)
+        #expect(first.code == 1)
+        #expect(Self.ran(dir) == ["check", "deploy", "notify failure"])
+        TestSupport.write("\(dir)/fixed", "")
+        try FileManager.default.removeItem(atPath: "\(dir)/ran.log")
+        let second = try await TestSupport.stephost(["run", "--resume", "--json"], cwd: dir)
+        #expect(second.code == 0, "\(second.stderr)")
+        // notify succeeded in the first run, but deploy ran again: notify must report the new outcome.
+        #expect(Self.ran(dir) == ["deploy", "notify success"])
+        let s = try second.summary()
+        #expect(s.stepsByID["check"]?["reason"]?.stringValue?.hasPrefix("reused from run") == true)
+        #expect(s.stepsByID["notify"]?["reason"] == nil)
+        #expect(second.stderr.contains("runs again although it succeeded in run"), "\(second.stderr)")
+    }
+
+    @Test("a dry run reports would-run, not success; runs marks it; --resume last passes over it")
+    func dryRunsAreNotRuns() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              ship:
+                steps:
+                  - {id: build, uses: exec, with: {run: 'echo build >> ran.log; test -f fixed'}}
+                  - {id: after, uses: exec, if: "steps.build.status == 'success'", with: {run: 'echo after >> ran.log'}}
+            """])
+        let onlyDry = try await TestSupport.stephost(["run", "ship", "--dry-run", "--json"], cwd: dir)
+        #expect(onlyDry.code == 0, "\(onlyDry.stderr)")
+        let d = try onlyDry.summary()
+        // Later steps still see success, so the dry run follows the path a successful run would take.
+        #expect(d.stepsByID["build"]?["status"]?.stringValue == "would-run")
+        #expect(d.stepsByID["after"]?["status"]?.stringValue == "would-run")
+        #expect(onlyDry.stderr.contains("would run"))
+        #expect(!Self.ran(dir).contains("after"))
+        let refused = try await TestSupport.stephost(["run", "--resume", "last"], cwd: dir)
+        #expect(refused.code == 2)
+        #expect(refused.stderr.contains("only dry runs are recorded"), "\(refused.stderr)")
+
+        let real = try await TestSupport.stephost(["run", "ship", "--json"], cwd: dir)
+        #expect(real.code == 1)
+        let realID = try #require(try real.summary()["id"]?.stringValue)
+        let laterDry = try await TestSupport.stephost(["run", "ship", "--dry-run"], cwd: dir)
+        #expect(laterDry.code == 0)
+        let runs = try await TestSupport.stephost(["runs"], cwd: dir)
+        #expect(runs.stdout.split(separator: "\n").filter { $0.contains("dry run") }.count == 2, "\(runs.stdout)")
+
+        TestSupport.write("\(dir)/fixed", "")
+        let resumed = try await TestSupport.stephost(["run", "--resume", "last", "--json"], cwd: dir)
+        #expect(resumed.code == 0, "\(resumed.stderr)")
+        #expect(try resumed.summary()["resumedFrom"]?.stringValue == realID)
+    }
+
+    @Test("resuming with another manifest names the manifest the run used")
+    func resumeOtherManifest() async throws {
+        let dir = try await TestSupport.gitRepo([
+            "ci/other.yaml": "workflows:\n  w:\n    steps:\n      - {id: a, uses: exec, with: {run: 'false'}}\n",
+        ])
+        let first = try await TestSupport.stephost(["run", "w", "-f", "ci/other.yaml"], cwd: dir)
+        #expect(first.code == 1)
+        let r = try await TestSupport.stephost(["run", "--resume"], cwd: dir)
+        #expect(r.code == 2)
+        #expect(r.stderr.contains("ran the manifest ci/other.yaml, not stephost.yaml; resume it with -f "), "\(r.stderr)")
+        let ok = try await TestSupport.stephost(["run", "--resume", "-f", "ci/other.yaml"], cwd: dir)
+        #expect(ok.code == 1, "the same manifest resumes (and fails again): \(ok.stderr)")
+        #expect(!ok.stderr.contains("ran the manifest"))
     }
 
     @Test("resuming a resume that was killed before it recorded what it reused still reuses what the first run did")

@@ -71,7 +71,7 @@ struct RunControlTests {
             if signals.count > 1 {
                 #expect(ended, "a second SIGINT did not skip the grace period")
                 #expect(host.process.exitStatus == .exited(Int32(code)), "\(host.err.text)")
-                #expect(host.out.text.contains("cancelled (interrupted by SIGINT; process group sent SIGKILL)"), "\(host.out.text)")
+                #expect(host.out.text.contains("cancelled (interrupted by SIGINT; asked the plugin to stop, then sent its processes SIGTERM and SIGKILL)"), "\(host.out.text)")
             } else {
                 // One SIGTERM waits out the grace period; a SIGINT after it ends the run.
                 #expect(!ended, "SIGTERM did not wait for the grace period")

@@ -28,7 +28,7 @@ public final class ChildProcess: @unchecked Sendable {
         public var description: String {
             switch self {
             case .notFound(let p): return "executable '\(p)' does not exist"
-            case .notExecutable(let p): return "'\(p)' is not executable"
+            case .notExecutable(let p): return "'\(p)' is not executable (make it so: chmod +x '\(p)')"
             case .failed(let p, let e): return "cannot start '\(p)': \(String(cString: strerror(e)))"
             }
         }

@@ -76,8 +76,10 @@ final class ConsoleReporter: RunReporter, @unchecked Sendable {
                                        r.status == .skipped ? "-" : formatDuration(r.durationMs)] }
         line("")
         for l in TextTable.lines(["STEP", "USES", "STATUS", "DURATION"], rows) { line(l) }
-        let counts = Dictionary(grouping: s.steps, by: \.status).mapValues(\.count)
-        let parts = [StepStatus.success, .failure, .cancelled, .skipped].compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }
+        let counts = Dictionary(grouping: s.steps, by: \.statusName).mapValues(\.count)
+        let parts = ["success", "would-run", "failure", "cancelled", "skipped"].compactMap { st in
+            counts[st].map { "\($0) \(st == "would-run" ? "would run" : st)" }
+        }
         line("\(parts.joined(separator: ", ")) in \(formatDuration(s.durationMs)); exit status \(s.exitCode)")
     }
 }

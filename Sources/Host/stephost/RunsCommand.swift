@@ -35,7 +35,7 @@ enum RunsCommand {
         guard !runs.isEmpty else { Console.out("no runs recorded in \(history.directory)\n"); return 0 }
         let rows = runs.map { r in
             [r.id, r.workflows.joined(separator: ","), r.stateText, r.startedAt.map(RunRecord.timestamp) ?? "-",
-             r.durationMs.map(formatDuration) ?? "-", r.resumedFrom.map { "resumes \($0)" } ?? ""]
+             r.durationMs.map(formatDuration) ?? "-", [r.dryRun ? "dry run" : nil, r.resumedFrom.map { "resumes \($0)" }].compactMap { $0 }.joined(separator: ", ")]
         }
         Console.out(TextTable.lines(["RUN", "WORKFLOWS", "STATUS", "STARTED", "DURATION", ""], rows).joined(separator: "\n") + "\n")
         return 0
@@ -49,6 +49,7 @@ enum RunsCommand {
             "exitCode": exit, "startedAt": r.startedAt.map { .string(RunRecord.timestamp($0)) },
             "durationMs": r.durationMs.map(JSONValue.int), "environment": r.environment.map(JSONValue.string),
             "resumedFrom": r.resumedFrom.map(JSONValue.string), "directory": .string(r.directory),
+            "dryRun": .bool(r.dryRun),
         ])
     }
 
@@ -60,7 +61,7 @@ enum RunsCommand {
             print(JSONValue.object(o).prettyEncoded())
             return
         }
-        var out = "run \(r.id): \(r.stateText)\n"
+        var out = "run \(r.id): \(r.stateText)\(r.dryRun ? " (dry run)" : "")\n"
         out += "  workflows: \(r.workflows.joined(separator: ", "))\(r.environment.map { "   environment: \($0)" } ?? "")\n"
         if let s = r.startedAt { out += "  started: \(RunRecord.timestamp(s))   duration: \(r.durationMs.map(formatDuration) ?? "-")\n" }
         if let from = r.resumedFrom { out += "  resumed from: \(from)\n" }

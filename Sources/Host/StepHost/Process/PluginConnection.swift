@@ -32,9 +32,9 @@ public final class PluginConnection: @unchecked Sendable {
         public var description: String {
             switch self {
             case .none: return "no teardown"
-            case .cancelRequested: return "stopped after $/cancel"
-            case .sigterm: return "process group sent SIGTERM"
-            case .sigkill: return "process group sent SIGKILL"
+            case .cancelRequested: return "stopped when asked to"
+            case .sigterm: return "asked the plugin to stop, then sent its processes SIGTERM"
+            case .sigkill: return "asked the plugin to stop, then sent its processes SIGTERM and SIGKILL"
             }
         }
     }
@@ -189,7 +189,7 @@ public final class PluginConnection: @unchecked Sendable {
             lock.lock(); teardownLevel = max(teardownLevel, .cancelRequested); lock.unlock()
             notify(CancelNotification.method, CancelNotification(id: id).json)
         } else {
-            terminate(reason: "plugin process terminated (it does not support $/cancel)")
+            terminate(reason: "plugin process stopped with signals (it does not support being asked to stop a step)")
         }
     }
 

@@ -33,6 +33,8 @@ public struct RecordedRun: Sendable {
     public var lastEventAt: Date?
     public var workflows: [String] = []
     public var environment: String?
+    /// The manifest the run read, relative to the workspace when it lies inside it.
+    public var manifestPath: String?
     public var vars: [String: String] = [:]
     public var dryRun = false
     public var hostPID: Int32?
@@ -96,6 +98,7 @@ public struct RecordedRun: Sendable {
                 run.startedAt = lastTime.flatMap(RunRecord.parseTimestamp)
                 run.workflows = o["workflows"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 run.environment = o["environment"]?.stringValue
+                run.manifestPath = o["manifestPath"]?.stringValue
                 run.dryRun = o["dryRun"]?.boolValue ?? false
                 run.hostPID = o["pid"]?.intValue.map(Int32.init)
                 run.resumedFrom = o["resumedFrom"]?.stringValue

@@ -18,10 +18,14 @@ public struct RunHistory: Sendable {
         return limit.map { Array(sorted.prefix($0)) } ?? sorted
     }
 
-    /// `last`, a run id, or a prefix of one that names a single run.
+    /// `last` (the newest run that was not a dry run), a run id, or a prefix of one that names a single run.
     public func find(_ ref: String) throws(RunError) -> RecordedRun {
         if ref == "last" {
-            guard let r = all(limit: 1).first else { throw .usage("no run is recorded in \(directory)") }
+            let runs = all()
+            guard let r = runs.first(where: { !$0.dryRun }) else {
+                throw .usage(runs.isEmpty ? "no run is recorded in \(directory)"
+                                          : "only dry runs are recorded in \(directory); 'last' names the newest run that was not one (give a run id)")
+            }
             return r
         }
         if ref.contains("/") || ref.hasPrefix(".") { throw .usage("'\(ref)' is not a run id (see stephost runs)") }

@@ -19,7 +19,8 @@ extension Runner {
         let names = p.workflows.map(\.spec.name)
         record?.append("run-started", [
             "id": .string(p.runID), "workflows": .array(names.map(JSONValue.string)),
-            "manifest": .string(p.manifest.file), "environment": p.request.environment.map(JSONValue.string) ?? .null,
+            "manifest": .string(p.manifest.file),
+            "manifestPath": .string(Runner.manifestInWorkspace(p.request, workspace: p.workspace)), "environment": p.request.environment.map(JSONValue.string) ?? .null,
             "event": .string(p.context.event), "branch": .string(p.context.branch), "sha": .string(p.context.sha),
             "dryRun": .bool(p.request.dryRun), "pid": .int(Int(getpid())),
             "vars": .object(p.request.vars.mapValues(JSONValue.string)), "resumedFrom": p.resumedFrom.map(JSONValue.string) ?? .null,

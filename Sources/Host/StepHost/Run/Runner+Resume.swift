@@ -10,6 +10,9 @@ extension Runner {
         p.inheritSuccesses(from: history)
         if p.dryRun { throw .usage("--resume: run \(p.id) was a dry run; there is nothing to reuse") }
         if p.state == .running { throw .usage("--resume: run \(p.id) is still running (host pid \(p.hostPID ?? 0))") }
+        if let used = p.manifestPath, used != manifestInWorkspace(request, workspace: workspace) {
+            throw .usage("--resume: run \(p.id) ran the manifest \(used), not \(manifestInWorkspace(request, workspace: workspace)); resume it with -f \(used.hasPrefix("/") ? used : "\(workspace)/\(used)")")
+        }
         if let w = request.workflow, !p.workflows.contains(w) {
             throw .usage("--resume: run \(p.id) ran \(p.workflows.map { "'\($0)'" }.joined(separator: ", ")), not '\(w)'")
         }

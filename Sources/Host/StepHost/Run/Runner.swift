@@ -17,6 +17,12 @@ public enum Runner {
         return realPath(dir)
     }
 
+    /// The request's manifest as the run record keeps it: relative to the workspace when inside it, else absolute.
+    static func manifestInWorkspace(_ request: RunRequest, workspace: String) -> String {
+        let path = realPath(PluginCatalog.absolute(request.manifestPath, request.pluginSearch.currentDirectory))
+        return path.hasPrefix(workspace + "/") ? String(path.dropFirst(workspace.count + 1)) : path
+    }
+
     static func realPath(_ p: String) -> String {
         guard let r = realpath(p, nil) else { return p }
         defer { free(r) }
@@ -34,11 +40,12 @@ public enum Runner {
     /// triggered ones; `resolveSecrets` is false for commands that run nothing.
     public static func prepare(_ request: RunRequest, reporter: RunReporter, allWorkflows: Bool = false,
                                resolveSecrets: Bool = true) async throws(RunError) -> PreparedRun {
-        let (manifest, loadProblems) = try loadManifest(request.manifestPath, cwd: request.pluginSearch.currentDirectory)
-        var problems = loadProblems.map(\.description)
         let workspace = await workspace(for: request)
         var request = request
+        // The resumed run is found first: resuming with another manifest is said as such, whatever that manifest holds.
         let previous = try request.resume.map { ref throws(RunError) in try resumable(ref, workspace: workspace, request: &request) }
+        let (manifest, loadProblems) = try loadManifest(request.manifestPath, cwd: request.pluginSearch.currentDirectory)
+        var problems = loadProblems.map(\.description)
         var search = request.pluginSearch
         search.manifestDirectory = (PluginCatalog.absolute(request.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
         let catalog: PluginCatalog
@@ -89,13 +96,15 @@ public enum Runner {
         var descriptions: [String: StepDescription] = [:]
         var capabilities: [String: Capabilities] = [:]
         var startErrors: [PluginError] = []
+        // An override names no steps before it starts: if one could not start, no step can be said to be provided by nothing.
+        var overrideFailed = false
         for o in catalog.overrides {
             do {
                 let r = try await pool.warmUp(o)
                 for s in r.steps where plugins[s.name] == nil {
                     plugins[s.name] = o; descriptions[s.name] = s; capabilities[s.name] = r.capabilities
                 }
-            } catch { startErrors.append(error) }
+            } catch { startErrors.append(error); overrideFailed = true }
         }
         let used = Set(graphs.flatMap { $0.0.steps.map(\.uses) }).filter { !$0.isEmpty }
         var warmed: [String: InitializeResult] = [:]
@@ -117,6 +126,7 @@ public enum Runner {
         for (wf, _) in graphs {
             for s in wf.steps where !s.uses.isEmpty {
                 if plugins[s.uses] == nil && catalog.descriptor(forStep: s.uses) == nil {
+                    if overrideFailed { continue }
                     let guess = Suggestion.closest(to: s.uses, in: available).map { "; did you mean '\($0)'?" } ?? ""
                     problems.append(Diagnostic(file: manifest.file, position: s.position(of: "uses"),
                                                message: "step '\(s.id)' uses '\(s.uses)', which no plugin provides\(guess) (available: \(available.joined(separator: ", ")))").description)

@@ -22,6 +22,8 @@ extension Scheduler {
         /// Set when the step ended without instances (skipped, nothing to do, for-each error).
         var record: StepRecord?
         var running = 0
+        /// Ended as a whole without running, decided from needs that were all unchanged (see `Scheduler.needsUnchanged`).
+        var unchangedWhole = false
 
         init(workflow: WorkflowSpec, graph: WorkflowGraph, index: Int) {
             self.workflow = workflow
@@ -84,6 +86,8 @@ extension Scheduler {
         var started = false
         /// Its needs are met and its `if` said run: it waits only for a free slot.
         var cleared = false
+        /// Nothing of it ran in this run: reused from the resumed run, or skipped on the strength of needs that were unchanged.
+        var unchanged = false
         init(spec: Spec, id: String, key: String?, item: JSONValue?) { self.spec = spec; self.id = id; self.key = key; self.item = item }
     }
 }

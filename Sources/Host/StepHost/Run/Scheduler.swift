@@ -83,10 +83,15 @@ final class Scheduler {
                         continue
                     }
                     if var reused = run.reusable["\(inst.spec.workflow.name)/\(inst.id)"] {
-                        reused.id = inst.id
-                        reused.reason = "reused from run \(run.resumedFrom ?? "?")"
-                        finish(inst, reused)
-                        continue
+                        if needsUnchanged(inst.spec, inst) {
+                            reused.id = inst.id
+                            reused.reason = "reused from run \(run.resumedFrom ?? "?")"
+                            finish(inst, reused, reused: true)
+                            continue
+                        }
+                        reporter.report(.stepLog(step: display(inst.spec, inst.id), level: .info,
+                                                 message: "runs again although it succeeded in run \(run.resumedFrom ?? "?"): a step it needs ran again",
+                                                 file: nil, line: nil))
                     }
                     guard let job = prepareJob(inst) else { continue }
                     if !unsynced.isEmpty && inst.spec.deps.contains(where: { unsynced.contains(ObjectIdentifier($0)) }) {
@@ -158,18 +163,36 @@ final class Scheduler {
 
     // MARK: - Finishing
 
+    /// Whether nothing this step (or instance) needs ran in this run: each need
+    /// was reused, or skipped on the strength of needs that were. `--resume`
+    /// reuses a step only then, as `make` rebuilds what depends on a rebuilt target.
+    func needsUnchanged(_ s: Spec, _ i: Instance?) -> Bool {
+        for (d, paired) in zip(s.deps, s.paired) {
+            if d.record != nil {
+                if !d.unchangedWhole { return false }
+            } else if paired, let i, let namesake = i.namesakes.first(where: { $0.spec === d }) {
+                if !namesake.unchanged { return false }
+            } else if !d.instances.allSatisfy(\.unchanged) {
+                return false
+            }
+        }
+        return true
+    }
+
     func finishSpec(_ s: Spec, _ status: StepStatus, reason: String? = nil, error: String? = nil) {
         var r = StepRecord(id: s.step.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
         if status == .failure && s.step.continueOnError { r.continuedOnError = true }
+        s.unchangedWhole = status == .skipped && needsUnchanged(s, nil)
         s.record = r
         s.expanded = true
         markDependantsDirty(s)
         publish(r, of: s, display: display(s, s.step.id))
     }
 
-    func finish(_ i: Instance, _ r: StepRecord) {
+    func finish(_ i: Instance, _ r: StepRecord, reused: Bool = false) {
         var r = r
         if r.status == .failure && i.spec.step.continueOnError { r.continuedOnError = true }
+        i.unchanged = reused || (r.status == .skipped && !i.started && needsUnchanged(i.spec, i))
         i.record = r
         markDependantsDirty(i.spec)
         publish(r, of: i.spec, display: display(i.spec, i.id))

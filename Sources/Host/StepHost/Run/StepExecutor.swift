@@ -130,13 +130,14 @@ struct StepExecutor: Sendable {
             do {
                 let r = try StepRunResult(json: value)
                 rec.status = .success
+                rec.wouldRun = dryRun
                 rec.outputs = r.outputs
                 rec.summary = r.summary
                 rec.changed = r.changed
                 return (rec, false)
             } catch {
                 rec.status = .failure
-                rec.error = "plugin '\(conn.name)' answered step/run with a malformed result: \(error)"
+                rec.error = "plugin '\(conn.name)' returned a malformed result for the step: \(error)"
                 return (rec, false)
             }
         case .error(let e):

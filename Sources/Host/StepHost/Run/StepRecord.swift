@@ -26,6 +26,9 @@ public struct StepRecord: Sendable, Hashable {
     /// A failure under continue-on-error: counts as succeeded for what needs it.
     public var continuedOnError: Bool
     public var stderrTail: [String]
+    /// A dry run's success: the step would run. Expressions of later steps see `success`;
+    /// reports and `summary.json` say `would-run`.
+    public var wouldRun = false
 
     public init(id: String, workflow: String, uses: String, status: StepStatus, reason: String? = nil, attempts: Int = 0,
                 startedAt: Date? = nil, durationMs: Int = 0, outputs: [String: JSONValue] = [:], summary: String? = nil,
@@ -39,15 +42,18 @@ public struct StepRecord: Sendable, Hashable {
     /// Succeeded for what needs it: success, a failure under continue-on-error, or nothing to do.
     public var countsAsSuccess: Bool { status == .success || continuedOnError || reason == "nothing to do" }
 
-    /// `success`, or `skipped (needs failed)` and the like.
+    /// The status as reports and `summary.json` write it: `would-run` for a dry run's success.
+    public var statusName: String { wouldRun && status == .success ? "would-run" : status.rawValue }
+
+    /// `success`, `would run`, or `skipped (needs failed)` and the like.
     public var statusText: String {
-        let base = continuedOnError ? "failure (continue-on-error)" : status.rawValue
+        let base = continuedOnError ? "failure (continue-on-error)" : wouldRun && status == .success ? "would run" : status.rawValue
         return reason.map { "\(base) (\($0))" } ?? base
     }
 
     public var json: JSONValue {
         .compactObject([
-            "id": .string(id), "workflow": .string(workflow), "uses": .string(uses), "status": .string(status.rawValue),
+            "id": .string(id), "workflow": .string(workflow), "uses": .string(uses), "status": .string(statusName),
             "reason": reason.map(JSONValue.string), "attempts": .int(attempts),
             "startedAt": startedAt.map { .string(RunRecord.timestamp($0)) }, "durationMs": .int(durationMs),
             "outputs": .object(outputs), "summary": summary.map(JSONValue.string), "error": error.map(JSONValue.string),
