@@ -177,6 +177,55 @@ struct EndToEndTests {
         #expect(r.stderr.contains("attempt 2/3"))
     }
 
+    @Test("retry: an exec step's non-zero exit is retried; a step with retry: that is not retried says why")
+    func execRetry() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        workflows:
+          w:
+            steps:
+              - {id: flaky, uses: exec, needs: [], retry: {attempts: 3, backoff: 10ms}, with: {run: 'echo x >> tries; test $(wc -l < tries) -ge 2'}}
+              - {id: unmarked, uses: fake, needs: [], retry: {attempts: 3, backoff: 10ms}, with: {mode: fail}}
+              - {id: bad-input, uses: fake, needs: [], retry: {attempts: 3, backoff: 10ms, when: always}, with: {mode: echo, attempts: "${{ 'many' }}"}}
+        """])
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--json"], cwd: dir)
+        let st = steps(try summary(r))
+        #expect(st["flaky"]?["status"] == "success" && st["flaky"]?["attempts"] == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("[unmarked] warning: not retried (attempt 1 of 3): the plugin did not mark the failure retryable"), "\(r.stderr)")
+        // Invalid input is never retried, not even under when: always.
+        #expect(st["bad-input"]?["attempts"] == 1)
+        #expect(r.stderr.contains("[bad-input] warning: not retried (attempt 1 of 3): invalid input is never retried"), "\(r.stderr)")
+    }
+
+    @Test("exec: the CI context, pass-env and STEPHOST_* reach the command; tokens and secret sources never do")
+    func execEnvironment() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        pass-env: [DEPLOY_REGION, "TEAM_*", LEAKED_SOURCE]
+        environments:
+          dev:
+            secrets: {TOKEN: env:LEAKED_SOURCE}
+        workflows:
+          w:
+            steps:
+              - id: show
+                uses: exec
+                for-each: [one]
+                with: {run: 'env | grep -E "^(CI|GITHUB_|RUNNER_|BUILDKITE_|DEPLOY_|TEAM_|OTHER_|LEAKED_|STEPHOST_(RUN_ID|STEP|WORKSPACE)=)" | sort > "$STEPHOST_WORKSPACE/env.txt"'}
+        """])
+        let env = ["CI": "true", "GITHUB_REF_NAME": "main", "GITHUB_TOKEN": "ghs_secret", "RUNNER_OS": "Linux",
+                   "BUILDKITE_AGENT_ACCESS_TOKEN": "bk-secret", "BUILDKITE_BRANCH": "main", "DEPLOY_REGION": "eu",
+                   "TEAM_NAME": "core", "OTHER_VAR": "no", "LEAKED_SOURCE": "a-secret-value"]
+        let r = try await TestSupport.stephost(["run", "w", "--json"], cwd: dir, env: env)
+        #expect(r.code == 0, "\(r.stderr)")
+        let id = try #require(try summary(r)["id"]?.stringValue)
+        let seen = try String(contentsOfFile: "\(dir)/env.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        let workspace = try #require(seen.first { $0.hasPrefix("STEPHOST_WORKSPACE=") })
+        #expect(seen.filter { !$0.hasPrefix("STEPHOST_WORKSPACE=") } == [
+            "BUILDKITE_BRANCH=main", "CI=true", "DEPLOY_REGION=eu", "GITHUB_REF_NAME=main", "RUNNER_OS=Linux",
+            "STEPHOST_RUN_ID=\(id)", "STEPHOST_STEP=show[one]", "TEAM_NAME=core",
+        ])
+        #expect(FileManager.default.fileExists(atPath: String(workspace.dropFirst("STEPHOST_WORKSPACE=".count)) + "/env.txt"))
+    }
+
     @Test("a dry run sends dryRun, skips plugins without it, and changes nothing")
     func dryRun() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": """

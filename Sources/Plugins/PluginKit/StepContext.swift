@@ -54,10 +54,14 @@ public final class StepContext: @unchecked Sendable {
         return env
     }
 
-    /// The environment of a user's command (exec's, a smoke test's): the plugin's own, the step's `env`,
-    /// `extra`, then the secrets the step was granted.
+    /// The environment of a user's command (exec's, a smoke test's): the plugin's own (with the CI context and
+    /// `pass-env:`), `STEPHOST_RUN_ID`, `STEPHOST_STEP`, `STEPHOST_WORKSPACE`, the step's `env`, `extra`,
+    /// then the secrets the step was granted.
     public func commandEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = childEnvironment
+        env["STEPHOST_RUN_ID"] = request.run.id
+        env["STEPHOST_STEP"] = request.step.id
+        env["STEPHOST_WORKSPACE"] = request.workspace
         for (k, v) in request.env { env[k] = v }
         for (k, v) in extra { env[k] = v }
         for (k, v) in request.secrets { env[k] = v }

@@ -42,7 +42,8 @@ enum ExecStep {
         var outputs = try OutputFile.parse((try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "")
         outputs["exitCode"] = .int(result.exitCode)
         guard result.exitCode == 0 else {
-            throw ResponseError.stepFailed("command exited with \(result.status)", exitCode: result.exitCode, outputs: outputs)
+            // exec cannot tell a flaky command from a broken one: a step's `retry:` retries it.
+            throw ResponseError.stepFailed("command exited with \(result.status)", retryable: true, exitCode: result.exitCode, outputs: outputs)
         }
         return StepRunResult(outputs: outputs, summary: step.isDryRun ? "ran (read-only) in the dry run" : nil, changed: !step.isDryRun)
     }

@@ -12,6 +12,12 @@ public struct Manifest: Sendable {
     public var env: [EnvEntry]
     public var environments: [EnvironmentSpec]
     public var workflows: [WorkflowSpec]
+    /// `pass-env:`: host variables (names, or prefixes ending in `*`) that plugins and exec commands also see.
+    public var passEnv: [String] = []
+    /// Host variables named by a secret source (`env:VAR`) of any environment: never passed to a plugin.
+    public var secretVariables: Set<String> {
+        Set(environments.flatMap { $0.secrets.filter { $0.kind == .env }.map(\.reference) })
+    }
     /// Each workflow's dependency graph, built once when the manifest is loaded.
     public var graphs: [String: WorkflowGraph] = [:]
     /// The top-level `env:` as written, for fingerprints (converted to JSON only when asked).

@@ -50,7 +50,9 @@ public struct ManifestLoader {
         }
         if let allowed {
             for p in pairs where !allowed.contains(p.key.scalar ?? "") {
-                report(p.key, "unknown key '\(p.key.scalar ?? "")' in \(what) (allowed: \(allowed.joined(separator: ", ")))")
+                let key = p.key.scalar ?? ""
+                let guess = Suggestion.closest(to: key, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
+                report(p.key, "unknown key '\(key)' in \(what)\(guess) (allowed: \(allowed.joined(separator: ", ")))")
             }
         }
         return pairs
@@ -84,13 +86,23 @@ public struct ManifestLoader {
     mutating func manifest(_ root: YAMLNode) -> Manifest {
         var m = Manifest(file: file, version: 1, env: [], environments: [], workflows: [])
         if root.scalar == "" && root.isPlain { report(root, "the manifest is empty; it needs at least 'workflows:'"); return m }
-        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "workflows"])
+        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "pass-env", "workflows"])
         var sawWorkflows = false
         for p in pairs {
             switch p.key.scalar {
             case "version":
                 if p.value.json != .int(1) { report(p.value, "unsupported manifest version \(p.value.scalar ?? "?"); this stephost reads version 1") }
             case "env": m.env = envEntries(p.value, "env"); m.envNode = p.value
+            case "pass-env":
+                for item in p.value.items ?? [p.value] {
+                    guard let name = text(item, "an entry of pass-env") else { continue }
+                    let stem = name.hasSuffix("*") ? String(name.dropLast()) : name
+                    if stem.isEmpty || !stem.allSatisfy({ $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }) || stem.first!.isNumber {
+                        report(item, "pass-env: '\(name)' is not a variable name (or a prefix ending in *)")
+                    } else {
+                        m.passEnv.append(name)
+                    }
+                }
             case "environments":
                 for e in mapping(p.value, "environments") { m.environments.append(environment(e)) }
             case "workflows":

@@ -19,17 +19,34 @@ public actor PluginPool {
         public var reuseProcesses: Bool
         /// Masks the plugins' stderr as it streams in.
         public var masker: Masker
+        /// The manifest's `pass-env:`: host variables (names, or prefixes ending in `*`) every plugin sees.
+        public var passEnv: [String]
+        /// Host variables a secret source names (`env:VAR`): never passed, whatever lists them.
+        public var withheld: Set<String>
         public init(hostDirectory: String, workspace: String, hostEnvironment: [String: String], initTimeout: Double,
-                    hostVersion: String, reuseProcesses: Bool = true, masker: Masker = Masker()) {
+                    hostVersion: String, reuseProcesses: Bool = true, masker: Masker = Masker(),
+                    passEnv: [String] = [], withheld: Set<String> = []) {
             self.hostDirectory = hostDirectory; self.workspace = workspace; self.hostEnvironment = hostEnvironment
             self.initTimeout = initTimeout; self.hostVersion = hostVersion; self.reuseProcesses = reuseProcesses
-            self.masker = masker
+            self.masker = masker; self.passEnv = passEnv; self.withheld = withheld
         }
     }
 
     /// Host variables every plugin sees; the rest only when its descriptor names them.
     public static let baseEnvironment = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
                                          "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"]
+
+    /// The CI context every plugin sees: `CI`, and `GITHUB_*`, `RUNNER_*`, `BUILDKITE_*` without `TOKEN` in the name.
+    public static func isCIContext(_ name: String) -> Bool {
+        if name == "CI" { return true }
+        guard name.hasPrefix("GITHUB_") || name.hasPrefix("RUNNER_") || name.hasPrefix("BUILDKITE_") else { return false }
+        return !name.contains("TOKEN")
+    }
+
+    /// Whether a `pass-env:` entry (a name, or a prefix ending in `*`) names a variable.
+    static func matches(_ entry: String, _ name: String) -> Bool {
+        entry.hasSuffix("*") ? name.hasPrefix(entry.dropLast()) : name == entry
+    }
 
     let settings: Settings
     let onStderrLine: @Sendable (PluginConnection, String) -> Void
@@ -42,9 +59,14 @@ public actor PluginPool {
         self.onStderrLine = onStderrLine
     }
 
-    public static func environment(for d: PluginDescriptor, host: [String: String]) -> [String: String] {
+    /// A plugin's environment: the base variables, the CI context, `pass-env:`, its descriptor's `env`;
+    /// never a variable a secret source names.
+    public static func environment(for d: PluginDescriptor, host: [String: String], passEnv: [String] = [],
+                                   withheld: Set<String> = []) -> [String: String] {
         var env: [String: String] = [:]
         for k in baseEnvironment + d.env { if let v = host[k] { env[k] = v } }
+        for (k, v) in host where isCIContext(k) || passEnv.contains(where: { matches($0, k) }) { env[k] = v }
+        for k in withheld { env.removeValue(forKey: k) }
         env["STEPHOST_PROTOCOL"] = "1"
         return env
     }
@@ -73,7 +95,8 @@ public actor PluginPool {
         let exe = try d.resolveExecutable(besideHost: settings.hostDirectory, path: settings.hostEnvironment["PATH"])
         started += 1
         return try await PluginConnection.start(
-            descriptor: d, executable: exe, environment: PluginPool.environment(for: d, host: settings.hostEnvironment),
+            descriptor: d, executable: exe, environment: PluginPool.environment(for: d, host: settings.hostEnvironment, passEnv: settings.passEnv,
+                                                                                       withheld: settings.withheld),
             workspace: settings.workspace, hostVersion: settings.hostVersion, initTimeout: settings.initTimeout,
             masker: settings.masker, onStderrLine: onStderrLine)
     }

@@ -84,7 +84,7 @@ public enum Runner {
         let pool = PluginPool(
             settings: .init(hostDirectory: request.hostDirectory, workspace: workspace, hostEnvironment: request.hostEnvironment,
                             initTimeout: request.initTimeout, hostVersion: request.hostVersion, reuseProcesses: request.reuseProcesses,
-                            masker: masker),
+                            masker: masker, passEnv: manifest.passEnv, withheld: manifest.secretVariables),
             onStderrLine: { conn, line in
                 let steps = conn.currentSteps
                 if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }

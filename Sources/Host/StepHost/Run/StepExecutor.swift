@@ -42,11 +42,18 @@ struct StepExecutor: Sendable {
             rec.attempts = attempt
             reporter.report(.stepStarted(step: job.displayID, uses: job.spec.uses, attempt: attempt, of: attempts))
             record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: false)
-            let retryable: Bool
-            (rec, retryable) = await runAttempt(job, attempt: attempt, base: rec)
-            let mayRetry = rec.status == .failure && attempt < attempts && control.epoch == job.cancelEpoch
-                && (job.spec.retry.when == .always || retryable)
-            guard mayRetry else { break }
+            let verdict: RetryVerdict
+            (rec, verdict) = await runAttempt(job, attempt: attempt, base: rec)
+            guard rec.status == .failure && attempt < attempts else { break }
+            let why: String? = control.epoch != job.cancelEpoch ? "the run was cancelled"
+                : verdict == .never ? "invalid input is never retried"
+                : verdict == .unmarked && job.spec.retry.when != .always
+                    ? "the plugin did not mark the failure retryable (retry: {when: always} retries any failure)" : nil
+            if let why {
+                reporter.report(.stepLog(step: job.displayID, level: .warning, message: "not retried (attempt \(attempt) of \(attempts)): \(why)",
+                                         file: nil, line: nil))
+                break
+            }
             // Doubles after each failed attempt, capped at 5 minutes.
             let delay = min(min(job.spec.retry.backoff.milliseconds, 300_000) << min(attempt - 1, 10), 300_000)
             reporter.report(.stepRetrying(step: job.displayID, attempt: attempt + 1, of: attempts, delayMs: delay, error: rec.error ?? ""))
@@ -57,8 +64,12 @@ struct StepExecutor: Sendable {
         return rec
     }
 
-    /// One attempt; also says whether its failure may be retried under `when: retryable`.
-    private func runAttempt(_ job: Job, attempt: Int, base: StepRecord) async -> (StepRecord, Bool) {
+    /// Whether a failed attempt may be retried: `retryable` by default, `unmarked` only under `when: always`,
+    /// `never` (invalid input, cancellation) in no case.
+    enum RetryVerdict { case retryable, unmarked, never }
+
+    /// One attempt, and whether its failure may be retried.
+    private func runAttempt(_ job: Job, attempt: Int, base: StepRecord) async -> (StepRecord, RetryVerdict) {
         var rec = base
         rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []
         // Resolved inputs are checked again, now that expressions have values.
@@ -67,14 +78,14 @@ struct StepExecutor: Sendable {
         if !problems.isEmpty {
             rec.status = .failure
             rec.error = "invalid inputs: " + problems.map(\.description).joined(separator: "; ")
-            return (rec, false)
+            return (rec, .never)
         }
         if dryRun { reporter.report(.stepInputs(step: job.displayID, inputs: .object(job.inputs))) }
         let conn: PluginConnection
         do { conn = try await pool.acquire(job.descriptor) } catch {
             rec.status = .failure
             rec.error = error.description
-            return (rec, false)
+            return (rec, .unmarked)
         }
         conn.beginServing(job.displayID)
         let params = StepRunRequest(
@@ -123,7 +134,7 @@ struct StepExecutor: Sendable {
             rec.status = .failure
             rec.reason = "timed out"
             rec.error = "timed out after \(job.spec.timeout) (\(teardownLevel))"
-            return (rec, false)
+            return (rec, .unmarked)
         }
         switch reply {
         case .result(let value):
@@ -134,18 +145,18 @@ struct StepExecutor: Sendable {
                 rec.outputs = r.outputs
                 rec.summary = r.summary
                 rec.changed = r.changed
-                return (rec, false)
+                return (rec, .unmarked)
             } catch {
                 rec.status = .failure
                 rec.error = "plugin '\(conn.name)' returned a malformed result for the step: \(error)"
-                return (rec, false)
+                return (rec, .unmarked)
             }
         case .error(let e):
             if e.code == .requestCancelled || state.cancelled {
                 rec.status = .cancelled
                 rec.reason = control.reason?.text ?? "cancelled"
                 if e.code != .requestCancelled { rec.error = e.message }
-                return (rec, false)
+                return (rec, .unmarked)
             }
             rec.status = .failure
             rec.error = e.message
@@ -160,18 +171,18 @@ struct StepExecutor: Sendable {
                 if !list.isEmpty { rec.error = "\(e.message): \(list.joined(separator: "; "))" }
             }
             rec.stderrTail = tail
-            return (rec, e.code != .invalidParams && e.retryable)
+            return (rec, e.code == .invalidParams ? .never : e.retryable ? .retryable : .unmarked)
         case .failed(let f):
             if state.cancelled {
                 rec.status = .cancelled
                 rec.reason = "\(control.reason?.text ?? "cancelled"); \(teardownLevel)"
                 rec.error = f.message
-                return (rec, false)
+                return (rec, .unmarked)
             }
             rec.status = .failure
             rec.error = f.message
             rec.stderrTail = f.stderrTail.isEmpty ? tail : f.stderrTail
-            return (rec, false)
+            return (rec, .unmarked)
         }
     }
 }
