@@ -16,10 +16,12 @@ let package = Package(
         .target(name: "StepProcess", path: "Sources/Host/StepProcess"),
         // Secret masking: the forms of a value and a streaming masker. Host and plugins use it.
         .target(name: "StepMask", dependencies: ["StepProtocol"], path: "Sources/Host/StepMask"),
+        // Which files changed between two commits: one rule for the paths: trigger and detect-changes.
+        .target(name: "StepChanges", path: "Sources/Host/StepChanges"),
         // The YAML 1.2 subset parser with source positions.
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Host/StepYAML"),
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
-        .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Host/StepHost"),
+        .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepChanges"], path: "Sources/Host/StepHost"),
         // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
         .executableTarget(
             name: "stephost",
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
         .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/OCI"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
-        .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit"], path: "Sources/Plugins/detect-changes"),
+        .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit", "StepChanges"], path: "Sources/Plugins/detect-changes"),
         .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/docker-build"),
         .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/ghcr-push"),
         .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry"], path: "Sources/Plugins/pin-digest"),

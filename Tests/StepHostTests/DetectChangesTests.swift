@@ -85,3 +85,83 @@ struct DetectChangesTests {
         #expect(o.error?.code == .invalidParams, "\(o.transcript)")
     }
 }
+
+/// The paths: trigger and detect-changes agree on what changed: merge base for a pull request, two dots for a push,
+/// every path read as git stores it.
+@Suite("Changed files: one rule for triggers and detect-changes", .timeLimit(.minutes(2)))
+struct ChangedFilesRuleTests {
+    static let manifest = """
+    workflows:
+      images:
+        on:
+          pull_request: {paths: ["processors/**"]}
+          push: {paths: ["processors/**"]}
+        steps:
+          - {id: changes, uses: detect-changes, with: {groups: {processors: "processors/*"}}}
+          - {id: say, uses: exec, with: {run: 'echo "${{ toJSON(steps.changes.outputs.processors) }}"'}}
+      only-y:
+        on:
+          pull_request: {paths: ["processors/y/**"]}
+        steps:
+          - {id: y, uses: exec, with: {run: 'true'}}
+      docs:
+        on:
+          push: {paths: ["docs/**"]}
+        steps:
+          - {id: changes, uses: detect-changes, with: {groups: {docs: "docs/*"}}}
+    """
+
+    /// main: x and y; a feature branch changes x; then main moves on and changes y.
+    func repo() async throws -> (dir: String, main: String, feature: String) {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest, "processors/x/app.py": "1\n", "processors/y/app.py": "1\n"])
+        _ = try await TestSupport.git(dir, ["checkout", "-q", "-b", "feature"])
+        let feature = try await TestSupport.commit(dir, ["processors/x/app.py": "2\n"], message: "x on the branch")
+        _ = try await TestSupport.git(dir, ["checkout", "-q", "main"])
+        let main = try await TestSupport.commit(dir, ["processors/y/app.py": "2\n"], message: "y on main")
+        _ = try await TestSupport.git(dir, ["checkout", "-q", "feature"])
+        return (dir, main, feature)
+    }
+
+    @Test("a pull request whose target branch moved on lists only its own changes, in the trigger and in detect-changes")
+    func pullRequestFromMergeBase() async throws {
+        let (dir, main, feature) = try await repo()
+        let r = try await TestSupport.stephost(["run", "--event", "pull_request", "--base", main, "--head", feature, "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try r.summary()
+        #expect(s["workflows"] == ["images"], "only-y must not fire for y's change on main: \(s)")
+        #expect(s.stepsByID["changes"]?["outputs"]?["processors"] == [["name": "x", "path": "processors/x"]])
+        #expect(s.stepsByID["changes"]?["outputs"]?["files"] == ["processors/x/app.py"])
+    }
+
+    @Test("a push compares base..head: both changes count")
+    func pushIsTwoDot() async throws {
+        let (dir, main, feature) = try await repo()
+        let r = try await TestSupport.stephost(["run", "--event", "push", "--base", main, "--head", feature, "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try r.summary()
+        #expect(s.stepsByID["changes"]?["outputs"]?["processors"] == [["name": "x", "path": "processors/x"], ["name": "y", "path": "processors/y"]])
+    }
+
+    @Test("a path with non-ASCII characters fires its trigger and is listed as git stores it")
+    func nonASCIIPaths() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": Self.manifest, "README.md": "r\n"])
+        let base = try await TestSupport.git(dir, ["rev-parse", "HEAD"])
+        let head = try await TestSupport.commit(dir, ["docs/café/menü.md": "bonjour\n"])
+        let r = try await TestSupport.stephost(["run", "--event", "push", "--base", base, "--head", head, "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        let s = try r.summary()
+        #expect(s["workflows"] == ["docs"], "\(s)")
+        #expect(s.stepsByID["changes"]?["outputs"]?["docs"] == [["name": "café", "path": "docs/café"]])
+        #expect(s.stepsByID["changes"]?["outputs"]?["files"] == ["docs/café/menü.md"])
+    }
+
+    @Test("merge-base: false on a pull request compares two dots, as for a push")
+    func mergeBaseInput() async throws {
+        let (dir, main, feature) = try await repo()
+        var call = PluginCall(plugin: "detect-changes", with: ["groups": ["processors": "processors/*"], "base": .string(main),
+                                                               "head": .string(feature), "merge-base": false], workspace: dir)
+        call.run.event = "pull_request"
+        let o = try await call.send()
+        #expect(o.outputs["processors"]?.arrayValue?.count == 2, "\(o.transcript)")
+    }
+}

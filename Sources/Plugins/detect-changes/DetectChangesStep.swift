@@ -1,6 +1,7 @@
 import Foundation
 import PluginKit
 import StepProtocol
+import StepChanges
 
 enum DetectChangesStep {
     static let description = StepDescription(
@@ -13,6 +14,8 @@ enum DetectChangesStep {
                            "description": "group name -> directory pattern, e.g. code/apps/core/processors/*"],
                 "base": ["type": "string", "description": "the commit to compare with (default run.base; empty or zeros: everything)"],
                 "head": ["type": "string", "description": "the commit to compare (default run.sha, else HEAD)"],
+                "merge-base": ["type": "boolean",
+                               "description": "count changes from the merge base of base and head (default: true when run.event is pull_request)"],
                 "git": ["type": "string", "description": "the git executable (default: git in PATH)"],
             ],
         ],
@@ -42,23 +45,29 @@ enum DetectChangesStep {
             throw ResponseError.stepFailed("head '\(headRev)' is not a commit in \(root)", hint: "check the head input, or fetch that commit")
         }
         let baseRev = (step.with["base"]?.stringValue ?? step.request.run.base).trimmingCharacters(in: .whitespaces)
-        let everything = baseRev.isEmpty || baseRev.allSatisfy { $0 == "0" }
+        let everything = ChangedFiles.isNewBranch(baseRev)
+        let comparison: ChangedFiles.Comparison = step.with["merge-base"]?.boolValue.map { $0 ? .mergeBase : .twoDot }
+            ?? .forEvent(step.request.run.event)
 
         // Every directory at head, to tell changed from deleted and to list all of them for a new branch.
         let dirsAtHead = Set(try await repo.run(["ls-tree", "-r", "-d", "-z", "--name-only", head]).split(separator: "\0").map(String.init))
-        var files: [String] = []
+        var base = baseRev
         if everything {
-            // A new branch: everything at head is new, so every file counts as changed.
-            files = try await repo.run(["ls-tree", "-r", "-z", "--name-only", head]).split(separator: "\0").map(String.init)
             step.log("base is \(baseRev.isEmpty ? "empty" : "all zeros") (a new branch): every matching directory counts as changed")
         } else {
-            guard let base = try await repo.commit(baseRev) else {
+            guard let commit = try await repo.commit(baseRev) else {
                 throw ResponseError.stepFailed(
                     "base '\(baseRev)' is not a commit this clone knows (a shallow clone?)",
                     hint: "fetch the full history: actions/checkout with fetch-depth: 0, or git fetch --unshallow")
             }
-            files = try await repo.run(["diff", "--name-only", "-z", "--no-renames", base, head]).split(separator: "\0").map(String.init)
-            step.log("\(files.count) file(s) changed between \(base.prefix(12)) and \(head.prefix(12))")
+            base = commit
+        }
+        let changes = try await ChangedFiles.between(base: base, head: head, comparison: comparison) { args in
+            try await repo.run(args, hint: "a pull request's changes are counted from the merge base of base and head, which needs their history: actions/checkout with fetch-depth: 0")
+        }
+        let files = changes.paths
+        if let from = changes.from {
+            step.log("\(files.count) file(s) changed between \(from.prefix(12))\(from == base ? "" : " (merge base of \(base.prefix(12)))") and \(head.prefix(12))")
         }
 
         var outputs: [String: JSONValue] = ["files": .array(files.map(JSONValue.string))]

@@ -1,6 +1,7 @@
 import StepProcess
 import Foundation
 import StepProtocol
+import StepChanges
 
 /// What started a run: the event, branch, commits and labels, with defaults
 /// from GitHub Actions, and the paths that changed.
@@ -49,18 +50,21 @@ public struct RunContext: Sendable {
         if let base = o.base, !base.isEmpty {
             ctx.base = isAllZeros(base) ? base : try await revParse(base, "--base", workspace, optional: false)
         }
-        if !ctx.base.isEmpty && !isAllZeros(ctx.base) && !ctx.sha.isEmpty {
-            var from = ctx.base
-            if ctx.event == "pull_request",
-               let mb = try? await Command.run(["git", "merge-base", ctx.base, ctx.sha], cwd: workspace), mb.succeeded {
-                from = mb.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !ChangedFiles.isNewBranch(ctx.base) && !ctx.sha.isEmpty {
+            let comparison = ChangedFiles.Comparison.forEvent(ctx.event)
+            do {
+                ctx.changedPaths = try await ChangedFiles.between(base: ctx.base, head: ctx.sha, comparison: comparison) { args in
+                    let out = try await Command.run(["git"] + args, cwd: workspace)
+                    guard out.succeeded else { throw RunError.git("git \(args.joined(separator: " ")) failed: \(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
+                    return out.stdout
+                }.paths
+            } catch let e as RunError {
+                throw comparison == .mergeBase
+                    ? .git("\(e.description); a pull request's changes are counted from the merge base of --base and --head, which needs their history (actions/checkout with fetch-depth: 0)")
+                    : e
+            } catch {
+                throw .git("git failed: \(error)")
             }
-            let diff: Command.Output
-            do { diff = try await Command.run(["git", "diff", "--name-only", "--no-renames", from, ctx.sha], cwd: workspace) } catch {
-                throw .git("git diff failed: \(error)")
-            }
-            guard diff.succeeded else { throw .git("git diff --name-only \(from) \(ctx.sha) failed: \(diff.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
-            ctx.changedPaths = diff.stdout.split(separator: "\n").map(String.init)
         }
         return ctx
     }
