@@ -1,3 +1,4 @@
+import StepHost
 /// A small command-line parser: `--name value`, `--name=value`, `-x value`, flags, repeats, positionals.
 struct Arguments {
     struct UsageError: Error, CustomStringConvertible { var description: String }
@@ -36,7 +37,9 @@ struct Arguments {
                 guard inline == nil else { throw UsageError(description: "\(a) takes no value") }
                 flags.insert(name)
             } else {
-                throw UsageError(description: "unknown option '\(a)'")
+                let options = Array(valued.union(known).union(optional.keys).union(aliases.keys))
+                let guess = Suggestion.didYouMean(a, in: options)
+                throw UsageError(description: "unknown option '\(a)'\(guess)")
             }
         }
     }

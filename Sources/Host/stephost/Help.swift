@@ -53,10 +53,13 @@ enum Help {
           --workspace DIR, --plugin NAME=COMMAND, --plugins DIR  (see stephost --help)
         """,
         "validate": """
-        usage: stephost validate [-f FILE] [--plugin NAME=COMMAND] [--plugins DIR] [--workspace DIR]
+        usage: stephost validate [-f FILE] [--env ENV] [--plugin NAME=COMMAND] [--plugins DIR] [--workspace DIR]
 
-        Checks every workflow: YAML, keys, step names, needs, cycles, expressions, and literal inputs
-        against each plugin's schema (the plugins are started to ask for it). Exit 0 or 2.
+        Checks every workflow for everything `stephost run` would stop on before starting a step: YAML,
+        keys, step names, needs, cycles, expressions, literal inputs against each plugin's schema (the
+        plugins are started to ask for it), environments, and which secrets each step can be granted
+        (a step without its own environment: must find all of its secrets in one environment; with
+        --env, in that one). Reads no secret value. Exit 0 or 2.
         """,
         "plan": """
         usage: stephost plan [WORKFLOW] [-f FILE] [--env ENV] [--json] [--event/--branch/--base/--head/--label] [--var NAME=VALUE]

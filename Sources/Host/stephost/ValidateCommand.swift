@@ -4,10 +4,13 @@ import StepHost
 enum ValidateCommand {
     static func main(_ argv: [String]) async -> Int32 {
         let a: Arguments
-        do { a = try Arguments(argv, valued: CommonOptions.valued, flags: [], aliases: CommonOptions.aliases) } catch {
+        do { a = try Arguments(argv, valued: CommonOptions.valued.union(["--env"]), flags: [], aliases: CommonOptions.aliases) } catch {
             return CommonOptions.fail("\(error) (see stephost validate --help)")
         }
-        let r = CommonOptions.request(a)
+        guard a.positionals.isEmpty else { return CommonOptions.fail("validate checks every workflow; it takes no workflow name (see stephost validate --help)") }
+        var r = CommonOptions.request(a)
+        // With --env, every step without its own environment: is checked against that environment, as `run --env` would.
+        r.environment = a.value("--env")
         do {
             let p = try await Runner.prepare(r, reporter: SilentReporter(), allWorkflows: true, resolveSecrets: false)
             await p.pool.shutdownAll()

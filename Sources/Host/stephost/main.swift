@@ -28,7 +28,8 @@ case "--help", "-h", "help":
     exit(0)
 default:
     guard let command = commands[first] else {
-        Console.err("stephost: unknown command '\(first)'\n\n\(Help.top)")
+        let guess = Suggestion.didYouMean(first, in: Array(commands.keys))
+        Console.err("stephost: unknown command '\(first)'\(guess)\n\n\(Help.top)")
         exit(2)
     }
     let rest = Array(args.dropFirst())

@@ -101,7 +101,7 @@ extension Expression {
             if EvaluationContext.knownContexts.contains(name) {
                 throw ExpressionError("'\(name)' is not available here")
             }
-            throw ExpressionError("unknown context '\(name)' (known: \(EvaluationContext.knownContexts.joined(separator: ", ")))")
+            throw ExpressionError(WorkflowGraph.unknownContext(name, in: "the expression"))
         case .member(let base, let name):
             return Expression.access(try base.evaluate(ctx), .string(name))
         case .index(let base, let i):

@@ -162,7 +162,8 @@ public struct ExpressionParser {
                 guard eat(")") else { throw ExpressionError("expected ')' after the arguments of \(name)()") }
             }
             guard let arity = ExpressionFunctions.arity[name] else {
-                throw ExpressionError("unknown function '\(name)()'; known: \(ExpressionFunctions.arity.keys.sorted().joined(separator: ", "))")
+                let known = ExpressionFunctions.arity.keys.sorted()
+                throw ExpressionError("unknown function '\(name)()'\(Suggestion.didYouMean(name, in: known)) (known: \(known.joined(separator: ", ")))")
             }
             guard arity.contains(args.count) else {
                 throw ExpressionError("\(name)() takes \(arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)") argument(s), got \(args.count)")

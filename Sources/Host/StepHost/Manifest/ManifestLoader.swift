@@ -51,7 +51,7 @@ public struct ManifestLoader {
         if let allowed {
             for p in pairs where !allowed.contains(p.key.scalar ?? "") {
                 let key = p.key.scalar ?? ""
-                let guess = Suggestion.closest(to: key, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
+                let guess = Suggestion.didYouMean(key, in: allowed)
                 report(p.key, "unknown key '\(key)' in \(what)\(guess) (allowed: \(allowed.joined(separator: ", ")))")
             }
         }

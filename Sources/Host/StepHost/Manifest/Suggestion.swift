@@ -1,9 +1,16 @@
-/// "did you mean …?" for a misspelt name: the closest candidate within two edits.
-enum Suggestion {
-    static func closest(to word: String, in candidates: [String]) -> String? {
+/// "did you mean …?" for a misspelt name: a candidate that differs only in case
+/// (`tojson` → `toJSON`), else the closest one within two edits.
+public enum Suggestion {
+    public static func closest(to word: String, in candidates: [String]) -> String? {
+        if let sameLetters = candidates.first(where: { $0 != word && $0.lowercased() == word.lowercased() }) { return sameLetters }
         let best = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
         guard let (name, d) = best, d <= 2, d < word.count else { return nil }
         return name
+    }
+
+    /// ` did you mean 'x'?` after a message, or nothing.
+    public static func didYouMean(_ word: String, in candidates: [String]) -> String {
+        closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
     /// Levenshtein distance over characters.

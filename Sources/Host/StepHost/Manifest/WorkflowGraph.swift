@@ -101,6 +101,15 @@ public struct WorkflowGraph: Sendable {
         return nodes.sorted()
     }
 
+    /// What to say of an unknown context: secrets are granted, not read; else "did you mean".
+    static func unknownContext(_ name: String, in what: String) -> String {
+        if name == "secrets" {
+            return "'secrets' is not a context in \(what): secrets are granted with `secrets: [NAME]` on the step, not read in expressions (a plugin gets them in its request; exec exports them to its command)"
+        }
+        let known = EvaluationContext.knownContexts
+        return "unknown context '\(name)' in \(what)\(Suggestion.didYouMean(name, in: known)) (known: \(known.joined(separator: ", ")))"
+    }
+
     private mutating func checkReferences(file: String) {
         for (k, s) in workflow.steps.enumerated() {
             var uses: [(String, SourcePosition, [Expression])] = []
@@ -116,7 +125,7 @@ public struct WorkflowGraph: Sendable {
                         problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)' uses 'item' in \(what) but has no for-each"))
                     }
                     for name in e.contextNames where !EvaluationContext.knownContexts.contains(name) {
-                        problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)': unknown context '\(name)' in \(what) (known: \(EvaluationContext.knownContexts.joined(separator: ", ")))"))
+                        problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)': \(WorkflowGraph.unknownContext(name, in: what))"))
                     }
                     for ref in e.referencedSteps.sorted() {
                         guard let j = indexOfID[ref] else {

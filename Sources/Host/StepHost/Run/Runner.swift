@@ -127,7 +127,7 @@ public enum Runner {
             for s in wf.steps where !s.uses.isEmpty {
                 if plugins[s.uses] == nil && catalog.descriptor(forStep: s.uses) == nil {
                     if overrideFailed { continue }
-                    let guess = Suggestion.closest(to: s.uses, in: available).map { "; did you mean '\($0)'?" } ?? ""
+                    let guess = Suggestion.didYouMean(s.uses, in: available)
                     problems.append(Diagnostic(file: manifest.file, position: s.position(of: "uses"),
                                                message: "step '\(s.id)' uses '\(s.uses)', which no plugin provides\(guess) (available: \(available.joined(separator: ", ")))").description)
                     continue
@@ -162,8 +162,12 @@ public enum Runner {
             await pool.shutdownAll()
             throw .invalid(["\(manifest.file): env: \(error.message)"])
         }
-        do {
+        do throws(RunError) {
             try resolveEnvironmentsAndSecrets(prepared, resolveSecrets: resolveSecrets, reporter: reporter)
+            if allWorkflows {
+                let problems = secretGrantProblems(prepared)
+                if !problems.isEmpty { throw RunError.invalid(problems) }
+            }
             // Fingerprints go into the run record; commands that run nothing need none.
             if resolveSecrets { computeFingerprints(prepared) }
             if let previous { try planReuse(prepared, previous, reporter: reporter) }
