@@ -4,7 +4,7 @@ import Testing
 
 /// docker-build with real buildah builds (FROM scratch needs no network), and its
 /// docker backend against Tests/Fixtures/fake-docker (no Docker engine runs here).
-@Suite("docker-build", .timeLimit(.minutes(5)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah"), "needs buildah"))
+@Suite("docker-build", .timeLimit(.minutes(5)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah") || TestSupport.inCI, "needs buildah"))
 struct DockerBuildTests {
     /// buildah storage in a folder of the test's own (vfs: works anywhere), so tests leave nothing in /var/lib/containers.
     static func storageEnv() -> [String: String] {

@@ -5,7 +5,7 @@ import StepYAML
 import Testing
 
 /// The examples in README.md and docs/ are checked, so they cannot drift from what stephost does.
-@Suite("Documentation examples")
+@Suite("Documentation examples", .timeLimit(.minutes(3)))
 struct DocsTests {
     static let docs = ["README.md", "docs/manifest.md", "docs/protocol.md", "docs/plugins.md", "docs/writing-plugins.md", "docs/faults.md", "docs/secrets.md", "docs/run-record.md"]
 
@@ -100,7 +100,7 @@ struct DocsTests {
                     let help = try await TestSupport.stephost([command, "--help"], cwd: TestSupport.repoRoot)
                     #expect(help.code == 0, "\(file): stephost \(command) is not a command")
                     for flag in words[(k + 2)...] where flag.hasPrefix("--") {
-                        let name = String(flag.split(separator: "=").first!)
+                        let name = String(flag.split(separator: "=").first ?? "")
                         #expect(help.stdout.contains(name), "\(file): stephost \(command) has no option \(name)")
                     }
                     checked += 1

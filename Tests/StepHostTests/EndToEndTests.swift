@@ -387,7 +387,7 @@ struct EndToEndTests {
         var texts = [r.output]
         let runs = "\(dir)/.stephost/runs"
         for run in try FileManager.default.contentsOfDirectory(atPath: runs) {
-            let files = FileManager.default.enumerator(atPath: "\(runs)/\(run)")!.compactMap { $0 as? String }
+            let files = try #require(FileManager.default.enumerator(atPath: "\(runs)/\(run)")).compactMap { $0 as? String }
             for f in files { texts.append((try? String(contentsOfFile: "\(runs)/\(run)/\(f)", encoding: .utf8)) ?? "") }
         }
         let forms = [secret, String(secret.prefix(8)), String(secret.suffix(9)), "cGE1NS93MHJk", "pa55%2Fw0rd"]
@@ -464,10 +464,10 @@ struct EndToEndTests {
     func runRecord() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: a, uses: exec, with: {run: 'true'}}\n"])
         let r = try await TestSupport.stephost(["run", "w", "--json"], cwd: dir)
-        let id = try summary(r)["id"]!.stringValue!
+        let id = try #require(try summary(r)["id"]?.stringValue)
         #expect(id.range(of: #"^\d{8}T\d{6}Z-[0-9a-f]{4}$"#, options: .regularExpression) != nil)
         let journal = try String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/journal.jsonl", encoding: .utf8)
-        let events = try journal.split(separator: "\n").map { try JSONParser.parse(String($0))["event"]!.stringValue! }
+        let events = try journal.split(separator: "\n").map { try JSONParser.parse(String($0))["event"]?.stringValue ?? "(no event)" }
         #expect(events == ["run-started", "step-started", "attempt", "step-finished", "run-finished"])
         let saved = try JSONParser.parse(String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/summary.json", encoding: .utf8))
         #expect(saved["steps"]?.arrayValue?.first?["status"] == "success")

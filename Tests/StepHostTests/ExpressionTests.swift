@@ -2,7 +2,7 @@ import StepHost
 import StepProtocol
 import Testing
 
-@Suite("Expressions")
+@Suite("Expressions", .timeLimit(.minutes(3)))
 struct ExpressionTests {
     let ctx: EvaluationContext = {
         var c = EvaluationContext(contexts: [
@@ -68,7 +68,7 @@ struct ExpressionTests {
     }
 }
 
-@Suite("Durations and globs")
+@Suite("Durations and globs", .timeLimit(.minutes(3)))
 struct DurationGlobTests {
     @Test("durations", arguments: [("90s", 90_000), ("1m30s", 90_000), ("500ms", 500), ("1h", 3_600_000), ("2m5s10ms", 125_010)])
     func durations(_ text: String, _ ms: Int) throws { #expect(try Duration(parsing: text).milliseconds == ms) }

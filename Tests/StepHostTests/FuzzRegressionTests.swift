@@ -4,7 +4,7 @@ import Testing
 
 /// Replays every saved fuzz input (seeds and inputs that once crashed) through
 /// the fuzz targets' checks; a regression crashes or fails here.
-@Suite("fuzz inputs replayed")
+@Suite("fuzz inputs replayed", .timeLimit(.minutes(3)))
 struct FuzzRegressionTests {
     static let inputs = "\(TestSupport.repoRoot)/Tests/FuzzInputs"
 

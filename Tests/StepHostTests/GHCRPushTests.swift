@@ -4,7 +4,7 @@ import Testing
 
 /// ghcr-push against Debian's real docker-registry, and GHCR's token flow and
 /// error bodies from a fake in front of it. Pushes are checked with skopeo and the registry API.
-@Suite("ghcr-push", .timeLimit(.minutes(3)), .enabled(if: LocalService.haveRegistry, "needs docker-registry (apt-get install docker-registry)"))
+@Suite("ghcr-push", .timeLimit(.minutes(3)), .enabled(if: LocalService.haveRegistry || TestSupport.inCI, "needs docker-registry (apt-get install docker-registry)"))
 struct GHCRPushTests {
     func push(_ layout: String, image: String, secrets: [String: String] = [:], tags: [String]? = nil) async throws -> PluginCall.Outcome {
         var with: [String: JSONValue] = ["layout": .string(layout), "image": .string(image), "insecure": true]

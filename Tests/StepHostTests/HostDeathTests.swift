@@ -6,7 +6,7 @@ import Testing
 
 /// The host itself killed with SIGKILL: nothing it started survives, and the
 /// run can be resumed from its journal.
-@Suite("host killed with SIGKILL, orphans and descriptors")
+@Suite("host killed with SIGKILL, orphans and descriptors", .timeLimit(.minutes(3)))
 struct HostDeathTests {
     static func pids(_ file: String) -> [pid_t] {
         ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
@@ -43,7 +43,7 @@ struct HostDeathTests {
         victims += ProcessTree.descendants(of: host.process.pid)
         #expect(victims.count >= 7)
         kill(host.process.pid, SIGKILL)
-        _ = await host.process.waitForExit()
+        await TestSupport.waitForExit(host.process, within: 30)
         let gone = try await TestSupport.waitUntil(10) { victims.allSatisfy { !TestSupport.isAlive($0) } }
         let survivors = victims.filter(TestSupport.isAlive)
         #expect(gone, "outlived the host: \(survivors.map { "\($0): \((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "")" })")
@@ -93,7 +93,7 @@ struct HostDeathTests {
             }
             #expect(reached, "cycle \(cycle): \(host.out.text)\(host.err.text)")
             kill(host.process.pid, SIGKILL)
-            _ = await host.process.waitForExit()
+            await TestSupport.waitForExit(host.process, within: 30)
             checkpoints.append((succeeded(), starts()))
         }
         let last = try await TestSupport.stephost(["run", "w", "--resume", "last", "--json"] + plugin, cwd: dir)
@@ -156,7 +156,7 @@ struct HostDeathTests {
 }
 
 /// The guardian on its own, started by this test process as if it were a host.
-@Suite("process guardian")
+@Suite("process guardian", .timeLimit(.minutes(3)))
 struct ProcessGuardianTests {
     static func sleeper() throws -> ChildProcess {
         try ChildProcess(executable: "/bin/sleep", arguments: ["300"], environment: [:], directory: "/", guarded: false,
@@ -173,7 +173,7 @@ struct ProcessGuardianTests {
         // A stand-in host (not this test process, whose other children belong to other tests):
         // it starts a child and a guardian, then is killed.
         let pidfile = "\(TestSupport.tempDir("guard"))/child.pid"
-        let host = try ChildProcess(executable: Command.which("python3")!, arguments: ["-c", """
+        let host = try ChildProcess(executable: try #require(Command.which("python3")), arguments: ["-c", """
             import os, subprocess, sys, time
             c = subprocess.Popen(["sleep", "300"])
             r, w = os.pipe()
@@ -187,10 +187,10 @@ struct ProcessGuardianTests {
         defer { bystander.signalGroup(SIGKILL) }
         let started = try await TestSupport.waitUntil(10) { ((try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? "").count > 0 }
         #expect(started)
-        let child = pid_t(try String(contentsOfFile: pidfile, encoding: .utf8))!
+        let child = try #require(pid_t(try String(contentsOfFile: pidfile, encoding: .utf8)))
         try await Task.sleep(nanoseconds: 800_000_000) // one scan of the host's children
         kill(host.pid, SIGKILL) // the host alone: its child and the guardian share its process group
-        _ = await host.waitForExit()
+        await TestSupport.waitForExit(host, within: 30)
         let gone = try await TestSupport.waitUntil(5) { !TestSupport.isAlive(child) }
         if !gone { kill(child, SIGKILL) }
         #expect(gone, "the host's child outlived it")
@@ -205,7 +205,7 @@ struct ProcessGuardianTests {
         let g = try Self.guardian(host: 999_999)
         try await Task.sleep(nanoseconds: 800_000_000)
         g.closeStdin()
-        _ = await g.waitForExit()
+        await TestSupport.waitForExit(g, within: 30)
         try await Task.sleep(nanoseconds: 100_000_000)
         #expect(child.exitStatus == nil, "the guardian killed a process that was not its host's")
     }

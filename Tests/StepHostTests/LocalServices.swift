@@ -80,7 +80,7 @@ final class LocalService: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in extra { env[k] = v }
         let out = TestSupport.Buffer(), err = TestSupport.Buffer()
-        let p = try ChildProcess(executable: Command.which("python3")!, arguments: ["\(TestSupport.repoRoot)/Tests/Fixtures/fake-http.py", mode, log] + arguments,
+        let p = try ChildProcess(executable: try #require(Command.which("python3")), arguments: ["\(TestSupport.repoRoot)/Tests/Fixtures/fake-http.py", mode, log] + arguments,
                                  environment: env, directory: "/tmp", onStdout: { out.add($0) }, onStderr: { err.add($0) })
         p.closeStdin()
         guard try await TestSupport.waitUntil(20, { out.text.contains("\n") }), let port = Int(out.text.trimmingCharacters(in: .whitespacesAndNewlines)) else {

@@ -1,7 +1,7 @@
 import StepHost
 import Testing
 
-@Suite("Manifest loading and graph checks")
+@Suite("Manifest loading and graph checks", .timeLimit(.minutes(3)))
 struct ManifestTests {
     func problems(_ text: String) throws -> [String] { try ManifestLoader.parse(text, file: "m.yaml").1.map(\.description) }
 
@@ -59,6 +59,21 @@ struct ManifestTests {
 
     @Test("YAML errors stop loading with FILE:LINE:COLUMN")
     func yamlError() {
-        #expect { try ManifestLoader.parse("workflows:\n  w: &anchor\n", file: "m.yaml") } throws: { "\($0)".hasPrefix("m.yaml:2:6:") }
+        #expect { try ManifestLoader.parse("workflows:\n  w: *anchor\n", file: "m.yaml") } throws: { "\($0)".hasPrefix("m.yaml:2:6:") }
+    }
+
+    @Test("a problem inside a block shared with an anchor names where the alias stands and where the block was written")
+    func problemThroughAlias() throws {
+        let p = try problems("""
+            x-defaults: &defaults
+              uses: exec
+              neds: [a]
+            workflows:
+              w:
+                steps:
+                  - {id: a, uses: exec, with: {run: 'true'}}
+                  - {<<: *defaults, id: b, with: {run: 'true'}}
+            """)
+        #expect(p.contains { $0.hasPrefix("m.yaml:8:14: unknown key 'neds' in a step; did you mean 'needs'?") && $0.hasSuffix("(in the block anchored '&defaults' at 3:3)") }, "\(p)")
     }
 }

@@ -1,7 +1,7 @@
 import StepHost
 import Testing
 
-@Suite("Plugin discovery")
+@Suite("Plugin discovery", .timeLimit(.minutes(3)))
 struct PluginCatalogTests {
     func descriptor(_ dir: String, _ name: String, steps: [String]) {
         TestSupport.write("\(dir)/\(name).yaml", "name: \(name)\ncommand: [./\(name)]\nsteps: [\(steps.joined(separator: ", "))]\n")

@@ -62,38 +62,38 @@ struct PluginConnectionTests {
     // MARK: fault matrix
 
     @Test("exit before initialize: names the plugin, its exit status and its stderr")
-    func exitBeforeInitialize() async {
-        let e = await startError(["--init", "exit"])
-        #expect("\(e!)".contains("plugin 'fake' failed to initialize"))
-        #expect("\(e!)".contains("exit status 7"))
-        #expect("\(e!)".contains("exiting before initialize"))
+    func exitBeforeInitialize() async throws {
+        let e = try #require(await startError(["--init", "exit"]), "the plugin must fail to start")
+        #expect("\(e)".contains("plugin 'fake' failed to initialize"))
+        #expect("\(e)".contains("exit status 7"))
+        #expect("\(e)".contains("exiting before initialize"))
     }
 
     @Test("crash during initialize: reports the signal")
-    func crashDuringInitialize() async {
-        let e = await startError(["--init", "crash"])
-        #expect("\(e!)".contains("signal 6 (SIGABRT)"))
-        #expect("\(e!)".contains("last stderr lines"))
+    func crashDuringInitialize() async throws {
+        let e = try #require(await startError(["--init", "crash"]), "the plugin must fail to start")
+        #expect("\(e)".contains("signal 6 (SIGABRT)"))
+        #expect("\(e)".contains("last stderr lines"))
     }
 
     @Test("no answer to initialize within the init timeout")
-    func initTimeout() async {
-        let e = await startError(["--init", "hang"], initTimeout: 0.5)
-        guard case .initializeTimeout(let p, _, _)? = e else { Issue.record("got \(String(describing: e))"); return }
+    func initTimeout() async throws {
+        let e = try #require(await startError(["--init", "hang"], initTimeout: 0.5), "the plugin must fail to start")
+        guard case .initializeTimeout(let p, _, _) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(p == "fake")
-        #expect("\(e!)".contains("--init-timeout"))
+        #expect("\(e)".contains("--init-timeout"))
     }
 
     @Test("wrong protocol version: names both versions")
-    func wrongVersion() async {
-        let e = await startError(["--init", "version:2"])
+    func wrongVersion() async throws {
+        let e = try #require(await startError(["--init", "version:2"]), "the plugin must fail to start")
         #expect(e == .versionMismatch(plugin: "fake", host: 1, pluginVersion: 2))
     }
 
     @Test("garbage on stdout during initialize")
-    func garbageInitialize() async {
-        let e = await startError(["--init", "garbage"])
-        #expect("\(e!)".contains("is not JSON"))
+    func garbageInitialize() async throws {
+        let e = try #require(await startError(["--init", "garbage"]), "the plugin must fail to start")
+        #expect("\(e)".contains("is not JSON"))
     }
 
     @Test("missing or non-executable executable: names the descriptor file")
@@ -157,8 +157,9 @@ struct PluginConnectionTests {
     @Test("a plugin that ignores $/cancel and SIGTERM is killed")
     func ignoresCancel() async throws {
         let c = try await start()
-        let id = c.startRequest(StepRunRequest.method, request(["mode": "ignore-cancel"]))
-        try await Task.sleep(nanoseconds: 300_000_000)
+        let got = Collected()
+        let id = c.startRequest(StepRunRequest.method, request(["mode": "ignore-cancel"])) { got.add($0) }
+        #expect(try await TestSupport.waitUntil(20) { !got.all.isEmpty }, "the plugin never said it was in the step")
         c.cancel(id)
         c.terminate(reason: "plugin process terminated")
         let f = failure(await c.awaitReply(id))
@@ -170,8 +171,9 @@ struct PluginConnectionTests {
     @Test("a plugin that supports $/cancel answers -32800")
     func cancel() async throws {
         let c = try await start()
-        let id = c.startRequest(StepRunRequest.method, request(["mode": "hang"]))
-        try await Task.sleep(nanoseconds: 200_000_000)
+        let got = Collected()
+        let id = c.startRequest(StepRunRequest.method, request(["mode": "hang"])) { got.add($0) }
+        #expect(try await TestSupport.waitUntil(20) { !got.all.isEmpty }, "the plugin never said it was in the step")
         c.cancel(id)
         guard case .error(let e) = await c.awaitReply(id) else { Issue.record("no error reply"); return }
         #expect(e.code == .requestCancelled)

@@ -3,7 +3,7 @@ import StepHost
 import StepProtocol
 import Testing
 
-@Suite("stephost run --resume and stephost runs")
+@Suite("stephost run --resume and stephost runs", .timeLimit(.minutes(3)))
 struct ResumeTests {
     static let manifest = """
     environments:

@@ -30,18 +30,16 @@ struct RunControlTests {
                                  onStdout: { out.add($0) }, onStderr: { err.add($0) })
         p.closeStdin()
         // Wait until both steps run and the sleeper has forked its grandchild.
-        for _ in 0..<200 where !(out.text.contains("[hang] started") && FileManager.default.fileExists(atPath: pidfile)) {
-            try await Task.sleep(nanoseconds: 25_000_000)
-        }
-        try await Task.sleep(nanoseconds: 200_000_000)
+        let inside = try await TestSupport.waitUntil(20) { out.text.contains("[hang] hanging") && FileManager.default.fileExists(atPath: pidfile) }
+        #expect(inside, "the steps never started: \(out.text)\(err.text)")
         kill(p.pid, SIGINT)
-        let status = await p.waitForExit()
-        await out.waitEOF()
+        let status = await TestSupport.waitForExit(p, within: 60)
+        #expect(await out.waitEOF(), "the host exited, but a process it started still holds its stdout open")
         #expect(status == .exited(130), "\(err.text)")
         #expect(out.text.contains("[hang] cancelled"), "\(out.text)")
         #expect(out.text.contains("STEP"), "the summary table is printed")
         #expect(out.text.contains("later") && out.text.contains("skipped"))
-        let sleeper = pid_t(try String(contentsOfFile: pidfile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        let sleeper = try #require(pid_t(try String(contentsOfFile: pidfile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         var alive = true
         for _ in 0..<40 where alive {
             alive = TestSupport.isAlive(sleeper)
@@ -61,11 +59,12 @@ struct RunControlTests {
         for (signals, code) in [([SIGINT, SIGINT], 130), ([SIGTERM], 143)] {
             // A grace period longer than the test's time limit: only skipping it ends the run in time.
             let host = try TestSupport.startStephost(["run", "w", "--cancel-grace", "10m", "--plugin", fake], cwd: dir)
-            #expect(try await TestSupport.waitUntil(20) { host.out.text.contains("[stubborn] started") })
-            try await Task.sleep(nanoseconds: 300_000_000)
-            for sig in signals {
+            #expect(try await TestSupport.waitUntil(20) { host.out.text.contains("[stubborn] hanging") })
+            for (k, sig) in signals.enumerated() {
                 kill(host.process.pid, sig)
-                try await Task.sleep(nanoseconds: 300_000_000)
+                // The host says each signal it receives: the next one is sent after that.
+                let heard = try await TestSupport.waitUntil(10) { host.err.text.components(separatedBy: "received; cancelling").count - 1 > k }
+                #expect(heard, "the host did not acknowledge signal \(sig): \(host.err.text)")
             }
             let ended = try await TestSupport.waitUntil(signals.count > 1 ? 15 : 2) { host.process.exitStatus != nil }
             if signals.count > 1 {
@@ -239,7 +238,7 @@ struct RunControlTests {
               - {id: f, uses: fake, with: {mode: fail, message: "boom"}}
         """])
         let r = try await TestSupport.stephost(["run", "w", "--env", "dev", "--plugin", fake, "--json"], cwd: dir, env: ["TOKEN": "tok-123456"])
-        let id = try summary(r)["id"]!.stringValue!
+        let id = try #require(try summary(r)["id"]?.stringValue)
         let a = try String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/logs/a.log", encoding: .utf8)
         #expect(a.contains("hello ***") && a.contains("to stderr") && !a.contains("tok-123456"))
         let f = try String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/logs/f.log", encoding: .utf8)

@@ -5,7 +5,7 @@ import Testing
 /// sync-modal with the repository's Registry/modal_app.py, deployed through the fake `modal`
 /// CLI (which imports the module with the real modal package, as `modal deploy` does) and
 /// checked through the fake SDK.
-@Suite("sync-modal", .timeLimit(.minutes(3)), .enabled(if: FakeModal.canDeploy, "needs the modal package: pip install 'modal<1.7'"))
+@Suite("sync-modal", .timeLimit(.minutes(3)), .enabled(if: FakeModal.canDeploy || TestSupport.inCI, "needs the modal package: pip install 'modal<1.7'"))
 struct SyncModalTests {
     static let tokens = ["MODAL_TOKEN_ID": "ak-fake-token-id", "MODAL_TOKEN_SECRET": "as-fake-token-secret"]
     static let digestA = "sha256:" + String(repeating: "a1", count: 32)

@@ -16,6 +16,8 @@ enum TestSupport {
     }()
     static var stephost: String { "\(binDir)/stephost" }
     static var fake: String { "\(binDir)/stephost-fake-plugin" }
+    /// In CI (`CI` set) every suite runs: one whose tool is missing fails there instead of skipping.
+    static let inCI = ProcessInfo.processInfo.environment["CI"] != nil
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// One folder per test process for everything the tests create; removed when the process exits.
@@ -61,15 +63,14 @@ enum TestSupport {
         env.removeValue(forKey: "GITHUB_ACTIONS")
         for (k, v) in extra { env[k] = v }
         let out = Buffer(), err = Buffer()
-        let p = try ChildProcess(executable: argv[0].hasPrefix("/") ? argv[0] : Command.which(argv[0])!, arguments: Array(argv.dropFirst()),
+        let executable = try #require(argv[0].hasPrefix("/") ? argv[0] : Command.which(argv[0]), "\(argv[0]) is not in PATH")
+        let p = try ChildProcess(executable: executable, arguments: Array(argv.dropFirst()),
                                  environment: env, directory: cwd, onStdout: { out.add($0) }, onStderr: { err.add($0) })
         p.closeStdin()
-        let killer = DispatchWorkItem { p.signalGroup(SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let status = await p.waitForExit()
-        killer.cancel()
-        await out.waitEOF()
-        await err.waitEOF()
+        let status = await waitForExit(p, within: timeout)
+        let closed = await out.waitEOF()
+        let closedErr = await err.waitEOF()
+        #expect(closed && closedErr, "\(argv.joined(separator: " ")) exited, but a process it started still holds its output open")
         guard case .exited(let code) = status else {
             Issue.record("\(argv.joined(separator: " ")) ended by \(status) (time limit \(timeout)s)\n\(err.text)")
             return Result(code: -1, stdout: out.text, stderr: err.text)
@@ -96,6 +97,16 @@ enum TestSupport {
                                  onStdout: { out.add($0) }, onStderr: { err.add($0) })
         p.closeStdin()
         return Background(process: p, out: out, err: err)
+    }
+
+    /// Waits for a process to exit; past `seconds` its process group is killed (and the wait goes on, for the reaping only).
+    @discardableResult
+    static func waitForExit(_ p: ChildProcess, within seconds: Double) async -> StepProcess.ExitStatus {
+        let killer = DispatchWorkItem { p.signalGroup(SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
+        let status = await p.waitForExit()
+        killer.cancel()
+        return status
     }
 
     /// Waits up to `seconds` for `condition`; returns whether it came true.
@@ -150,25 +161,34 @@ enum TestSupport {
         return try await run(["git", "rev-parse", "HEAD"], cwd: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A process's output as it arrives; end-of-file is an empty chunk.
     final class Buffer: @unchecked Sendable {
         private let lock = NSLock()
         private var data: [UInt8] = []
         private var eof = false
-        private var waiter: CheckedContinuation<Void, Never>?
+        private var waiters: [UUID: CheckedContinuation<Bool, Never>] = [:]
         func add(_ b: [UInt8]) {
-            let w: CheckedContinuation<Void, Never>? = lock.withLock {
-                if b.isEmpty { eof = true; defer { waiter = nil }; return waiter }
+            let ready: [CheckedContinuation<Bool, Never>] = lock.withLock {
+                if b.isEmpty { eof = true; defer { waiters = [:] }; return Array(waiters.values) }
                 data += b
-                return nil
+                return []
             }
-            w?.resume()
+            for w in ready { w.resume(returning: true) }
         }
-        func waitEOF() async {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+
+        /// Waits for end-of-file for at most `seconds`; false when it did not come (something the
+        /// process started still holds the pipe open), so a leaked grandchild cannot hang a test.
+        func waitEOF(within seconds: Double = 10) async -> Bool {
+            let token = UUID()
+            return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
                 lock.lock()
-                if eof { lock.unlock(); c.resume(); return }
-                waiter = c
+                if eof { lock.unlock(); c.resume(returning: true); return }
+                waiters[token] = c
                 lock.unlock()
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                    let late = self.lock.withLock { self.waiters.removeValue(forKey: token) }
+                    late?.resume(returning: false)
+                }
             }
         }
         var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }

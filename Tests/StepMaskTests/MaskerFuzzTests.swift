@@ -6,7 +6,7 @@ import Testing
 /// masker knows, whatever the secrets, the surrounding text and the chunk
 /// boundaries. And a stream split anywhere masks exactly like the whole text.
 /// Runs for a bounded time with a seed printed on failure.
-@Suite("Masker invariant (randomized)")
+@Suite("Masker invariant (randomized)", .timeLimit(.minutes(3)))
 struct MaskerFuzzTests {
     static let budget: TimeInterval = {
         ProcessInfo.processInfo.environment["STEPHOST_FUZZ_SECONDS"].flatMap(TimeInterval.init) ?? 3

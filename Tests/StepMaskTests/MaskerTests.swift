@@ -3,7 +3,7 @@ import StepMask
 import StepProtocol
 import Testing
 
-@Suite("Masker")
+@Suite("Masker", .timeLimit(.minutes(3)))
 struct MaskerTests {
     static func masker(_ values: String...) -> Masker {
         let m = Masker()

@@ -1,7 +1,7 @@
 import Testing
 import StepProtocol
 
-@Suite("JSON Schema subset")
+@Suite("JSON Schema subset", .timeLimit(.minutes(3)))
 struct JSONSchemaTests {
     let schema: JSONValue = [
         "type": "object", "required": ["context"], "additionalProperties": false,

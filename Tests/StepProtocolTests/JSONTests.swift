@@ -1,7 +1,7 @@
 import Testing
 import StepProtocol
 
-@Suite("JSON values")
+@Suite("JSON values", .timeLimit(.minutes(3)))
 struct JSONTests {
     @Test("parses and re-encodes every kind of value with sorted keys")
     func roundTrip() throws {

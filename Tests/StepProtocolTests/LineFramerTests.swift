@@ -1,7 +1,7 @@
 import Testing
 import StepProtocol
 
-@Suite("Line framing")
+@Suite("Line framing", .timeLimit(.minutes(3)))
 struct LineFramerTests {
     func lines(_ items: [LineFramer.Item]) -> [String] {
         items.compactMap { if case .line(let l) = $0 { return String(decoding: l, as: UTF8.self) }; return nil }

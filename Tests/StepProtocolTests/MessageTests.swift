@@ -1,7 +1,7 @@
 import Testing
 import StepProtocol
 
-@Suite("JSON-RPC messages")
+@Suite("JSON-RPC messages", .timeLimit(.minutes(3)))
 struct MessageTests {
     func decodeError(_ text: String) -> Message.DecodingError? {
         do { _ = try Message.decode(line: Array(text.utf8)); return nil } catch { return error }

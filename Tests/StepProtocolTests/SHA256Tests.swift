@@ -2,7 +2,7 @@ import Foundation
 import StepProtocol
 import Testing
 
-@Suite("SHA-256")
+@Suite("SHA-256", .timeLimit(.minutes(3)))
 struct SHA256Tests {
     /// FIPS 180-4 examples and NIST CAVP short/long message vectors.
     @Test("NIST vectors", arguments: [

@@ -66,6 +66,11 @@ struct YAMLParserTests {
         ("%YAML 1.2\n---\na: 1\n", "1:1", "directives"),
         ("a:\n  - x\n  y: 1\n", "3:3", "expected"),
         ("a: \"\\q\"\n", "1:5", "unknown escape"),
+        ("a: [1,\n2]\n", "2:1", "continuation line must be indented"),
+        ("a: \"x\ny\"\n", "2:1", "continuation line must be indented"),
+        ("a: [-]\n", "1:5", "cannot start a plain scalar"),
+        ("- \"a\nb\": x\n", "1:3", "on one line"),
+        (": x\n", "1:1", "a mapping key is missing"),
     ])
     func rejects(_ text: String, _ at: String, _ words: String) {
         guard let e = error(text) else { Issue.record("accepted \(text.debugDescription)"); return }

@@ -33,7 +33,10 @@ extension YAMLParser {
         if spaces == 0 && (startsMarker("---", i) || startsMarker("...", i)) {
             throw error("a document marker inside a flow collection; close the collection before it", at: i)
         }
-        if spaces < flowMinIndent {
+        // A line that only closes the collection may sit at its key's column (`env: {` … `}`), as
+        // JSON-style YAML is commonly written; the YAML test suite has no case that says otherwise.
+        let closes = b[s] == UInt8(ascii: "]") || b[s] == UInt8(ascii: "}")
+        if spaces < flowMinIndent && !closes {
             throw error("a flow collection's continuation line must be indented with at least \(flowMinIndent) space\(flowMinIndent == 1 ? "" : "s")", at: i)
         }
     }

@@ -88,9 +88,12 @@ enum FakeStep {
             try await sleepMs(s.with["ms"]?.intValue ?? 1000)
             return echo(s)
         case "hang":
+            // Said once it is in the step, so a test can cancel at that moment instead of after a guessed delay.
+            s.log("hanging")
             while true { try await sleepMs(50) }
         case "ignore-cancel":
             signal(SIGTERM, SIG_IGN)
+            s.log("hanging, ignoring cancellation and SIGTERM")
             while true { usleep(50_000) }
         case "crash":
             FileHandle.standardError.write(Data("fake: crashing mid-step\n".utf8))

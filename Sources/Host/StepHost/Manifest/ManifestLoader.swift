@@ -42,14 +42,14 @@ public struct ManifestLoader {
     }
 
     /// The pairs of a mapping, reporting unknown keys.
-    mutating func mapping(_ node: YAMLNode, _ what: String, allowed: [String]? = nil) -> [YAMLNode.Pair] {
+    mutating func mapping(_ node: YAMLNode, _ what: String, allowed: [String]? = nil, extensions: Bool = false) -> [YAMLNode.Pair] {
         guard let pairs = node.pairs else {
             if node.scalar == "" && node.isPlain { return [] }
             report(node, "\(what) must be a mapping")
             return []
         }
         if let allowed {
-            for p in pairs where !allowed.contains(p.key.scalar ?? "") {
+            for p in pairs where !allowed.contains(p.key.scalar ?? "") && !(extensions && (p.key.scalar ?? "").hasPrefix("x-")) {
                 let key = p.key.scalar ?? ""
                 let guess = Suggestion.didYouMean(key, in: allowed)
                 report(p.key, "unknown key '\(key)' in \(what)\(guess) (allowed: \(allowed.joined(separator: ", ")))")
@@ -86,7 +86,8 @@ public struct ManifestLoader {
     mutating func manifest(_ root: YAMLNode) -> Manifest {
         var m = Manifest(file: file, version: 1, env: [], environments: [], workflows: [])
         if root.scalar == "" && root.isPlain { report(root, "the manifest is empty; it needs at least 'workflows:'"); return m }
-        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "pass-env", "workflows"])
+        // Top-level `x-` keys are the user's own (a place for blocks shared with anchors); stephost ignores them.
+        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "pass-env", "workflows"], extensions: true)
         var sawWorkflows = false
         for p in pairs {
             switch p.key.scalar {

@@ -1,0 +1,14 @@
+import Foundation
+import Testing
+
+/// The suites with real parts skip on a developer's machine without their tools, but never in CI:
+/// there they run (and fail), and this test names what is missing.
+@Suite("the tools the tests use", .timeLimit(.minutes(1)))
+struct ToolsTests {
+    @Test("in CI, every tool a suite needs is installed", .enabled(if: TestSupport.inCI))
+    func installed() {
+        #expect(LocalService.haveRegistry, "docker-registry is missing (apt-get install docker-registry)")
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah"), "buildah is missing (apt-get install buildah)")
+        #expect(FakeModal.canDeploy, "the modal package is missing (pip install 'modal<1.7')")
+    }
+}
