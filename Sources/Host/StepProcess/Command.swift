@@ -19,11 +19,14 @@ public enum Command {
         return nil
     }
 
-    public static func run(_ argv: [String], cwd: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(ChildProcess.SpawnError) -> Output {
+    /// Runs a command to its end with `input` on its stdin (none: at end of file at once).
+    public static func run(_ argv: [String], cwd: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                           input: [UInt8] = []) async throws(ChildProcess.SpawnError) -> Output {
         guard let exe = which(argv[0], path: environment["PATH"]) else { throw .notFound(argv[0]) }
         let collector = Collector()
         let p = try ChildProcess(executable: exe, arguments: Array(argv.dropFirst()), environment: environment, directory: cwd,
                                  onStdout: { collector.add($0, err: false) }, onStderr: { collector.add($0, err: true) })
+        if !input.isEmpty { p.write(input) }
         p.closeStdin()
         let status = await p.waitForExit()
         await collector.waitForEOF()

@@ -7,9 +7,10 @@ enum RunCommand {
         let a: Arguments
         do {
             a = try Arguments(argv, valued: CommonOptions.valued.union(CommonOptions.selection)
-                                .union(["--jobs", "--init-timeout", "--cancel-grace", "--timeout"]),
-                              flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process"],
-                              aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose"]) { $1 },
+                                .union(["--jobs", "--init-timeout", "--cancel-grace", "--timeout", "--progress", "--ci", "--junit", "--events",
+                                        "--github-output"]),
+                              flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process", "--quiet", "--no-color"],
+                              aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose", "-q": "--quiet"]) { $1 },
                               optional: ["--resume": (default: "last", accepts: RunCommand.looksLikeRunID)])
         } catch { return CommonOptions.fail("\(error) (see stephost run --help)") }
         var jobs = ProcessInfo.processInfo.activeProcessorCount
@@ -31,15 +32,43 @@ enum RunCommand {
         } catch { return CommonOptions.fail("\(error)") }
 
         let json = a.has("--json")
-        let console = ConsoleReporter(toStderr: json, verbose: a.has("--verbose"), environment: r.hostEnvironment)
+        let display: Display
+        do { display = try Display(a, environment: r.hostEnvironment) } catch { return CommonOptions.fail("\(error) (see stephost run --help)") }
+        if json && display.eventsPath == "-" { return CommonOptions.fail("--json and --events - both write to stdout; give --events a file") }
+        let outputs: [(name: String, expression: String)]
+        do { outputs = try GitHubOutputs.parse(a.all("--github-output")) } catch { return CommonOptions.fail("\(error)") }
+        let transcripts = StepTranscripts()
+        let humanFD: Int32 = json || display.eventsPath == "-" ? 2 : 1
+        // Until the run starts (plugins warming up, warnings), plain lines.
+        let console = PlainReporter(fd: humanFD, verbose: display.verbose, quiet: display.quiet, heartbeat: 0, transcripts: transcripts)
         let prepared: PreparedRun
         do { prepared = try await Runner.prepare(r, reporter: console) } catch {
             return CommonOptions.fail(error.description)
         }
+        var reporters: [RunReporter] = [display.reporter(fd: humanFD, transcripts: transcripts, workspace: prepared.workspace)]
+        if let path = display.junitPath {
+            var lines: [String: Int] = [:]
+            for (wf, _) in prepared.workflows { for s in wf.steps { lines["\(wf.name)/\(s.id)"] = s.position.line } }
+            reporters.append(JUnitReporter(path: path, manifestFile: Runner.manifestInWorkspace(prepared.request, workspace: prepared.workspace),
+                                           stepLines: lines, transcripts: transcripts, onError: { Console.err("stephost: \($0)\n") }))
+        }
+        var eventsFD: Int32?
+        if let path = display.eventsPath {
+            eventsFD = path == "-" ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if eventsFD ?? -1 < 0 {
+                await prepared.pool.shutdownAll()
+                return CommonOptions.fail("--events: cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+        }
         let control = RunControl()
         let signals = SignalForwarder(control: control)
-        let summary = await Runner.execute(prepared, reporter: console, control: control)
+        var summary = await Runner.execute(prepared, reporter: ReporterGroup(reporters), control: control, events: eventsFD)
         signals.stop()
+        if let fd = eventsFD, fd != 1 { close(fd) }
+        if !outputs.isEmpty {
+            let failed = GitHubOutputs.write(outputs, summary: summary, masker: prepared.masker, file: r.hostEnvironment["GITHUB_OUTPUT"])
+            if failed && summary.exitCode == 0 { summary.exitCode = 1 }
+        }
         if json { print(prepared.masker.mask(summary.json.prettyEncoded())) }
         return summary.exitCode
     }

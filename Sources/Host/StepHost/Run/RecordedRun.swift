@@ -93,7 +93,8 @@ public struct RecordedRun: Sendable {
             }
             // Times are parsed once, for the first and the last event, not for every line.
             if let t = o["time"]?.stringValue { lastTime = t }
-            switch o["event"]?.stringValue {
+            // `type` (and `v`, `seq`) since the journal and --events share one vocabulary; `event` before.
+            switch (o["type"] ?? o["event"])?.stringValue {
             case "run-started":
                 run.startedAt = lastTime.flatMap(RunRecord.parseTimestamp)
                 run.workflows = o["workflows"]?.arrayValue?.compactMap(\.stringValue) ?? []

@@ -19,6 +19,17 @@ public enum RunEvent: Sendable {
     case stepFinished(StepRecord)
     case warning(String)
     case runFinished(RunSummary)
+    /// A secret value the run resolved, or a plugin asked to mask: for a CI system's own masking
+    /// (`::add-mask::`, `buildkite-agent redactor add`), sent before anything it could appear in.
+    /// Never printed, logged or stored; `MaskingReporter` passes it on as it is.
+    case mask(String)
+}
+
+/// Passes every event to each reporter in turn.
+public struct ReporterGroup: RunReporter {
+    public let reporters: [RunReporter]
+    public init(_ reporters: [RunReporter]) { self.reporters = reporters }
+    public func report(_ event: RunEvent) { for r in reporters { r.report(event) } }
 }
 
 /// Receives run events. The host library never prints: the executable supplies a reporter.
@@ -71,7 +82,14 @@ struct RecordingReporter: RunReporter {
 
     func report(_ event: RunEvent) {
         switch event {
-        case .stepLog(let step, let level, let message, _, _): record.log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
+        case .stepLog(let step, let level, let message, let file, let line):
+            record.log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
+            record.append("log", JSONValue.compactObject(["step": .string(step), "level": .string(level.rawValue), "message": .string(message),
+                                                  "file": file.map(JSONValue.string), "line": line.map(JSONValue.int)]).objectValue ?? [:], sync: false)
+        case .stepProgress(let step, let message, let completed, let total):
+            record.append("progress", JSONValue.compactObject(["step": .string(step), "message": message.map(JSONValue.string),
+                                                       "completed": completed.map(JSONValue.number), "total": total.map(JSONValue.number)]).objectValue ?? [:],
+                          sync: false)
         case .stepDebug(let step, let line): record.log(step: step, "stderr: \(line)")
         case .stepFinished(let r): record.closeLog(step: r.id)
         default: break

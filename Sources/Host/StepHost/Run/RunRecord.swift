@@ -13,11 +13,26 @@ import Glibc
 ///
 /// Each run has its own directory (the run id has random digits), so two
 /// runs in one workspace never write the same files. Every line is masked.
+///
+/// The journal and `--events` are one vocabulary written in one place: each
+/// event is `{"v": 1, "seq": N, "time": RFC3339, "type": TYPE, ...fields}`;
+/// the events stream gets every event (`seq` without gaps), the journal all
+/// but `log` and `progress`.
 public final class RunRecord: @unchecked Sendable {
     public let directory: String
     private let masker: Masker
     private let lock = NSLock()
     private var fd: Int32 = -1
+    /// The `--events` stream, when one was asked for.
+    private var eventsFD: Int32 = -1
+    private var seq = 0
+
+    /// The version of the event vocabulary (`v` in every event).
+    public static let eventVersion = 1
+    /// Event types the journal leaves out (they are in `--events` and the step logs).
+    public static let streamOnly: Set<String> = ["log", "progress"]
+    /// Every event type, in the order a run produces them.
+    public static let eventTypes = ["run-started", "step-started", "attempt", "log", "progress", "step-finished", "run-finished"]
 
     public init(workspace: String, runID: String, masker: Masker) throws(RunError) {
         directory = "\(workspace)/.stephost/runs/\(runID)"
@@ -34,15 +49,24 @@ public final class RunRecord: @unchecked Sendable {
     /// Forces everything appended so far to disk.
     public func sync() { lock.withLock { _ = fsync(fd) } }
 
-    /// Appends one event; `sync` forces it to disk before returning.
-    public func append(_ event: String, _ fields: [String: JSONValue], sync: Bool) {
-        var o = fields
-        o["event"] = .string(event)
-        o["time"] = .string(RunRecord.timestamp(Date()))
-        let line = Array((masker.mask(JSONValue.object(o).encoded()) + "\n").utf8)
+    /// Sends every event also to `fd` (the `--events` stream), each line written as it happens.
+    public func streamEvents(to fd: Int32) { lock.withLock { eventsFD = fd } }
+
+    /// Appends one event of the run's vocabulary; `sync` forces the journal to disk before returning.
+    public func append(_ type: String, _ fields: [String: JSONValue], sync: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        guard FileDescriptor.writeAll(fd, line) == 0 else { return }
+        let journal = !RunRecord.streamOnly.contains(type)
+        guard journal || eventsFD >= 0 else { return }
+        seq += 1
+        var o = fields
+        o["v"] = .int(RunRecord.eventVersion)
+        o["seq"] = .int(seq)
+        o["type"] = .string(type)
+        o["time"] = .string(RunRecord.timestamp(Date()))
+        let line = Array((masker.mask(JSONValue.object(o).encoded()) + "\n").utf8)
+        if eventsFD >= 0 { FileDescriptor.writeAll(eventsFD, line) }
+        guard journal, FileDescriptor.writeAll(fd, line) == 0 else { return }
         if sync { fsync(fd) }
     }
 
@@ -102,12 +126,19 @@ public final class RunRecord: @unchecked Sendable {
         return rename(tmp, "\(directory)/summary.json") == 0
     }
 
-    /// RFC 3339 UTC with milliseconds.
+    /// RFC 3339 UTC with milliseconds (`2026-11-29T10:55:01.123Z`), formatted by hand: a formatter
+    /// object per event was most of the host's cost per step.
     public static func timestamp(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: d)
+        let ms = Int64((d.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(ms / 1000)
+        var t = tm()
+        gmtime_r(&seconds, &t)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):"
+            + "\(pad(t.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
     }
 
     public static func parseTimestamp(_ s: String) -> Date? {

@@ -5,8 +5,9 @@ import StepProtocol
 
 extension Runner {
     /// Runs a prepared run to its end, shuts every plugin down and writes the record.
+    /// `events`: a file descriptor that also gets every event of the run as it happens (`--events`).
     public static func execute(_ p: PreparedRun, reporter: RunReporter, control: RunControl = RunControl(),
-                               writeRecord: Bool = true) async -> RunSummary {
+                               writeRecord: Bool = true, events: Int32? = nil) async -> RunSummary {
         let started = Date()
         var record: RunRecord?
         if writeRecord {
@@ -14,8 +15,13 @@ extension Runner {
                 MaskingReporter(next: reporter, masker: p.masker).report(.warning("no run record: \(error)"))
             }
         }
+        if let events { record?.streamEvents(to: events) }
         let reporter = MaskingReporter(next: record.map { RecordingReporter(record: $0, next: reporter) } ?? reporter, masker: p.masker)
         p.relay.retarget(reporter)
+        // A CI system masks these too, so they go first: before anything they could appear in is printed.
+        for value in Set(p.stepSecrets.values.flatMap(\.values)).sorted() where value.count >= Masker.minimumLength {
+            reporter.report(.mask(value))
+        }
         let names = p.workflows.map(\.spec.name)
         record?.append("run-started", [
             "id": .string(p.runID), "workflows": .array(names.map(JSONValue.string)),

@@ -18,7 +18,7 @@ public enum Runner {
     }
 
     /// The request's manifest as the run record keeps it: relative to the workspace when inside it, else absolute.
-    static func manifestInWorkspace(_ request: RunRequest, workspace: String) -> String {
+    public static func manifestInWorkspace(_ request: RunRequest, workspace: String) -> String {
         let path = realPath(PluginCatalog.absolute(request.manifestPath, request.pluginSearch.currentDirectory))
         return path.hasPrefix(workspace + "/") ? String(path.dropFirst(workspace.count + 1)) : path
     }

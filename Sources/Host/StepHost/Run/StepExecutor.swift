@@ -98,7 +98,9 @@ struct StepExecutor: Sendable {
             case .log(let n): reporter.report(.stepLog(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
             case .progress(let n): reporter.report(.stepProgress(step: display, message: n.message, completed: n.completed, total: n.total))
             case .mask(let n):
-                if !masker.add(n.value) {
+                if masker.add(n.value) {
+                    reporter.report(.mask(n.value))
+                } else {
                     reporter.report(.warning("step '\(display)' asked to mask a value of 3 characters or fewer; it is not masked"))
                 }
             }

@@ -1,0 +1,216 @@
+import Foundation
+import StepHost
+import StepProtocol
+import StepProcess
+
+/// The run as a CI log viewer shows it (GitHub Actions, Buildkite): plain lines, one
+/// collapsible group per step. Groups never nest or interleave: a step running alone
+/// streams live into its open group; while several run, each step's lines are held and
+/// printed as one group when it ends (its title then carries the status and duration).
+final class CIReporter: RunReporter, @unchecked Sendable {
+    enum Flavor { case github, buildkite }
+
+    struct Settings {
+        var flavor: Flavor
+        var verbose = false
+        var workspace = ""
+        /// GitHub: the file `GITHUB_STEP_SUMMARY` names.
+        var stepSummary: String?
+        /// Buildkite: `buildkite-agent` when it is on PATH.
+        var agent: String?
+        var environment: [String: String] = [:]
+    }
+
+    private let lock = NSLock()
+    private let fd: Int32
+    private let settings: Settings
+    private let transcripts: StepTranscripts
+    /// GitHub: plugin text is printed between `::stop-commands::TOKEN` and `::TOKEN::`.
+    private let token = WorkflowCommands.token()
+    private var commandsStopped = false
+    private var uses: [String: String] = [:]
+    private var running: [String] = []
+    /// The step whose group is open and streaming.
+    private var live: String?
+    private var held: [String: [OutputLine]] = [:]
+    /// Groups of steps that ended while another's group was open.
+    private var waiting: [(title: String, lines: [OutputLine], failed: Bool)] = []
+    private var failures: [Annotation] = []
+    private var logAnnotations: [Annotation] = []
+
+    init(fd: Int32, settings: Settings, transcripts: StepTranscripts) {
+        self.fd = fd
+        self.settings = settings
+        self.transcripts = transcripts
+    }
+
+    // MARK: - Printing
+
+    private func print(_ lines: [OutputLine]) {
+        var out: [String] = []
+        for l in lines {
+            switch settings.flavor {
+            case .github:
+                if l.fromPlugin && !commandsStopped { out.append("::stop-commands::\(token)"); commandsStopped = true }
+                if !l.fromPlugin && commandsStopped { out.append("::\(token)::"); commandsStopped = false }
+                out.append(l.text)
+            case .buildkite:
+                // A plugin line that looks like a group marker would open a group: indent it.
+                let marker = ["---", "+++", "~~~", "^^^"].contains { l.text.hasPrefix($0) }
+                out.append(l.fromPlugin && marker ? " " + l.text : l.text)
+            }
+        }
+        if !out.isEmpty { Console.write(out.joined(separator: "\n") + "\n", fd: fd) }
+    }
+
+    private func host(_ text: String) -> OutputLine { OutputLine(text: text, fromPlugin: false) }
+
+    private func title(_ step: String, _ record: StepRecord?) -> String {
+        let name = "\(step) (\(uses[step] ?? record?.uses ?? "?"))"
+        guard let r = record else { return name }
+        return "\(MarkdownSummary.icon(r)) \(name)" + (r.status == .skipped ? "" : " \(formatDuration(r.durationMs))")
+    }
+
+    private func groupStart(_ title: String) -> OutputLine {
+        host(settings.flavor == .github ? "::group::\(title)" : "--- \(title)")
+    }
+
+    private func groupEnd(failed: Bool) -> [OutputLine] {
+        switch settings.flavor {
+        case .github: return [host("::endgroup::")]
+        case .buildkite: return failed ? [host("^^^ +++")] : []
+        }
+    }
+
+    // MARK: - Events
+
+    func report(_ event: RunEvent) {
+        transcripts.report(event)
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .mask(let value):
+            mask(value)
+            return
+        case .stepStarted(let step, let u, _, _):
+            uses[step] = u
+            if !running.contains(step) { running.append(step) }
+            if held[step] == nil && live != step {
+                if live == nil && running.count == 1 && waiting.isEmpty {
+                    live = step
+                    print([groupStart(title(step, nil))])
+                } else {
+                    held[step] = []
+                }
+            }
+        case .stepLog(let step, let level, let message, let file, let line) where [.error, .warning, .notice].contains(level):
+            logAnnotations.append(Annotation(level: level.rawValue, title: step, message: message,
+                                             file: Annotation.relativeFile(file, workspace: settings.workspace), line: line, step: step))
+        case .stepFinished(let r):
+            finish(r)
+            return
+        case .runFinished(let summary):
+            finishRun(summary)
+            return
+        default: break
+        }
+        guard let (step, lines) = EventLines.lines(event, verbose: settings.verbose) else { return }
+        if let step, step == live {
+            print(lines)
+        } else if let step, held[step] != nil {
+            held[step]?.append(contentsOf: lines)
+        } else {
+            print(lines.map { OutputLine(text: (step.map { "[\($0)] " } ?? "") + $0.text, fromPlugin: $0.fromPlugin) })
+        }
+    }
+
+    private func finish(_ r: StepRecord) {
+        running.removeAll { $0 == r.id }
+        let failed = r.status == .failure && !r.continuedOnError
+        if failed {
+            let message = (r.error ?? r.statusText) + (r.hint.map { " (\($0))" } ?? "")
+            failures.append(Annotation(level: "error", title: "\(r.id) failed", message: message, file: nil, line: nil, step: r.id))
+        }
+        let end = EventLines.finished(r)
+        if live == r.id {
+            print(end + groupEnd(failed: failed))
+            live = nil
+            flushWaiting()
+            return
+        }
+        let group = (title(r.id, r), (held.removeValue(forKey: r.id) ?? []) + end, failed)
+        if live == nil { printGroup(group) } else { waiting.append(group) }
+    }
+
+    private func printGroup(_ g: (title: String, lines: [OutputLine], failed: Bool)) {
+        print([groupStart(g.title)] + g.lines + groupEnd(failed: g.failed))
+    }
+
+    private func flushWaiting() {
+        let groups = waiting
+        waiting = []
+        groups.forEach(printGroup)
+    }
+
+    private func finishRun(_ summary: RunSummary) {
+        flushWaiting()
+        if live != nil { print(groupEnd(failed: false)); live = nil }
+        for (step, lines) in held.sorted(by: { $0.key < $1.key }) { printGroup((title(step, nil), lines, false)) }
+        held = [:]
+        let (shown, left) = Annotation.select(failures: failures, logs: logAnnotations)
+        switch settings.flavor {
+        case .github:
+            print(shown.map { host(WorkflowCommands.annotation($0)) })
+            if !left.isEmpty {
+                print([host("::notice::\(left.count) more annotation\(left.count == 1 ? " was" : "s were") left out (GitHub shows at most 10 per level); they are in the step summary")])
+            }
+            if let path = settings.stepSummary, !path.isEmpty {
+                append(MarkdownSummary.render(summary, transcripts: transcripts, leftOut: left) + "\n", to: path)
+            }
+        case .buildkite:
+            if let agent = settings.agent {
+                let body = MarkdownSummary.render(summary, transcripts: transcripts, leftOut: shown + left)
+                let context = "stephost-\(summary.workflows.first ?? "run")"
+                let style = summary.exitCode == 0 ? "success" : "error"
+                let done = DispatchSemaphore(value: 0)
+                let env = settings.environment
+                Task.detached {
+                    _ = try? await Command.run([agent, "annotate", "--context", context, "--style", style], cwd: "/",
+                                               environment: env, input: Array(body.utf8))
+                    done.signal()
+                }
+                _ = done.wait(timeout: .now() + 30)
+            }
+        }
+        print(EventLines.table(summary).map(host))
+    }
+
+    private func mask(_ value: String) {
+        switch settings.flavor {
+        case .github:
+            // Each line of a multi-line value on its own, as the runner masks line by line.
+            let lines = EventLines.split(value).filter { $0.count >= 4 }
+            if commandsStopped { Console.write("::\(token)::\n", fd: fd); commandsStopped = false }
+            Console.write(lines.map { "::add-mask::\(WorkflowCommands.data($0))\n" }.joined(), fd: fd)
+        case .buildkite:
+            guard let agent = settings.agent else { return }
+            let done = DispatchSemaphore(value: 0)
+            let env = settings.environment
+            Task.detached {
+                _ = try? await Command.run([agent, "redactor", "add"], cwd: "/", environment: env, input: Array(value.utf8))
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + 30)
+        }
+    }
+
+    private func append(_ text: String, to path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            print([host("warning: cannot append the step summary to \(path): \(String(cString: strerror(errno)))")])
+            return
+        }
+        FileDescriptor.writeAll(fd, Array(text.utf8))
+        close(fd)
+    }
+}
