@@ -467,7 +467,7 @@ struct EndToEndTests {
         let id = try #require(try summary(r)["id"]?.stringValue)
         #expect(id.range(of: #"^\d{8}T\d{6}Z-[0-9a-f]{4}$"#, options: .regularExpression) != nil)
         let journal = try String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/journal.jsonl", encoding: .utf8)
-        let events = try journal.split(separator: "\n").map { try JSONParser.parse(String($0))["event"]?.stringValue ?? "(no event)" }
+        let events = try journal.split(separator: "\n").map { try JSONParser.parse(String($0))["type"]?.stringValue ?? "(no type)" }
         #expect(events == ["run-started", "step-started", "attempt", "step-finished", "run-finished"])
         let saved = try JSONParser.parse(String(contentsOfFile: "\(dir)/.stephost/runs/\(id)/summary.json", encoding: .utf8))
         #expect(saved["steps"]?.arrayValue?.first?["status"] == "success")
@@ -502,7 +502,7 @@ struct EndToEndTests {
               - id: b
                 uses: exec
                 with:
-                  run: grep -q '"event":"step-finished".*"id":"a"' .stephost/runs/${{ run.id }}/journal.jsonl
+                  run: grep -q '"id":"a".*"type":"step-finished"' .stephost/runs/${{ run.id }}/journal.jsonl
         """])
         let r = try await TestSupport.stephost(["run", "w"], cwd: dir)
         #expect(r.code == 0, "\(r.output)")

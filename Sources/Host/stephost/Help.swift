@@ -12,6 +12,7 @@ enum Help {
       plugins            list the plugins stephost can see, with their steps
       yaml FILE          print a YAML file as stephost parses it, as JSON
       runs [show ID]     list the recorded runs of the workspace, or print one
+      schema events      print the JSON Schema of the run's events
 
     options every command that reads a manifest accepts:
       -f, --file FILE          the manifest (default: stephost.yaml)
@@ -43,9 +44,16 @@ enum Help {
           --var NAME=VALUE         set vars.NAME over the environment's vars (repeatable)
           --timeout D              cancel the whole run after D (e.g. 30m)
           --init-timeout D         how long a plugin may take to answer initialize (default 30s)
-          --cancel-grace D         wait after $/cancel before SIGTERM (default 10s)
+          --cancel-grace D         wait after asking a step to stop before SIGTERM (default 10s)
           --json                   print the run summary as JSON on stdout, logs on stderr
-          -v, --verbose            also print plugins' stderr and progress
+          --progress MODE          auto (default), tty (a live view) or plain (one line per event)
+          -q, --quiet              only failed steps and the final table
+          --no-color               no colour in the live view (also: NO_COLOR set)
+          --ci SYSTEM              github, buildkite or none (default: from GITHUB_ACTIONS / BUILDKITE)
+          --junit FILE             write the run as JUnit XML (also when it fails or is interrupted)
+          --events FILE|-          write every event as JSON Lines (-: stdout; see stephost schema events)
+          --github-output N=EXPR   after the run, append EXPR's value to $GITHUB_OUTPUT as N (repeatable)
+          -v, --verbose            also print plugins' stderr, debug logs and progress
           --resume [RUN_ID|last]   rerun what did not succeed in that run (default: the last one)
                                    and reuse the recorded outputs of the steps that did; its
                                    workflows, --env and --var apply unless given here

@@ -40,12 +40,14 @@ enum RunCommand {
         let transcripts = StepTranscripts()
         let humanFD: Int32 = json || display.eventsPath == "-" ? 2 : 1
         // Until the run starts (plugins warming up, warnings), plain lines.
-        let console = PlainReporter(fd: humanFD, verbose: display.verbose, quiet: display.quiet, heartbeat: 0, transcripts: transcripts)
+        let console = ReporterGroup([transcripts, PlainReporter(fd: humanFD, verbose: display.verbose, quiet: display.quiet, heartbeat: 0,
+                                                                transcripts: transcripts)])
         let prepared: PreparedRun
         do { prepared = try await Runner.prepare(r, reporter: console) } catch {
             return CommonOptions.fail(error.description)
         }
-        var reporters: [RunReporter] = [display.reporter(fd: humanFD, transcripts: transcripts, workspace: prepared.workspace)]
+        // The transcripts first: the reporters after them read what a step printed.
+        var reporters: [RunReporter] = [transcripts, display.reporter(fd: humanFD, transcripts: transcripts, workspace: prepared.workspace)]
         if let path = display.junitPath {
             var lines: [String: Int] = [:]
             for (wf, _) in prepared.workflows { for s in wf.steps { lines["\(wf.name)/\(s.id)"] = s.position.line } }

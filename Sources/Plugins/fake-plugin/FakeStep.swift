@@ -13,7 +13,7 @@ enum FakeStep {
             inputs: ["type": "object", "additionalProperties": false, "properties": [
                 "mode": ["type": "string", "enum": ["echo", "fail", "fail-until", "barrier", "sleep", "hang", "ignore-cancel", "crash",
                                                     "exit0", "garbage", "not-jsonrpc", "unknown-id", "huge-line", "close-stdout",
-                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json", "leak-secrets", "host-stats"]],
+                                                    "stderr-flood", "log-flood", "stray-print", "mask", "fork-sleeper", "deep-json", "leak-secrets", "host-stats", "logs"]],
                 "outputs": ["type": "object"], "message": ["type": "string"], "hint": ["type": "string"],
                 "retryable": ["type": "boolean"], "attempts": ["type": "integer"], "ms": ["type": "integer"],
                 "dir": ["type": "string"], "count": ["type": "integer"], "bytes": ["type": "integer"],
@@ -60,6 +60,18 @@ enum FakeStep {
         switch mode {
         case "echo":
             if let ms = s.with["ms"]?.intValue { try await sleepMs(ms) }
+            return echo(s)
+        case "logs":
+            // Each of `list` as a log notification ({level, message, file, line}) or, as a string, a stderr line;
+            // then a progress report, and a failure when `message` is given.
+            for entry in s.with["list"]?.arrayValue ?? [] {
+                if let text = entry.stringValue { FileHandle.standardError.write(Data((text + "\n").utf8)); continue }
+                s.log(entry["message"]?.stringValue ?? "", level: LogNotification.Level(rawValue: entry["level"]?.stringValue ?? "info") ?? .info,
+                      file: entry["file"]?.stringValue, line: entry["line"]?.intValue)
+            }
+            s.progress("half way", completed: 1, total: 2)
+            if let ms = s.with["ms"]?.intValue { try await sleepMs(ms) }
+            if let m = s.with["message"]?.stringValue { throw ResponseError.stepFailed(m, hint: s.with["hint"]?.stringValue) }
             return echo(s)
         case "fail":
             FileHandle.standardError.write(Data("fake: about to fail\n".utf8))

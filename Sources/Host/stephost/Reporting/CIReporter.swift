@@ -85,7 +85,6 @@ final class CIReporter: RunReporter, @unchecked Sendable {
     // MARK: - Events
 
     func report(_ event: RunEvent) {
-        transcripts.report(event)
         lock.lock()
         defer { lock.unlock() }
         switch event {

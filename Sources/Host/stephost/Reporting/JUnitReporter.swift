@@ -25,7 +25,6 @@ final class JUnitReporter: RunReporter, @unchecked Sendable {
     }
 
     func report(_ event: RunEvent) {
-        transcripts.report(event)
         guard case .runFinished(let summary) = event else { return }
         let xml = JUnitReporter.render(summary, manifestFile: manifestFile, stepLines: lines, transcripts: transcripts)
         let tmp = "\(path).tmp-\(getpid())"

@@ -104,7 +104,6 @@ final class LiveReporter: RunReporter, @unchecked Sendable {
     }
 
     func report(_ event: RunEvent) {
-        transcripts.report(event)
         lock.lock()
         defer { lock.unlock() }
         switch event {

@@ -49,7 +49,6 @@ final class PlainReporter: RunReporter, @unchecked Sendable {
     }
 
     func report(_ event: RunEvent) {
-        transcripts.report(event)
         lock.lock()
         defer { lock.unlock() }
         switch event {

@@ -1,0 +1,249 @@
+import Foundation
+import StepProtocol
+import Testing
+
+/// What a run shows CI systems and tools, read by independent readers: JUnit by junitparser,
+/// events by jsonschema against `stephost schema events`, GitHub's workflow commands as its
+/// runner parses them, Buildkite's agent through a stand-in that records what it was given.
+@Suite("Reports: JUnit, events, GitHub Actions, Buildkite, plain", .timeLimit(.minutes(3)))
+struct ReportingTests {
+    static let secret = "tok-secret-123456"
+    var fake: String { "fake=\(TestSupport.fake)" }
+
+    /// A run with a warning, an error outside the workspace, a bare \r, a stderr line, a failure
+    /// with a hint, a step skipped because of it, and a for-each.
+    func repo() async throws -> String {
+        let dir = try await TestSupport.gitRepo([:])
+        TestSupport.write("\(dir)/stephost.yaml", """
+            environments:
+              ci:
+                secrets: {TOKEN: env:REPORT_TOKEN}
+            workflows:
+              w:
+                steps:
+                  - id: build
+                    uses: fake
+                    needs: []
+                    with:
+                      mode: logs
+                      list:
+                        - {level: warning, message: "deprecated flag", file: "\(dir)/src/we,ird:name.py", line: 3}
+                        - {level: error, message: "bad thing", file: "/etc/outside.txt", line: 1}
+                        - {level: info, message: "note\\r::error::injected"}
+                        - {level: info, message: "leaking \(Self.secret)"}
+                        - "::warning::from stderr"
+                  - id: deploy
+                    uses: fake
+                    needs: [build]
+                    environment: ci
+                    secrets: [TOKEN]
+                    with: {mode: logs, list: [{level: info, message: "deploying"}], message: "deploy failed", hint: "check the token"}
+                  - {id: after, uses: fake, needs: [deploy], with: {mode: echo}}
+                  - {id: each, uses: fake, needs: [build], for-each: [a, b], with: {mode: echo, outputs: {n: "${{ item }}"}}}
+            """)
+        return dir
+    }
+
+    func python(_ script: String, _ args: [String], cwd: String) async throws -> TestSupport.Result {
+        try await TestSupport.run(["python3", "-c", script] + args, cwd: cwd)
+    }
+
+    @Test("--junit: junitparser reads the suite, counts, failure type and text, skipped reason, file and line; no secret")
+    func junit() async throws {
+        let dir = try await repo()
+        let r = try await TestSupport.stephost(["run", "w", "-j", "1", "--plugin", fake, "--junit", "report.xml", "--progress", "plain"],
+                                               cwd: dir, env: ["REPORT_TOKEN": Self.secret])
+        #expect(r.code == 1, "\(r.stderr)")
+        let xml = try String(contentsOfFile: "\(dir)/report.xml", encoding: .utf8)
+        #expect(!xml.contains(Self.secret))
+        let check = try await python("""
+            import sys, json
+            from junitparser import JUnitXml, Failure, Skipped
+            xml = JUnitXml.fromfile(sys.argv[1])
+            out = {"suites": []}
+            for suite in xml:
+                cases = {}
+                for c in suite:
+                    res = [{"kind": type(x).__name__, "message": x.message, "type": x.type, "text": x.text} for x in c.result]
+                    cases[c.name] = {"classname": c.classname, "file": c._elem.get("file"), "line": c._elem.get("line"),
+                                     "result": res, "out": c.system_out}
+                out["suites"].append({"name": suite.name, "tests": suite.tests, "failures": suite.failures, "errors": suite.errors,
+                                      "skipped": suite.skipped, "cases": cases})
+            print(json.dumps(out))
+            """, ["report.xml"], cwd: dir)
+        #expect(check.code == 0, "\(check.stderr)")
+        let o = try JSONParser.parse(check.stdout)
+        let suite = try #require(o["suites"]?.arrayValue?.first)
+        #expect(suite["name"] == "w" && suite["tests"] == 5 && suite["failures"] == 1 && suite["skipped"] == 1, "\(suite)")
+        let manifest = try String(contentsOfFile: "\(dir)/stephost.yaml", encoding: .utf8).components(separatedBy: "\n")
+        func line(_ text: String) -> JSONValue { .string(String((manifest.firstIndex { $0.contains(text) } ?? -2) + 1)) }
+        let deploy = try #require(suite["cases"]?["deploy"])
+        #expect(deploy["classname"] == "w" && deploy["file"] == "stephost.yaml")
+        #expect(deploy["line"] == line("- id: deploy"), "the line of the step's first key: \(deploy)")
+        #expect(deploy["out"]?.stringValue?.components(separatedBy: "deploying").count == 2, "each line once: \(deploy)")
+        #expect(deploy["result"]?.arrayValue?.first?["kind"] == "Failure" && deploy["result"]?.arrayValue?.first?["type"] == "failure")
+        #expect(deploy["result"]?.arrayValue?.first?["message"] == "deploy failed")
+        #expect(deploy["result"]?.arrayValue?.first?["text"]?.stringValue?.contains("hint: check the token") == true)
+        #expect(suite["cases"]?["after"]?["result"]?.arrayValue?.first?["kind"] == "Skipped")
+        #expect(suite["cases"]?["after"]?["result"]?.arrayValue?.first?["message"] == "needs failed")
+        #expect(suite["cases"]?["each[a]"]?["line"] == line("{id: each,"))
+        #expect(suite["cases"]?["build"]?["out"]?.stringValue?.contains("deprecated flag") == true)
+    }
+
+    @Test("--events: every line valid against stephost schema events (jsonschema), seq without gaps, logs and progress in it; the journal shares the form")
+    func events() async throws {
+        let dir = try await repo()
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--events", "-", "--progress", "plain"],
+                                               cwd: dir, env: ["REPORT_TOKEN": Self.secret])
+        #expect(r.code == 1, "\(r.stderr)")
+        #expect(!r.stdout.contains(Self.secret))
+        #expect(r.stderr.contains("[deploy] failure"), "people's lines go to stderr with --events -")
+        TestSupport.write("\(dir)/events.jsonl", r.stdout)
+        let schema = try await TestSupport.stephost(["schema", "events"], cwd: dir)
+        TestSupport.write("\(dir)/schema.json", schema.stdout)
+        let check = try await python("""
+            import sys, json, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft7Validator.check_schema(schema)
+            v = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+            lines = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+            for e in lines:
+                errors = list(v.iter_errors(e))
+                assert not errors, (e, [x.message for x in errors])
+            assert [e["seq"] for e in lines] == list(range(1, len(lines) + 1)), "seq has gaps"
+            # A wrong event is refused, so the schema says something.
+            assert list(v.iter_errors({"v": 1, "seq": 1, "time": "x", "type": "step-finished"})), "a step-finished without fields passed"
+            print(json.dumps(sorted(set(e["type"] for e in lines))))
+            """, ["schema.json", "events.jsonl"], cwd: dir)
+        #expect(check.code == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("\"log\"") && check.stdout.contains("\"progress\"") && check.stdout.contains("\"run-finished\""), "\(check.stdout)")
+        let runID = try #require(r.stdout.split(separator: "\n").first.flatMap { try? JSONParser.parse(String($0)) }?["id"]?.stringValue)
+        let journal = try String(contentsOfFile: "\(dir)/.stephost/runs/\(runID)/journal.jsonl", encoding: .utf8)
+        let types = try journal.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(types.allSatisfy { $0["v"] == 1 && $0["seq"]?.intValue != nil && $0["type"]?.stringValue != nil })
+        #expect(!types.contains { $0["type"] == "log" || $0["type"] == "progress" }, "the journal leaves out log and progress")
+    }
+
+    /// Lines of GitHub output, checked as the runner reads them: which lines are commands.
+    struct GitHubLog {
+        var lines: [String]
+        /// Lines printed while workflow commands were on (outside ::stop-commands::).
+        var commandLines: [String] {
+            var token: String?
+            var out: [String] = []
+            for l in lines {
+                if let t = token { if l == "::\(t)::" { token = nil }; continue }
+                if l.hasPrefix("::stop-commands::") { token = String(l.dropFirst("::stop-commands::".count)); continue }
+                if l.hasPrefix("::") { out.append(l) }
+            }
+            return out
+        }
+        /// The step ids of the groups, in order, and whether any two overlap.
+        var groups: (titles: [String], nested: Bool) {
+            var open = false, nested = false
+            var titles: [String] = []
+            for l in commandLines {
+                if l.hasPrefix("::group::") { if open { nested = true }; open = true; titles.append(String(l.dropFirst(9))) }
+                if l == "::endgroup::" { if !open { nested = true }; open = false }
+            }
+            return (titles, nested || open)
+        }
+    }
+
+    @Test("GitHub Actions: add-mask first, one group per step, plugin text cannot issue commands, annotations escaped, step summary, outputs")
+    func github() async throws {
+        let dir = try await repo()
+        let summary = "\(dir)/summary.md", outputs = "\(dir)/outputs.txt"
+        let r = try await TestSupport.stephost(["run", "w", "-j", "1", "-v", "--plugin", fake, "--github-output", "each=steps.each.outputs.n"],
+                                               cwd: dir, env: ["REPORT_TOKEN": Self.secret, "GITHUB_ACTIONS": "true",
+                                                               "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs])
+        #expect(r.code == 1, "\(r.stderr)")
+        let log = GitHubLog(lines: r.stdout.components(separatedBy: "\n"))
+        #expect(log.lines.first == "::add-mask::\(Self.secret)", "add-mask before anything else: \(log.lines.prefix(3))")
+        #expect(log.lines.filter { $0.contains(Self.secret) }.count == 1, "the secret only in add-mask")
+        let commands = log.commandLines
+        #expect(!commands.contains("::error::injected") && !commands.contains("::warning::from stderr"), "plugin text issued a command: \(commands)")
+        #expect(log.lines.contains("::error::injected") && log.lines.contains("note"), "the bare \\r split the message into two lines")
+        let (titles, nested) = log.groups
+        #expect(!nested, "groups nest or stay open: \(commands)")
+        // Run one at a time (-j 1), each step streams live into its group; a skipped step's group is opened when it ends.
+        #expect(titles == ["build (fake)", "deploy (fake)", "⏭️ after (fake)", "each[a] (fake)", "each[b] (fake)"], "\(titles)")
+        #expect(commands.contains("::error title=deploy failed::deploy failed (check the token)"), "\(commands)")
+        #expect(commands.contains("::warning title=build,file=src/we%2Cird%3Aname.py,line=3::deprecated flag"), "\(commands)")
+        #expect(commands.contains("::error title=build,line=1::bad thing"), "a file outside the workspace is left out: \(commands)")
+        let md = try String(contentsOfFile: summary, encoding: .utf8)
+        #expect(md.contains("| ❌ | `deploy` | fake |") && md.contains("**Hint:** check the token") && md.contains("deploying"), "\(md)")
+        #expect(!md.contains(Self.secret))
+        let out = try String(contentsOfFile: outputs, encoding: .utf8).components(separatedBy: "\n")
+        #expect(out.count >= 3 && out[0].hasPrefix("each<<") && out[1] == #"{"a":"a","b":"b"}"# && out[2] == String(out[0].dropFirst(6)), "\(out)")
+    }
+
+    @Test("GitHub Actions: steps running at once are held and printed as whole groups, titled with status and duration")
+    func heldGroups() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              w:
+                steps:
+                  - {id: a, uses: fake, needs: [], with: {mode: logs, ms: 400, list: [{message: "a1"}, {message: "a2"}]}}
+                  - {id: b, uses: fake, needs: [], with: {mode: logs, ms: 200, list: [{message: "b1"}, {message: "b2"}]}}
+            """])
+        let r = try await TestSupport.stephost(["run", "w", "-j", "2", "--plugin", fake], cwd: dir, env: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": ""])
+        #expect(r.code == 0, "\(r.stderr)")
+        let log = GitHubLog(lines: r.stdout.components(separatedBy: "\n"))
+        #expect(!log.groups.nested)
+        // Inside each group only that step's lines.
+        var current: String?
+        for l in log.lines {
+            if l.hasPrefix("::group::") { current = l.contains(" a (fake)") || l.hasPrefix("::group::a ") ? "a" : "b"; continue }
+            if l == "::endgroup::" { current = nil; continue }
+            if let c = current, l == "a1" || l == "a2" || l == "b1" || l == "b2" { #expect(l.hasPrefix(c), "\(l) inside \(c)'s group") }
+        }
+        #expect(log.groups.titles.contains { $0.hasPrefix("✅ b (fake) ") }, "a held group's title has its status and duration: \(log.groups.titles)")
+    }
+
+    @Test("Buildkite: --- groups, ^^^ +++ after a failure, the agent's annotate and redactor add")
+    func buildkite() async throws {
+        let dir = try await repo()
+        let bin = TestSupport.tempDir("bin")
+        TestSupport.write("\(bin)/buildkite-agent", """
+            #!/bin/sh
+            echo "$*" >> "\(dir)/agent-args.txt"
+            cat >> "\(dir)/agent-stdin-$1.txt"
+            """)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(bin)/buildkite-agent")
+        let path = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+        let r = try await TestSupport.stephost(["run", "w", "-j", "1", "--plugin", fake], cwd: dir,
+                                               env: ["REPORT_TOKEN": Self.secret, "BUILDKITE": "true", "PATH": path])
+        #expect(r.code == 1, "\(r.stderr)")
+        let lines = r.stdout.components(separatedBy: "\n")
+        #expect(lines.contains("--- build (fake)"), "\(lines)")
+        let failed = try #require(lines.firstIndex(of: "--- deploy (fake)"))
+        let next = try #require(lines[failed...].firstIndex(of: "^^^ +++"))
+        #expect(!lines[failed + 1..<next].contains { $0.hasPrefix("--- ") }, "^^^ +++ closes the failed step's group")
+        let args = try String(contentsOfFile: "\(dir)/agent-args.txt", encoding: .utf8)
+        #expect(args.contains("redactor add") && args.contains("annotate --context stephost-w --style error"), "\(args)")
+        #expect(try String(contentsOfFile: "\(dir)/agent-stdin-redactor.txt", encoding: .utf8) == Self.secret)
+        #expect(try String(contentsOfFile: "\(dir)/agent-stdin-annotate.txt", encoding: .utf8).contains("| ❌ | `deploy` |"))
+        #expect(!r.stdout.contains(Self.secret))
+    }
+
+    @Test("plain: a silent step gets a heartbeat; --quiet keeps only failures and the table; a bare \\r ends a line")
+    func plain() async throws {
+        let dir = try await repo()
+        TestSupport.write("\(dir)/slow.yaml", "workflows:\n  w:\n    steps:\n      - {id: slow, uses: fake, with: {mode: sleep, ms: 2600}}\n")
+        let slow = try await TestSupport.stephost(["run", "w", "-f", "slow.yaml", "--plugin", fake, "--progress", "plain"], cwd: dir,
+                                                  env: ["STEPHOST_HEARTBEAT": "1s"])
+        #expect(slow.code == 0)
+        #expect(slow.stdout.contains("[slow] still running ("), "\(slow.stdout)")
+        let quiet = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--quiet", "--progress", "plain"], cwd: dir,
+                                                   env: ["REPORT_TOKEN": Self.secret])
+        #expect(quiet.code == 1)
+        #expect(!quiet.stdout.contains("started") && !quiet.stdout.contains("[build]"), "\(quiet.stdout)")
+        #expect(quiet.stdout.contains("[deploy] failure") && quiet.stdout.contains("[deploy]   error: deploy failed") && quiet.stdout.contains("deploying"))
+        #expect(quiet.stdout.contains("STEP") && quiet.stdout.contains("exit status 1"))
+        let plain = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--progress", "plain"], cwd: dir, env: ["REPORT_TOKEN": Self.secret])
+        let lines = plain.stdout.components(separatedBy: "\n")
+        #expect(lines.contains("[build] note") && lines.contains("[build] ::error::injected"), "\(lines)")
+        #expect(!plain.stdout.contains(Self.secret) && !plain.stdout.contains("\r"))
+    }
+}
