@@ -246,4 +246,28 @@ struct ReportingTests {
         #expect(lines.contains("[build] note") && lines.contains("[build] ::error::injected"), "\(lines)")
         #expect(!plain.stdout.contains(Self.secret) && !plain.stdout.contains("\r"))
     }
+
+    @Test("a failed step's last stderr lines are its own; lines from a time its plugin served several steps say they may be another's")
+    func stderrAttribution() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              one-by-one:
+                steps:
+                  - {id: d, uses: fake, with: {mode: logs, list: ["d-line"]}}
+                  - {id: c, uses: fake, with: {mode: logs, list: ["c-line"], message: "c failed"}}
+              at-once:
+                steps:
+                  - {id: a, uses: fake, needs: [], with: {mode: logs, list: ["a-line"], ms: 300, message: "a failed"}}
+                  - {id: b, uses: fake, needs: [], with: {mode: logs, list: ["b-line"], ms: 300}}
+            """])
+        let one = try await TestSupport.stephost(["run", "one-by-one", "-j", "1", "--plugin", fake, "--json"], cwd: dir)
+        #expect(one.code == 1)
+        #expect(one.stderr.contains("[c]     c-line"), "\(one.stderr)")
+        #expect(!one.stderr.contains("[c]     d-line"), "d's line was shown as c's: \(one.stderr)")
+        let both = try await TestSupport.stephost(["run", "at-once", "-j", "2", "--plugin", "fake=\(TestSupport.fake) --concurrency 2",
+                                                   "--progress", "plain"], cwd: dir)
+        #expect(both.code == 1)
+        #expect(both.stdout.contains("[a]     (may be another step's) b-line") || both.stdout.contains("[a]     (may be another step's) a-line"),
+                "\(both.stdout)")
+    }
 }

@@ -128,7 +128,8 @@ struct StepExecutor: Sendable {
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         conn.endServing(job.displayID)
-        let tail = conn.stderrTail
+        // This step's own stderr lines, not the process's: two steps served by one process share its stderr.
+        let tail = conn.takeStderrTail(for: job.displayID)
         let teardownLevel = conn.teardown
         await pool.release(conn)
 
@@ -183,7 +184,7 @@ struct StepExecutor: Sendable {
             }
             rec.status = .failure
             rec.error = f.message
-            rec.stderrTail = f.stderrTail.isEmpty ? tail : f.stderrTail
+            rec.stderrTail = tail.isEmpty ? f.stderrTail : tail
             return (rec, .unmarked)
         }
     }
