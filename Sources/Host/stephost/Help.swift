@@ -13,6 +13,7 @@ enum Help {
       yaml FILE          print a YAML file as stephost parses it, as JSON
       runs [show ID]     list the recorded runs of the workspace, or print one
       schema events      print the JSON Schema of the run's events
+      completion SHELL   print a completion script for bash, zsh or fish
 
     options every command that reads a manifest accepts:
       -f, --file FILE          the manifest (default: stephost.yaml)
@@ -88,10 +89,26 @@ enum Help {
         "runs": """
         usage: stephost runs [--limit N] [--json] [-f FILE | --workspace DIR]
                stephost runs show [RUN_ID|last] [--json]
+               stephost runs prune --keep N
 
         Lists the runs recorded in the workspace's .stephost/runs/, newest first (default 20), with
         status (success, failure, interrupted, running, or killed when the journal has no end) and
-        duration; `runs show` prints one run's steps. A run id may be abbreviated to a unique prefix.
+        duration, dry runs marked; `runs show` prints one run's steps ('last': the newest run that
+        was not a dry run). A run id may be abbreviated to a unique prefix. `runs prune --keep N`
+        removes all but the newest N runs (never one that is still running).
+        """,
+        "schema": """
+        usage: stephost schema events
+
+        Prints the JSON Schema (draft-07) of the run's events: each line of `run --events` and of
+        a run's journal.jsonl.
+        """,
+        "completion": """
+        usage: stephost completion bash|zsh|fish
+
+        Prints a completion script: eval "$(stephost completion bash)" in ~/.bashrc, the same with
+        zsh in ~/.zshrc, or stephost completion fish | source in ~/.config/fish/config.fish.
+        Completes commands, options, and the workflows of ./stephost.yaml (or -f FILE).
         """,
         "yaml": """
         usage: stephost yaml FILE

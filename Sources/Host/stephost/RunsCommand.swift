@@ -7,7 +7,7 @@ enum RunsCommand {
     static func main(_ argv: [String]) async -> Int32 {
         let a: Arguments
         do {
-            a = try Arguments(argv, valued: ["--file", "--workspace", "--limit"], flags: ["--json"],
+            a = try Arguments(argv, valued: ["--file", "--workspace", "--limit", "--keep"], flags: ["--json"],
                               aliases: ["-f": "--file", "-n": "--limit"])
         } catch { return CommonOptions.fail("\(error) (see stephost runs --help)") }
         let history = RunHistory(workspace: await Runner.workspace(for: CommonOptions.request(a)))
@@ -20,7 +20,12 @@ enum RunsCommand {
                 return CommonOptions.fail(error.description)
             }
             return 0
-        case let other?: return CommonOptions.fail("runs: unknown subcommand '\(other)' (runs, runs show ID)")
+        case "prune":
+            guard let k = a.value("--keep"), let keep = Int(k), keep >= 0 else {
+                return CommonOptions.fail("runs prune needs --keep N, a whole number: the newest N runs are kept")
+            }
+            return prune(history, keep: keep)
+        case let other?: return CommonOptions.fail("runs: unknown subcommand '\(other)' (runs, runs show ID, runs prune --keep N)")
         }
     }
 
@@ -38,6 +43,21 @@ enum RunsCommand {
              r.durationMs.map(formatDuration) ?? "-", [r.dryRun ? "dry run" : nil, r.resumedFrom.map { "resumes \($0)" }].compactMap { $0 }.joined(separator: ", ")]
         }
         Console.out(TextTable.lines(["RUN", "WORKFLOWS", "STATUS", "STARTED", "DURATION", ""], rows).joined(separator: "\n") + "\n")
+        return 0
+    }
+
+    /// Removes every recorded run but the newest `keep`; a run whose host is still running is never removed.
+    static func prune(_ history: RunHistory, keep: Int) -> Int32 {
+        let runs = history.all()
+        var removed = 0
+        for r in runs.dropFirst(keep) where r.state != .running {
+            do { try FileManager.default.removeItem(atPath: r.directory); removed += 1 } catch {
+                Console.err("stephost: cannot remove \(r.directory): \(error.localizedDescription)\n")
+            }
+        }
+        let skipped = runs.dropFirst(keep).filter { $0.state == .running }.count
+        Console.out("removed \(removed) run\(removed == 1 ? "" : "s"), kept \(min(keep, runs.count))"
+                    + (skipped > 0 ? " (and \(skipped) still running)" : "") + " in \(history.directory)\n")
         return 0
     }
 

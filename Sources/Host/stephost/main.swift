@@ -8,6 +8,7 @@ let version = "0.1.0"
 signal(SIGPIPE, SIG_IGN)
 let args = Array(CommandLine.arguments.dropFirst())
 // The process guardian (see ProcessGuard): started by the host, never by users.
+if args.first == "__workflows" { exit(await CompletionCommand.workflows(Array(args.dropFirst()))) }
 if args.first == "__guard" { ProcessGuard.serve(host: args.count > 1 ? pid_t(args[1]) ?? 0 : 0) }
 if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
     ProcessGuard.install(command: [exe, "__guard"])
@@ -15,6 +16,7 @@ if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/s
 let commands: [String: (([String]) async -> Int32)] = [
     "run": RunCommand.main, "validate": ValidateCommand.main, "plan": PlanCommand.main, "graph": GraphCommand.main,
     "plugins": PluginsCommand.main, "yaml": YamlCommand.main, "runs": RunsCommand.main, "schema": SchemaCommand.main,
+    "completion": CompletionCommand.main,
 ]
 
 guard let first = args.first else {
@@ -22,7 +24,7 @@ guard let first = args.first else {
     exit(2)
 }
 switch first {
-case "--version", "version": Console.out("stephost \(version)\n"); exit(0)
+case "--version", "version": Console.out(BuildInfo.versionLine(hostDirectory: CommonOptions.hostDirectory) + "\n"); exit(0)
 case "--help", "-h", "help":
     if args.count > 1, let text = Help.commands[args[1]] { print(text) } else { print(Help.top) }
     exit(0)

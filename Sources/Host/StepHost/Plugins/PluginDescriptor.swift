@@ -70,13 +70,20 @@ public struct PluginDescriptor: Sendable, Hashable {
         let c = command[0]
         if c.hasPrefix("/") { return c }
         if c.contains("/") { return URL(fileURLWithPath: c, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true)).standardizedFileURL.path }
-        let beside = (hostDirectory as NSString).appendingPathComponent(c)
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        // Next to stephost (a build folder), then where scripts/install.sh and the release tarball put them.
+        let libexec = URL(fileURLWithPath: hostDirectory).appendingPathComponent("../libexec/stephost").standardizedFileURL.path
+        for dir in [hostDirectory, libexec] {
+            let candidate = (dir as NSString).appendingPathComponent(c)
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
         for dir in (path ?? "").split(separator: ":") where !dir.isEmpty {
             let candidate = (String(dir) as NSString).appendingPathComponent(c)
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw .spawnFailed(plugin: name, descriptor: file,
-                           reason: "'\(c)' was found neither next to stephost (\(hostDirectory)) nor in PATH")
+        var reason = "'\(c)' was found neither next to stephost (\(hostDirectory)), nor in \(libexec), nor in PATH"
+        if c.hasPrefix("stephost-") {
+            reason += "; the bundled plugins come with stephost: install it with scripts/install.sh --prefix DIR, or unpack the release tarball whole"
+        }
+        throw .spawnFailed(plugin: name, descriptor: file, reason: reason)
     }
 }
