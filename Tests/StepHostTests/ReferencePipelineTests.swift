@@ -167,4 +167,42 @@ struct ReferencePipelineTests {
         #expect(r.output.contains("Registry/processors/text_wordcount.yaml: image.oci is 'ghcr.io/stephost-dev/theory/text_wordcount:latest'"), "\(r.output)")
         #expect(!modal.argvs().contains { $0.first == "deploy" }, "no deploy after a failed pin check")
     }
+
+    @Test("inside GitHub Actions (act), a failing deploy shows a group per step, an annotation for the failure, the summary table, no secret",
+          .enabled(if: ActRunner.available || TestSupport.inCI))
+    func deployInsideAct() async throws {
+        let modal = try FakeModal()
+        let (repo, _) = try await checkout()
+        let file = "\(repo)/\(Self.registryDir)/text_wordcount.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        _ = try await TestSupport.commit(repo, ["\(Self.registryDir)/text_wordcount.yaml": text.replacingOccurrences(
+            of: #"@sha256:[0-9a-f]{64}"#, with: ":latest", options: .regularExpression)], message: "a tag")
+        let env = modal.environment.merging(Self.secrets) { $1 }
+        let act = try await ActRunner.run(repo: repo, workflow: """
+            on: push
+            jobs:
+              deploy:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: cd "\(repo)" && "\(TestSupport.stephost)" run deploy --env dev
+                    env:
+            \(ActRunner.envBlock(env, indent: 10))
+            """)
+        #expect(act.code != 0, "the job fails with the deploy")
+        let e = act.events
+        let groups = e.filter { $0.command == "group" }.map(\.arg)
+        #expect(groups.count >= 3 && e.filter { $0.command == "endgroup" }.count == groups.count, "\(groups)")
+        // pins and secrets run at once, so their groups are held and titled with the outcome; sync is skipped as a whole.
+        #expect(groups.contains { $0.hasPrefix("❌ pins (exec) ") } && groups.contains("⏭️ sync (sync-modal)"), "one group per step: \(groups)")
+        #expect(e.contains { $0.command == "error" && $0.property("title") == "pins failed" && $0.arg == "command exited with exit status 1" },
+                "\(e.filter { $0.command == "error" }.map(\.arg))")
+        let summary = e.filter { $0.command == "summary" }.map(\.message).joined(separator: "\n")
+        #expect(summary.contains("| ❌ | `pins` |") && summary.contains("image.oci is 'ghcr.io/stephost-dev/theory/text_wordcount:latest'"),
+                "the summary table, and the failed step's last lines: \(summary)")
+        for value in Self.secrets.values where value.count >= 4 {
+            #expect(!e.contains { $0.command != "add-mask" && $0.message.contains(value) }, "a secret in act's log")
+        }
+        #expect(Set(e.filter { $0.command == "add-mask" }.map(\.arg)).isSuperset(of: ["ak-ref-token-id", "as-ref-token-secret"]),
+                "the granted secrets are masked in the runner before anything else")
+    }
 }

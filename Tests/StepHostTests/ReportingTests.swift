@@ -270,4 +270,37 @@ struct ReportingTests {
         #expect(both.stdout.contains("[a]     (may be another step's) b-line") || both.stdout.contains("[a]     (may be another step's) a-line"),
                 "\(both.stdout)")
     }
+
+    @Test("inside GitHub Actions (act): a group per step, the failure annotated, plugin text issues no command, the summary, outputs to a later step, no secret",
+          .enabled(if: ActRunner.available || TestSupport.inCI))
+    func insideAct() async throws {
+        let dir = try await repo()
+        let act = try await ActRunner.run(repo: dir, workflow: """
+            on: push
+            jobs:
+              pipeline:
+                runs-on: ubuntu-latest
+                steps:
+                  - id: stephost
+                    continue-on-error: true
+                    run: 'cd "\(dir)" && "\(TestSupport.stephost)" run w -j 1 --plugin "fake=\(TestSupport.fake)" --github-output each=steps.each.outputs.n'
+                    env:
+                      REPORT_TOKEN: \(Self.secret)
+                  - run: echo "each is ${{ steps.stephost.outputs.each }}"
+            """)
+        #expect(act.code == 0 && !act.events.isEmpty, "\(act.stderr)")
+        let e = act.events
+        let groups = e.filter { $0.command == "group" }.map(\.arg)
+        #expect(groups == ["build (fake)", "deploy (fake)", "⏭️ after (fake)", "each[a] (fake)", "each[b] (fake)"], "\(groups)")
+        #expect(e.filter { $0.command == "endgroup" }.count == groups.count)
+        let failure = e.first { $0.command == "error" && $0.property("title") == "deploy failed" }
+        #expect(failure?.arg == "deploy failed (check the token)", "\(e.filter { $0.command != nil }.map(\.message))")
+        #expect(e.contains { $0.command == "warning" && $0.property("file") == "src/we,ird:name.py" && $0.arg == "deprecated flag" },
+                "the runner reads the escaped properties back")
+        #expect(!e.contains { $0.command == "error" && $0.arg == "injected" } && e.contains { $0.command == "ignored" && $0.message.contains("::error::injected") },
+                "a plugin's '::error::' is ignored by the runner")
+        #expect(e.contains { $0.command == "summary" && $0.message.contains("`deploy`") }, "the step summary table")
+        #expect(e.contains { $0.message.contains(#"each is {"a":"a","b":"b"}"#) || $0.message.contains("each is {a:a,b:b}") }, "the output reached a later step")
+        #expect(!e.contains { $0.command != "add-mask" && $0.message.contains(Self.secret) }, "a secret in act's log")
+    }
 }
