@@ -18,7 +18,7 @@ done
 
 cd "$(dirname "$0")/.."
 command -v swift >/dev/null || { echo "install.sh: swift is not on PATH (Swift 6 is needed to build stephost)" >&2; exit 1; }
-if ! ls /usr/lib/*/libcurl.so /usr/lib/libcurl.so /usr/lib64/libcurl.so >/dev/null 2>&1; then
+if [ -z "$(ls /usr/lib/*/libcurl.so /usr/lib/libcurl.so /usr/lib64/libcurl.so 2>/dev/null)" ]; then
     echo "install.sh: linking the Swift runtime statically needs libcurl's development files" \
          "(Debian/Ubuntu: apt-get install libcurl4-openssl-dev; Fedora: dnf install libcurl-devel)" >&2
     exit 1

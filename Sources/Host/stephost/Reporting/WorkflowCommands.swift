@@ -74,8 +74,11 @@ enum MarkdownSummary {
     }
 
     static func render(_ s: RunSummary, transcripts: StepTranscripts, leftOut: [Annotation], limit: Int = 1 << 20) -> String {
-        var head = "### stephost run `\(s.id)`: \(s.workflows.joined(separator: ", "))"
+        var head = "### stephost run `\(s.id)`: \(s.workflows.isEmpty ? "no workflow triggered" : s.workflows.joined(separator: ", "))"
             + (s.environment.map { " (\($0))" } ?? "") + (s.dryRun ? " — dry run" : "") + "\n\n"
+        for w in s.skippedWorkflows { head += "- `\(cell(w.name))`: not triggered (\(cell(w.reason)))\n" }
+        if !s.skippedWorkflows.isEmpty { head += "\n" }
+        guard !s.steps.isEmpty else { return head + "No step ran; exit status \(s.exitCode).\n" }
         head += "| | Step | Uses | Status | Duration | Attempts | Reused |\n| --- | --- | --- | --- | --- | --- | --- |\n"
         for r in s.steps {
             let reused = r.reason?.hasPrefix("reused from run") == true
