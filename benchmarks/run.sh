@@ -84,6 +84,16 @@ printf '  persistent processes are %.1fx faster than one process per step (-j1)\
     "$(awk "BEGIN{print ${T["stephost -j1 (process per step)"]}/${T["stephost -j1 (persistent)"]}}")"
 
 echo
+echo "the cost of what a run shows ($N steps, -j2, persistent; goal: at most 5% over plain lines)"
+row "plain lines (--progress plain)"      "$BIN/stephost" run noop -f noop.yaml -j 2 --plugin "$FAKE" --progress plain
+row "live view (--progress tty)"          "$BIN/stephost" run noop -f noop.yaml -j 2 --plugin "$FAKE" --progress tty
+row "GitHub Actions (groups, summary)"    env GITHUB_STEP_SUMMARY="$work/summary.md" "$BIN/stephost" run noop -f noop.yaml -j 2 --plugin "$FAKE" --ci github
+row "plain + --junit + --events"          "$BIN/stephost" run noop -f noop.yaml -j 2 --plugin "$FAKE" --progress plain --junit "$work/junit.xml" --events "$work/events.jsonl"
+for name in "live view (--progress tty)" "GitHub Actions (groups, summary)" "plain + --junit + --events"; do
+    printf '  %-36s %+6.1f%% against plain lines\n' "$name" "$(awk "BEGIN{print (${T[$name]}/${T["plain lines (--progress plain)"]}-1)*100}")"
+done
+
+echo
 read -r t m < <(measure "$BIN/stephost" run logs -f logs.yaml --plugin "$FAKE")
 printf '%s log notifications from one step: %ss, %.0f lines/s, peak RSS %s MiB\n' "$LOGS" "$t" "$(awk "BEGIN{print $LOGS/$t}")" "$((m / 1024))"
 

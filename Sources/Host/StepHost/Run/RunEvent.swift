@@ -84,9 +84,11 @@ struct RecordingReporter: RunReporter {
         switch event {
         case .stepLog(let step, let level, let message, let file, let line):
             record.log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
+            guard record.streaming else { break }
             record.append("log", JSONValue.compactObject(["step": .string(step), "level": .string(level.rawValue), "message": .string(message),
                                                   "file": file.map(JSONValue.string), "line": line.map(JSONValue.int)]).objectValue ?? [:], sync: false)
         case .stepProgress(let step, let message, let completed, let total):
+            guard record.streaming else { break }
             record.append("progress", JSONValue.compactObject(["step": .string(step), "message": message.map(JSONValue.string),
                                                        "completed": completed.map(JSONValue.number), "total": total.map(JSONValue.number)]).objectValue ?? [:],
                           sync: false)

@@ -50,7 +50,10 @@ public final class RunRecord: @unchecked Sendable {
     public func sync() { lock.withLock { _ = fsync(fd) } }
 
     /// Sends every event also to `fd` (the `--events` stream), each line written as it happens.
-    public func streamEvents(to fd: Int32) { lock.withLock { eventsFD = fd } }
+    public func streamEvents(to fd: Int32) { lock.withLock { eventsFD = fd; streaming = true } }
+
+    /// Whether an events stream takes the events the journal leaves out (else they need not be built).
+    public private(set) var streaming = false
 
     /// Appends one event of the run's vocabulary; `sync` forces the journal to disk before returning.
     public func append(_ type: String, _ fields: [String: JSONValue], sync: Bool) {
