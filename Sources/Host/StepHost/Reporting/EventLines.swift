@@ -1,20 +1,20 @@
 import Foundation
-import StepHost
 import StepProtocol
 
 /// One line of a run's output, and whether a plugin wrote it (its log, stderr or error text):
 /// CI reporters keep those from issuing workflow commands.
-struct OutputLine {
-    var text: String
-    var fromPlugin: Bool
+public struct OutputLine: Sendable {
+    public var text: String
+    public var fromPlugin: Bool
+    public init(text: String, fromPlugin: Bool) { self.text = text; self.fromPlugin = fromPlugin }
 }
 
 /// What each event says, as lines without the `[step]` prefix: the one wording the plain,
 /// GitHub and Buildkite outputs share.
-enum EventLines {
+public enum EventLines {
     /// Splits text into lines at `\n`, `\r\n` and a bare `\r`, so that no line of a plugin's can
     /// hide inside another (GitHub's runner ends a line at a bare `\r`).
-    static func split(_ text: String) -> [String] {
+    public static func split(_ text: String) -> [String] {
         var out: [String] = []
         var current = ""
         var afterCR = false
@@ -36,7 +36,7 @@ enum EventLines {
     static func plugin(_ text: String, prefix: String = "") -> [OutputLine] { split(text).map { OutputLine(text: prefix + $0, fromPlugin: true) } }
 
     /// The step an event belongs to (nil: the run), and its lines; nil when it says nothing at this verbosity.
-    static func lines(_ event: RunEvent, verbose: Bool) -> (step: String?, lines: [OutputLine])? {
+    public static func lines(_ event: RunEvent, verbose: Bool) -> (step: String?, lines: [OutputLine])? {
         switch event {
         case .runStarted(let id, let workflows, let env, let dry):
             return (nil, host("stephost run \(id): \(workflows.isEmpty ? "no workflow triggered" : "workflow \(workflows.joined(separator: ", "))")"
@@ -68,7 +68,7 @@ enum EventLines {
     }
 
     /// The outcome line of a step, then its error, hint and (for a failure) its last stderr lines.
-    static func finished(_ r: StepRecord, tail: Int = 10) -> [OutputLine] {
+    public static func finished(_ r: StepRecord, tail: Int = 10) -> [OutputLine] {
         var head = r.statusText
         if r.status != .skipped { head += " in \(formatDuration(r.durationMs))" }
         if r.attempts > 1 { head += " after \(r.attempts) attempts" }
@@ -84,7 +84,7 @@ enum EventLines {
     }
 
     /// The table of steps and the count line that end a run.
-    static func table(_ s: RunSummary) -> [String] {
+    public static func table(_ s: RunSummary) -> [String] {
         guard !s.steps.isEmpty else { return ["", "no steps ran (exit status \(s.exitCode))"] }
         let multi = Set(s.steps.map(\.workflow)).count > 1
         let rows = s.steps.map { r in [(multi ? "\(r.workflow)/" : "") + r.id, r.uses, r.statusText + (r.attempts > 1 ? " (attempt \(r.attempts))" : ""),
@@ -98,7 +98,7 @@ enum EventLines {
     }
 }
 
-func formatDuration(_ ms: Int) -> String {
+public func formatDuration(_ ms: Int) -> String {
     if ms < 1000 { return "\(ms)ms" }
     if ms < 60_000 { return String(format: "%.1fs", Double(ms) / 1000) }
     return "\(ms / 60_000)m\((ms % 60_000) / 1000)s"

@@ -1,5 +1,4 @@
 import Foundation
-import StepHost
 import StepProtocol
 import StepProcess
 
@@ -7,7 +6,7 @@ import StepProcess
 /// actions read it. A `<testsuite>` per workflow, a `<testcase>` per step or instance whose
 /// `file` and `line` point at the step in the manifest. Written atomically at the end of the
 /// run, also when it failed or was interrupted. Everything in it has been masked.
-final class JUnitReporter: RunReporter, @unchecked Sendable {
+public final class JUnitReporter: RunReporter, @unchecked Sendable {
     private let path: String
     private let manifestFile: String
     /// `workflow/step id` → the line of the step's first key.
@@ -15,7 +14,7 @@ final class JUnitReporter: RunReporter, @unchecked Sendable {
     private let transcripts: StepTranscripts
     private let onError: @Sendable (String) -> Void
 
-    init(path: String, manifestFile: String, stepLines: [String: Int], transcripts: StepTranscripts,
+    public init(path: String, manifestFile: String, stepLines: [String: Int], transcripts: StepTranscripts,
          onError: @escaping @Sendable (String) -> Void) {
         self.path = path
         self.manifestFile = manifestFile
@@ -24,7 +23,7 @@ final class JUnitReporter: RunReporter, @unchecked Sendable {
         self.onError = onError
     }
 
-    func report(_ event: RunEvent) {
+    public func report(_ event: RunEvent) {
         guard case .runFinished(let summary) = event else { return }
         let xml = JUnitReporter.render(summary, manifestFile: manifestFile, stepLines: lines, transcripts: transcripts)
         let tmp = "\(path).tmp-\(getpid())"

@@ -1,5 +1,4 @@
 import Foundation
-import StepHost
 import StepProtocol
 import StepProcess
 
@@ -7,18 +6,23 @@ import StepProcess
 /// collapsible group per step. Groups never nest or interleave: a step running alone
 /// streams live into its open group; while several run, each step's lines are held and
 /// printed as one group when it ends (its title then carries the status and duration).
-final class CIReporter: RunReporter, @unchecked Sendable {
-    enum Flavor { case github, buildkite }
+public final class CIReporter: RunReporter, @unchecked Sendable {
+    public enum Flavor: Sendable { case github, buildkite }
 
-    struct Settings {
-        var flavor: Flavor
-        var verbose = false
-        var workspace = ""
+    public struct Settings: Sendable {
+        public var flavor: Flavor
+        public var verbose = false
+        public var workspace = ""
         /// GitHub: the file `GITHUB_STEP_SUMMARY` names.
-        var stepSummary: String?
+        public var stepSummary: String?
         /// Buildkite: `buildkite-agent` when it is on PATH.
-        var agent: String?
-        var environment: [String: String] = [:]
+        public var agent: String?
+        public var environment: [String: String] = [:]
+        public init(flavor: Flavor, verbose: Bool = false, workspace: String = "", stepSummary: String? = nil, agent: String? = nil,
+                    environment: [String: String] = [:]) {
+            self.flavor = flavor; self.verbose = verbose; self.workspace = workspace; self.stepSummary = stepSummary
+            self.agent = agent; self.environment = environment
+        }
     }
 
     private let lock = NSLock()
@@ -38,7 +42,7 @@ final class CIReporter: RunReporter, @unchecked Sendable {
     private var failures: [Annotation] = []
     private var logAnnotations: [Annotation] = []
 
-    init(fd: Int32, settings: Settings, transcripts: StepTranscripts) {
+    public init(fd: Int32, settings: Settings, transcripts: StepTranscripts) {
         self.fd = fd
         self.settings = settings
         self.transcripts = transcripts
@@ -60,7 +64,7 @@ final class CIReporter: RunReporter, @unchecked Sendable {
                 out.append(l.fromPlugin && marker ? " " + l.text : l.text)
             }
         }
-        if !out.isEmpty { Console.write(out.joined(separator: "\n") + "\n", fd: fd) }
+        if !out.isEmpty { FileDescriptor.writeAll(fd, Array((out.joined(separator: "\n") + "\n").utf8)) }
     }
 
     private func host(_ text: String) -> OutputLine { OutputLine(text: text, fromPlugin: false) }
@@ -84,7 +88,7 @@ final class CIReporter: RunReporter, @unchecked Sendable {
 
     // MARK: - Events
 
-    func report(_ event: RunEvent) {
+    public func report(_ event: RunEvent) {
         lock.lock()
         defer { lock.unlock() }
         switch event {
@@ -189,8 +193,8 @@ final class CIReporter: RunReporter, @unchecked Sendable {
         case .github:
             // Each line of a multi-line value on its own, as the runner masks line by line.
             let lines = EventLines.split(value).filter { $0.count >= 4 }
-            if commandsStopped { Console.write("::\(token)::\n", fd: fd); commandsStopped = false }
-            Console.write(lines.map { "::add-mask::\(WorkflowCommands.data($0))\n" }.joined(), fd: fd)
+            if commandsStopped { FileDescriptor.writeAll(fd, Array("::\(token)::\n".utf8)); commandsStopped = false }
+            FileDescriptor.writeAll(fd, Array(lines.map { "::add-mask::\(WorkflowCommands.data($0))\n" }.joined().utf8))
         case .buildkite:
             guard let agent = settings.agent else { return }
             let done = DispatchSemaphore(value: 0)

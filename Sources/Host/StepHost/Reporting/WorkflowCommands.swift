@@ -1,11 +1,10 @@
 import Foundation
-import StepHost
 import StepProtocol
 
 /// GitHub Actions' workflow commands, escaped as the runner requires.
-enum WorkflowCommands {
+public enum WorkflowCommands {
     /// A command's data: `%`, `\r`, `\n` escaped.
-    static func data(_ s: String) -> String {
+    public static func data(_ s: String) -> String {
         s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
     }
 
@@ -24,7 +23,7 @@ enum WorkflowCommands {
     }
 
     /// A fresh token for `::stop-commands::`, unguessable by a plugin.
-    static func token() -> String {
+    public static func token() -> String {
         (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max)) }.joined()
     }
 }

@@ -1,23 +1,22 @@
 import Foundation
-import StepHost
 import StepProtocol
 
 /// What each step printed (its log lines and its plugin's stderr), kept for the reports that
 /// show it after the fact: a failed step's last lines, the step summary, JUnit's system-out.
 /// Bounded per step: the last `keepLines` lines and `keepBytes` bytes.
-final class StepTranscripts: RunReporter, @unchecked Sendable {
+public final class StepTranscripts: RunReporter, @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String: [String]] = [:]
     private var bytes: [String: Int] = [:]
     let keepLines: Int
     let keepBytes: Int
 
-    init(keepLines: Int = 200, keepBytes: Int = 64 << 10) {
+    public init(keepLines: Int = 200, keepBytes: Int = 64 << 10) {
         self.keepLines = keepLines
         self.keepBytes = keepBytes
     }
 
-    func report(_ event: RunEvent) {
+    public func report(_ event: RunEvent) {
         switch event {
         case .stepLog(let step, let level, let message, _, _):
             add(step, EventLines.split(message).map { level == .info ? $0 : "\(level.rawValue): \($0)" })
@@ -39,8 +38,8 @@ final class StepTranscripts: RunReporter, @unchecked Sendable {
     }
 
     /// The step's last `n` lines.
-    func lastLines(_ step: String, _ n: Int) -> [String] { lock.withLock { Array((lines[step] ?? []).suffix(n)) } }
+    public func lastLines(_ step: String, _ n: Int) -> [String] { lock.withLock { Array((lines[step] ?? []).suffix(n)) } }
 
     /// All the step's kept lines (at most `keepBytes`).
-    func text(_ step: String) -> String { lock.withLock { (lines[step] ?? []).joined(separator: "\n") } }
+    public func text(_ step: String) -> String { lock.withLock { (lines[step] ?? []).joined(separator: "\n") } }
 }

@@ -1,6 +1,6 @@
 /// Left-aligned columns separated by two spaces; the last column is not padded.
-enum TextTable {
-    static func lines(_ header: [String], _ rows: [[String]]) -> [String] {
+public enum TextTable {
+    public static func lines(_ header: [String], _ rows: [[String]]) -> [String] {
         var widths = header.map(\.count)
         for r in rows { for (k, c) in r.enumerated() where k < widths.count { widths[k] = max(widths[k], c.count) } }
         func fmt(_ cols: [String]) -> String {

@@ -1,12 +1,12 @@
 import Foundation
-import StepHost
+import StepProcess
 import StepProtocol
 
 /// `--progress tty`: a live view for a person at a terminal. Finished steps scroll above as
 /// one line each; below them one line per running step with a spinner, its elapsed time and
 /// its latest progress or log line, redrawn at most 10 times a second and never taller than
 /// the terminal (`+N more running`). A failed step's last lines are printed when it ends.
-final class LiveReporter: RunReporter, @unchecked Sendable {
+public final class LiveReporter: RunReporter, @unchecked Sendable {
     private struct Running {
         var uses: String
         var started: Date
@@ -32,7 +32,7 @@ final class LiveReporter: RunReporter, @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     private static let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
-    init(fd: Int32, color: Bool, verbose: Bool, transcripts: StepTranscripts) {
+    public init(fd: Int32, color: Bool, verbose: Bool, transcripts: StepTranscripts) {
         self.fd = fd
         self.color = color
         self.verbose = verbose
@@ -95,7 +95,7 @@ final class LiveReporter: RunReporter, @unchecked Sendable {
         for l in live { out += l + "\n" }
         drawn = live.count
         dirty = false
-        Console.write(out, fd: fd)
+        FileDescriptor.writeAll(fd, Array(out.utf8))
     }
 
     private func bar(_ f: Double) -> String {
@@ -103,7 +103,7 @@ final class LiveReporter: RunReporter, @unchecked Sendable {
         return "[" + String(repeating: "█", count: done) + String(repeating: "·", count: width - done) + "] \(Int(f * 100))%"
     }
 
-    func report(_ event: RunEvent) {
+    public func report(_ event: RunEvent) {
         lock.lock()
         defer { lock.unlock() }
         switch event {

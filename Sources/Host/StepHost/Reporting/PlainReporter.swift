@@ -1,11 +1,11 @@
 import Foundation
-import StepHost
+import StepProcess
 import StepProtocol
 
 /// `--progress plain`: one line per event, prefixed `[step]`, then a table of steps.
 /// A step silent for `heartbeat` seconds gets `[step] still running (5m0s)`, so a log
 /// watcher sees life. `--quiet` keeps only failed steps and the table.
-final class PlainReporter: RunReporter, @unchecked Sendable {
+public final class PlainReporter: RunReporter, @unchecked Sendable {
     private let lock = NSLock()
     private let fd: Int32
     private let verbose: Bool
@@ -15,7 +15,7 @@ final class PlainReporter: RunReporter, @unchecked Sendable {
     private var running: [String: (started: Date, lastLine: Date)] = [:]
     private var timer: DispatchSourceTimer?
 
-    init(fd: Int32, verbose: Bool, quiet: Bool, heartbeat: Double, transcripts: StepTranscripts) {
+    public init(fd: Int32, verbose: Bool, quiet: Bool, heartbeat: Double, transcripts: StepTranscripts) {
         self.fd = fd
         self.verbose = verbose
         self.quiet = quiet
@@ -33,7 +33,7 @@ final class PlainReporter: RunReporter, @unchecked Sendable {
 
     private func write(_ lines: [String]) {
         guard !lines.isEmpty else { return }
-        Console.write(lines.joined(separator: "\n") + "\n", fd: fd)
+        FileDescriptor.writeAll(fd, Array((lines.joined(separator: "\n") + "\n").utf8))
     }
 
     private func beat(every seconds: Double) {
@@ -48,7 +48,7 @@ final class PlainReporter: RunReporter, @unchecked Sendable {
         }
     }
 
-    func report(_ event: RunEvent) {
+    public func report(_ event: RunEvent) {
         lock.lock()
         defer { lock.unlock() }
         switch event {
