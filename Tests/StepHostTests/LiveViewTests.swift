@@ -32,7 +32,7 @@ struct LiveViewTests {
         var running = ""
         // Poll the screen (an event we can only observe by looking) until the slow step shows as running.
         var found = false
-        for _ in 0..<100 where !found {
+        for _ in 0..<300 where !found {
             running = try await screen()
             found = running.contains("slow (fake)") && running.contains("half way")
             if !found { try await Task.sleep(nanoseconds: 100_000_000) }
@@ -45,7 +45,7 @@ struct LiveViewTests {
         let colored = try await screen(colors: true)
         #expect(colored.contains("\u{1B}[") == !noColor, "colour only without NO_COLOR: \(colored.debugDescription)")
         var final = ""
-        for _ in 0..<150 where !final.contains("DONE") {
+        for _ in 0..<600 where !final.contains("DONE") {
             try await Task.sleep(nanoseconds: 100_000_000)
             final = try await screen()
         }

@@ -6,7 +6,7 @@ import Testing
 
 /// The host's side of the protocol against the fake plugin executable: the
 /// fault matrix of docs/faults.md, one test per row.
-@Suite("Plugin processes", .timeLimit(.minutes(1)))
+@Suite("Plugin processes", .timeLimit(.minutes(3)))
 struct PluginConnectionTests {
     func descriptor(_ args: [String] = [], file: String = "fake.yaml") -> PluginDescriptor {
         PluginDescriptor(name: "fake", command: [TestSupport.fake] + args, steps: ["fake"], file: file, origin: .commandLine, baseDirectory: "/")

@@ -154,14 +154,20 @@ struct ReferencePipelineTests {
         #expect(try await TestSupport.git(repo, ["status", "--porcelain"]).isEmpty)
     }
 
-    @Test("deploy refuses a registry file that holds a tag, naming it, before anything reaches Modal")
-    func refusesTags() async throws {
-        let modal = try FakeModal()
+    /// A checkout whose text_wordcount registry file holds a tag instead of a digest (committed).
+    func checkoutPinningATag() async throws -> String {
         let (repo, _) = try await checkout()
         let file = "\(repo)/\(Self.registryDir)/text_wordcount.yaml"
         let text = try String(contentsOfFile: file, encoding: .utf8)
         _ = try await TestSupport.commit(repo, ["\(Self.registryDir)/text_wordcount.yaml": text.replacingOccurrences(
             of: #"@sha256:[0-9a-f]{64}"#, with: ":latest", options: .regularExpression)], message: "a tag")
+        return repo
+    }
+
+    @Test("deploy refuses a registry file that holds a tag, naming it, before anything reaches Modal")
+    func refusesTags() async throws {
+        let modal = try FakeModal()
+        let repo = try await checkoutPinningATag()
         let r = try await TestSupport.stephost(["run", "deploy", "--env", "dev"], cwd: repo, env: modal.environment.merging(Self.secrets) { $1 }, timeout: 120)
         #expect(r.code == 1)
         #expect(r.output.contains("Registry/processors/text_wordcount.yaml: image.oci is 'ghcr.io/stephost-dev/theory/text_wordcount:latest'"), "\(r.output)")
@@ -172,11 +178,7 @@ struct ReferencePipelineTests {
           .enabled(if: ActRunner.available || TestSupport.inCI))
     func deployInsideAct() async throws {
         let modal = try FakeModal()
-        let (repo, _) = try await checkout()
-        let file = "\(repo)/\(Self.registryDir)/text_wordcount.yaml"
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        _ = try await TestSupport.commit(repo, ["\(Self.registryDir)/text_wordcount.yaml": text.replacingOccurrences(
-            of: #"@sha256:[0-9a-f]{64}"#, with: ":latest", options: .regularExpression)], message: "a tag")
+        let repo = try await checkoutPinningATag()
         let env = modal.environment.merging(Self.secrets) { $1 }
         let act = try await ActRunner.run(repo: repo, workflow: """
             on: push
@@ -191,9 +193,10 @@ struct ReferencePipelineTests {
         #expect(act.code != 0, "the job fails with the deploy")
         let e = act.events
         let groups = e.filter { $0.command == "group" }.map(\.arg)
-        #expect(groups.count >= 3 && e.filter { $0.command == "endgroup" }.count == groups.count, "\(groups)")
+        #expect(groups.count >= 3 && e.filter { $0.command == "endgroup" }.count == groups.count,
+                "\(groups)\n\(e.map(\.message).suffix(60).joined(separator: "\n"))")
         // pins and secrets run at once, so their groups are held and titled with the outcome; sync is skipped as a whole.
-        #expect(groups.contains { $0.hasPrefix("❌ pins (exec) ") } && groups.contains("⏭️ sync (sync-modal)"), "one group per step: \(groups)")
+        #expect(groups.contains { $0.hasPrefix("❌ ") && $0.hasSuffix(" pins (exec)") } && groups.contains("⏭️ sync (sync-modal)"), "one group per step: \(groups)")
         #expect(e.contains { $0.command == "error" && $0.property("title") == "pins failed" && $0.arg == "command exited with exit status 1" },
                 "\(e.filter { $0.command == "error" }.map(\.arg))")
         let summary = e.filter { $0.command == "summary" }.map(\.message).joined(separator: "\n")

@@ -33,6 +33,28 @@ public enum Command {
         return Output(status: status, stdout: collector.text(err: false), stderr: collector.text(err: true))
     }
 
+    /// Runs a short command from synchronous code without Swift concurrency (a reporter, the CLI's
+    /// entry point): blocks the calling thread up to `timeout` seconds, then kills the command's
+    /// process group. Nil when it could not start or did not end in time.
+    public static func runAndWait(_ argv: [String], cwd: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                  input: [UInt8] = [], timeout: Double) -> Output? {
+        guard let exe = which(argv[0], path: environment["PATH"]) else { return nil }
+        let collector = Collector()
+        let drained = DispatchGroup()
+        drained.enter(); drained.enter()
+        guard let p = try? ChildProcess(executable: exe, arguments: Array(argv.dropFirst()), environment: environment, directory: cwd,
+                                        onStdout: { collector.add($0, err: false); if $0.isEmpty { drained.leave() } },
+                                        onStderr: { collector.add($0, err: true); if $0.isEmpty { drained.leave() } }) else { return nil }
+        if !input.isEmpty { p.write(input) }
+        p.closeStdin()
+        guard let status = p.waitForExit(seconds: timeout) else {
+            p.signalGroup(SIGKILL)
+            return nil
+        }
+        _ = drained.wait(timeout: .now() + 2)
+        return Output(status: status, stdout: collector.text(err: false), stderr: collector.text(err: true))
+    }
+
     private final class Collector: @unchecked Sendable {
         private let lock = NSLock()
         private var out: [UInt8] = [], err: [UInt8] = []

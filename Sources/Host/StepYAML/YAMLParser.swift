@@ -44,19 +44,30 @@ public struct YAMLParser {
 
     // MARK: - Positions and errors
 
+    /// The line and column (in characters) of a byte offset: a binary search for the line, then a
+    /// count of the line's characters before it, over the bytes in place (every node asks, so this
+    /// must not cost per-byte overhead on long lines).
     func position(_ offset: Int) -> SourcePosition {
-        var lo = 0, hi = lineStarts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        let line = lineStarts.withUnsafeBufferPointer { starts -> Int in
+            var lo = 0, hi = starts.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if starts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
         }
-        var col = 1
-        var k = lineStarts[lo]
-        while k < offset && k < b.count {
-            if b[k] & 0xC0 != 0x80 { col += 1 }
-            k += 1
+        let start = lineStarts[line]
+        let col = b.withUnsafeBufferPointer { bytes -> Int in
+            var col = 1
+            var k = start
+            let end = min(offset, bytes.count)
+            while k < end {
+                if bytes[k] & 0xC0 != 0x80 { col += 1 }
+                k += 1
+            }
+            return col
         }
-        return SourcePosition(line: lo + 1, column: col)
+        return SourcePosition(line: line + 1, column: col)
     }
 
     func error(_ message: String, at offset: Int? = nil) -> YAMLError {

@@ -11,34 +11,12 @@ enum BuildInfo {
             for line in text.split(separator: "\n") where line.hasPrefix("commit=") { return String(line.dropFirst(7)) }
         }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
-        let out = (try? ProcessRunner.sync(["git", "-C", source, "rev-parse", "--short=12", "HEAD"])) ?? ""
-        return out.isEmpty ? "unknown" : out
+        let out = Command.runAndWait(["git", "-C", source, "rev-parse", "--short=12", "HEAD"], cwd: "/", timeout: 5)
+        guard let out, out.succeeded else { return "unknown" }
+        return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func versionLine(hostDirectory: String) -> String {
         "stephost \(version) (commit \(commit(hostDirectory: hostDirectory)))"
-    }
-}
-
-/// Runs a short command to its end from synchronous code (the CLI's entry point).
-enum ProcessRunner {
-    static func sync(_ argv: [String]) throws -> String {
-        let result = Box()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            if let out = try? await Command.run(argv, cwd: "/"), out.succeeded {
-                result.set(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + 5)
-        return result.get()
-    }
-
-    final class Box: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = ""
-        func set(_ v: String) { lock.withLock { value = v } }
-        func get() -> String { lock.withLock { value } }
     }
 }

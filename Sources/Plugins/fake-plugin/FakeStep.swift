@@ -64,7 +64,8 @@ enum FakeStep {
         case "logs":
             // Each of `list` as a log notification ({level, message, file, line}) or, as a string, a stderr line;
             // then a progress report, and a failure when `message` is given.
-            for entry in s.with["list"]?.arrayValue ?? [] {
+            // `count` repeats the list, so a test can make megabytes of log from a small manifest.
+            for entry in Array(repeating: s.with["list"]?.arrayValue ?? [], count: max(s.with["count"]?.intValue ?? 1, 1)).joined() {
                 if let text = entry.stringValue { FileHandle.standardError.write(Data((text + "\n").utf8)); continue }
                 s.log(entry["message"]?.stringValue ?? "", level: LogNotification.Level(rawValue: entry["level"]?.stringValue ?? "info") ?? .info,
                       file: entry["file"]?.stringValue, line: entry["line"]?.intValue)

@@ -69,10 +69,12 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
 
     private func host(_ text: String) -> OutputLine { OutputLine(text: text, fromPlugin: false) }
 
+    /// `<step> (<uses>)`; a held group, whose outcome is known as it opens, has the status icon and
+    /// duration in front; Buildkite's header always starts with an icon (⏳ while the step runs).
     private func title(_ step: String, _ record: StepRecord?) -> String {
         let name = "\(step) (\(uses[step] ?? record?.uses ?? "?"))"
-        guard let r = record else { return name }
-        return "\(MarkdownSummary.icon(r)) \(name)" + (r.status == .skipped ? "" : " \(formatDuration(r.durationMs))")
+        guard let r = record else { return settings.flavor == .buildkite ? "⏳ \(name)" : name }
+        return "\(MarkdownSummary.icon(r)) " + (r.status == .skipped ? "" : "\(formatDuration(r.durationMs)) ") + name
     }
 
     private func groupStart(_ title: String) -> OutputLine {
@@ -175,14 +177,8 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
                 let body = MarkdownSummary.render(summary, transcripts: transcripts, leftOut: shown + left)
                 let context = "stephost-\(summary.workflows.first ?? "run")"
                 let style = summary.exitCode == 0 ? "success" : "error"
-                let done = DispatchSemaphore(value: 0)
-                let env = settings.environment
-                Task.detached {
-                    _ = try? await Command.run([agent, "annotate", "--context", context, "--style", style], cwd: "/",
-                                               environment: env, input: Array(body.utf8))
-                    done.signal()
-                }
-                _ = done.wait(timeout: .now() + 30)
+                _ = Command.runAndWait([agent, "annotate", "--context", context, "--style", style], cwd: "/",
+                                       environment: settings.environment, input: Array(body.utf8), timeout: 30)
             }
         }
         print(EventLines.table(summary).map(host))
@@ -197,13 +193,8 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
             FileDescriptor.writeAll(fd, Array(lines.map { "::add-mask::\(WorkflowCommands.data($0))\n" }.joined().utf8))
         case .buildkite:
             guard let agent = settings.agent else { return }
-            let done = DispatchSemaphore(value: 0)
-            let env = settings.environment
-            Task.detached {
-                _ = try? await Command.run([agent, "redactor", "add"], cwd: "/", environment: env, input: Array(value.utf8))
-                done.signal()
-            }
-            _ = done.wait(timeout: .now() + 30)
+            // Before anything is printed: the agent redacts the value from the log from here on.
+            _ = Command.runAndWait([agent, "redactor", "add"], cwd: "/", environment: settings.environment, input: Array(value.utf8), timeout: 30)
         }
     }
 
