@@ -198,7 +198,7 @@ struct ReferencePipelineTests {
         // pins and secrets run at once, so their groups are held and titled with the outcome; sync is skipped as a whole.
         #expect(groups.contains { $0.hasPrefix("❌ ") && $0.hasSuffix(" pins (exec)") } && groups.contains("⏭️ sync (sync-modal)"), "one group per step: \(groups)")
         #expect(e.contains { $0.command == "error" && $0.property("title") == "pins failed" && $0.arg == "command exited with exit status 1" },
-                "\(e.filter { $0.command == "error" }.map(\.arg))")
+                "\(e.filter { $0.command != nil }.map { "\($0.command ?? "") \($0.arg)" })\n\(e.map(\.message).suffix(40).joined(separator: "\n"))")
         let summary = e.filter { $0.command == "summary" }.map(\.message).joined(separator: "\n")
         #expect(summary.contains("| ❌ | `pins` |") && summary.contains("image.oci is 'ghcr.io/stephost-dev/theory/text_wordcount:latest'"),
                 "the summary table, and the failed step's last lines: \(summary)")

@@ -43,9 +43,15 @@ enum TestSupport {
         return String(cString: r)
     }
 
+    /// Writes a fixture. The descriptor is close-on-exec: tests spawn processes all the time, and a
+    /// child that inherited it would keep a script "busy" (ETXTBSY) for whoever runs it next.
     static func write(_ path: String, _ text: String) {
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write the fixture \(path)")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        #expect(fd >= 0, "cannot write the fixture \(path): \(String(cString: strerror(errno)))")
+        guard fd >= 0 else { return }
+        #expect(FileDescriptor.writeAll(fd, Array(text.utf8)) == 0, "cannot write the fixture \(path)")
+        close(fd)
     }
 
     struct Result {
