@@ -7,7 +7,8 @@ import StepProcess
 struct LiveViewTests {
     let session = "stephost-live-\(getpid())-\(Int.random(in: 0..<1_000_000))"
 
-    func tmux(_ args: [String]) async throws -> TestSupport.Result { try await TestSupport.run(["tmux"] + args, cwd: "/") }
+    /// A tmux server of this test's own (-L): cases running at once never race to start a shared one.
+    func tmux(_ args: [String]) async throws -> TestSupport.Result { try await TestSupport.run(["tmux", "-L", session] + args, cwd: "/") }
 
     func screen(colors: Bool = false) async throws -> String {
         try await tmux(["capture-pane", "-p", "-t", session] + (colors ? ["-e"] : [])).stdout
@@ -25,7 +26,7 @@ struct LiveViewTests {
         let command = "cd '\(dir)' && NO_COLOR=\(noColor ? "1" : "") TERM=xterm-256color '\(TestSupport.stephost)' run w -j 2 --plugin 'fake=\(TestSupport.fake)'; echo DONE; sleep 5"
         _ = try await tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "20", command])
         do { try await watch(noColor: noColor) } catch { Issue.record(error) }
-        _ = try await tmux(["kill-session", "-t", session])
+        _ = try await tmux(["kill-server"])
     }
 
     func watch(noColor: Bool) async throws {
