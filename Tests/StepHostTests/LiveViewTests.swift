@@ -23,13 +23,16 @@ struct LiveViewTests {
                   - {id: quick, uses: fake, needs: [], with: {mode: echo}}
                   - {id: slow, uses: fake, needs: [], with: {mode: logs, list: [{message: "warming up"}], ms: 4000}}
             """])
-        let command = "cd '\(dir)' && NO_COLOR=\(noColor ? "1" : "") TERM=xterm-256color '\(TestSupport.stephost)' run w -j 2 --plugin 'fake=\(TestSupport.fake)'; echo DONE; sleep 5"
+        // The session stays after the run (until kill-server), so the screen can be read at the end;
+        // the run's exit status is kept in a file, for a failure to say what happened.
+        let command = "cd '\(dir)' && NO_COLOR=\(noColor ? "1" : "") TERM=xterm-256color '\(TestSupport.stephost)' run w -j 2 --plugin 'fake=\(TestSupport.fake)'; "
+            + "echo $? > exit.txt; echo DONE; sleep 120"
         _ = try await tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "20", command])
-        do { try await watch(noColor: noColor) } catch { Issue.record(error) }
+        do { try await watch(noColor: noColor, dir: dir) } catch { Issue.record(error) }
         _ = try await tmux(["kill-server"])
     }
 
-    func watch(noColor: Bool) async throws {
+    func watch(noColor: Bool, dir: String) async throws {
         var running = ""
         // Poll the screen (an event we can only observe by looking) until the slow step shows as running.
         var found = false
@@ -38,7 +41,7 @@ struct LiveViewTests {
             found = running.contains("slow (fake)") && running.contains("half way")
             if !found { try await Task.sleep(nanoseconds: 100_000_000) }
         }
-        #expect(found, "the live area never showed the running step: \(running)")
+        #expect(found, "the live area never showed the running step: \(running) (exit status file: \((try? String(contentsOfFile: "\(dir)/exit.txt", encoding: .utf8)) ?? "none yet"))")
         let live = running.split(separator: "\n").first { $0.contains("slow (fake)") }.map(String.init) ?? ""
         #expect(["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"].contains { live.hasPrefix($0) }, "a spinner: \(live)")
         #expect(live.contains("[██████") && live.contains("50%"), "the progress as a bar: \(live)")
