@@ -16,13 +16,14 @@ struct LiveViewTests {
 
     @Test("running steps have a spinner, elapsed time and progress; finished ones scroll above; colour unless NO_COLOR", arguments: [false, true])
     func liveView(noColor: Bool) async throws {
-        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        let dir = try await TestSupport.gitRepo([:])
+        TestSupport.write("\(dir)/stephost.yaml", """
             workflows:
               w:
                 steps:
                   - {id: quick, uses: fake, needs: [], with: {mode: echo}}
-                  - {id: slow, uses: fake, needs: [], with: {mode: logs, list: [{message: "warming up"}], ms: 4000}}
-            """])
+                  - {id: slow, uses: fake, needs: [], with: {mode: logs, list: [{message: "warming up"}], release: "\(dir)/release"}}
+            """)
         // The session stays after the run (until kill-server), so the screen can be read at the end;
         // the run's exit status is kept in a file, for a failure to say what happened.
         let command = "cd '\(dir)' && NO_COLOR=\(noColor ? "1" : "") TERM=xterm-256color '\(TestSupport.stephost)' run w -j 2 --plugin 'fake=\(TestSupport.fake)'; "
@@ -48,6 +49,8 @@ struct LiveViewTests {
         #expect(running.contains("✓ quick (fake) success"), "the finished step scrolled above: \(running)")
         let colored = try await screen(colors: true)
         #expect(colored.contains("\u{1B}[") == !noColor, "colour only without NO_COLOR: \(colored.debugDescription)")
+        // Seen running: now let the slow step end.
+        TestSupport.write("\(dir)/release", "")
         var final = ""
         for _ in 0..<600 where !final.contains("DONE") {
             try await Task.sleep(nanoseconds: 100_000_000)

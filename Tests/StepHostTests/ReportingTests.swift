@@ -180,13 +180,15 @@ struct ReportingTests {
 
     @Test("GitHub Actions: steps running at once are held and printed as whole groups, titled with status and duration")
     func heldGroups() async throws {
-        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        // a waits for a file that b writes as it ends: b always runs while a does (an event, not timing).
+        let dir = try await TestSupport.gitRepo([:])
+        TestSupport.write("\(dir)/stephost.yaml", """
             workflows:
               w:
                 steps:
-                  - {id: a, uses: fake, needs: [], with: {mode: logs, ms: 400, list: [{message: "a1"}, {message: "a2"}]}}
-                  - {id: b, uses: fake, needs: [], with: {mode: logs, ms: 200, list: [{message: "b1"}, {message: "b2"}]}}
-            """])
+                  - {id: a, uses: fake, needs: [], with: {mode: logs, list: [{message: "a1"}, {message: "a2"}], release: "\(dir)/b-done"}}
+                  - {id: b, uses: exec, needs: [], with: {run: 'echo b1; echo b2; touch b-done'}}
+            """)
         let r = try await TestSupport.stephost(["run", "w", "-j", "2", "--plugin", fake], cwd: dir, env: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": ""])
         #expect(r.code == 0, "\(r.stderr)")
         let log = GitHubLog(lines: r.stdout.components(separatedBy: "\n"))
@@ -194,11 +196,11 @@ struct ReportingTests {
         // Inside each group only that step's lines.
         var current: String?
         for l in log.lines {
-            if l.hasPrefix("::group::") { current = l.contains(" a (fake)") || l.hasPrefix("::group::a ") ? "a" : "b"; continue }
+            if l.hasPrefix("::group::") { current = l.hasSuffix(" a (fake)") || l == "::group::a (fake)" ? "a" : "b"; continue }
             if l == "::endgroup::" { current = nil; continue }
             if let c = current, l == "a1" || l == "a2" || l == "b1" || l == "b2" { #expect(l.hasPrefix(c), "\(l) inside \(c)'s group") }
         }
-        #expect(log.groups.titles.contains { $0.hasPrefix("✅ ") && $0.hasSuffix(" b (fake)") && $0.split(separator: " ").count == 4 },
+        #expect(log.groups.titles.contains { $0.hasPrefix("✅ ") && $0.hasSuffix(" b (exec)") && $0.split(separator: " ").count == 4 },
                 "a held group's title has its status and duration in front: \(log.groups.titles)")
     }
 
@@ -231,7 +233,7 @@ struct ReportingTests {
     @Test("plain: a silent step gets a heartbeat; --quiet keeps only failures and the table; a bare \\r ends a line")
     func plain() async throws {
         let dir = try await repo()
-        TestSupport.write("\(dir)/slow.yaml", "workflows:\n  w:\n    steps:\n      - {id: slow, uses: fake, with: {mode: sleep, ms: 2600}}\n")
+        TestSupport.write("\(dir)/slow.yaml", "workflows:\n  w:\n    steps:\n      - {id: slow, uses: fake, with: {mode: sleep, ms: 4000}}\n")
         let slow = try await TestSupport.stephost(["run", "w", "-f", "slow.yaml", "--plugin", fake, "--progress", "plain"], cwd: dir,
                                                   env: ["STEPHOST_HEARTBEAT": "1s"])
         #expect(slow.code == 0)
@@ -250,7 +252,10 @@ struct ReportingTests {
 
     @Test("a failed step's last stderr lines are its own; lines from a time its plugin served several steps say they may be another's")
     func stderrAttribution() async throws {
-        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+        // In at-once, a waits until b has started (b's barrier file), so b's stderr line comes while the process serves both.
+        let dir = try await TestSupport.gitRepo([:])
+        let barrier = TestSupport.tempDir("barrier")
+        TestSupport.write("\(dir)/stephost.yaml", """
             workflows:
               one-by-one:
                 steps:
@@ -258,9 +263,9 @@ struct ReportingTests {
                   - {id: c, uses: fake, with: {mode: logs, list: ["c-line"], message: "c failed"}}
               at-once:
                 steps:
-                  - {id: a, uses: fake, needs: [], with: {mode: logs, list: ["a-line"], ms: 300, message: "a failed"}}
-                  - {id: b, uses: fake, needs: [], with: {mode: logs, list: ["b-line"], ms: 300}}
-            """])
+                  - {id: a, uses: fake, needs: [], with: {mode: logs, list: ["a-line"], release: "\(barrier)/b", message: "a failed"}}
+                  - {id: b, uses: fake, needs: [], with: {mode: barrier, dir: "\(barrier)", count: 1}}
+            """)
         let one = try await TestSupport.stephost(["run", "one-by-one", "-j", "1", "--plugin", fake, "--json"], cwd: dir)
         #expect(one.code == 1)
         #expect(one.stderr.contains("[c]     c-line"), "\(one.stderr)")
@@ -268,8 +273,7 @@ struct ReportingTests {
         let both = try await TestSupport.stephost(["run", "at-once", "-j", "2", "--plugin", "fake=\(TestSupport.fake) --concurrency 2",
                                                    "--progress", "plain"], cwd: dir)
         #expect(both.code == 1)
-        #expect(both.stdout.contains("[a]     (may be another step's) b-line") || both.stdout.contains("[a]     (may be another step's) a-line"),
-                "\(both.stdout)")
+        #expect(both.stdout.contains("[a]     (may be another step's) fake: b mode barrier"), "\(both.stdout)")
     }
 
     @Test("inside GitHub Actions (act): a group per step, the failure annotated, plugin text issues no command, the summary, outputs to a later step, no secret",

@@ -19,6 +19,7 @@ enum FakeStep {
                 "dir": ["type": "string"], "count": ["type": "integer"], "bytes": ["type": "integer"],
                 "value": ["type": "string"], "text": ["type": "string"], "list": ["type": "array"], "number": ["type": "number"],
                 "pidfile": ["type": "string"],
+                "release": ["type": "string", "description": "logs mode: wait until this file exists (a test's event, not a timer)"],
             ]],
             outputs: ["with": "the inputs it got", "env": "params.env", "secretNames": "names of granted secrets"])
     }
@@ -72,6 +73,9 @@ enum FakeStep {
             }
             s.progress("half way", completed: 1, total: 2)
             if let ms = s.with["ms"]?.intValue { try await sleepMs(ms) }
+            if let release = s.with["release"]?.stringValue {
+                while !FileManager.default.fileExists(atPath: release) { try await sleepMs(50) }
+            }
             if let m = s.with["message"]?.stringValue { throw ResponseError.stepFailed(m, hint: s.with["hint"]?.stringValue) }
             return echo(s)
         case "fail":
