@@ -127,7 +127,7 @@ extension PluginConnection {
         let lines = bytes.isEmpty ? stderr.append(stderrMask.finish()) + stderr.finish() : stderr.append(stderrMask.feed(bytes))
         let serving = steps.isEmpty ? lastSteps : steps
         for step in serving where stepTails[step] != nil {
-            stepTails[step]?.append(contentsOf: serving.count > 1 ? lines.map { PluginConnection.sharedMark + $0 } : lines)
+            stepTails[step]?.append(contentsOf: overlapped.contains(step) ? lines.map { PluginConnection.sharedMark + $0 } : lines)
             if let n = stepTails[step]?.count, n > PluginConnection.stepTailLines { stepTails[step]?.removeFirst(n - PluginConnection.stepTailLines) }
         }
         lock.unlock()

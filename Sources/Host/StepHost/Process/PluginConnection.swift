@@ -67,16 +67,26 @@ public final class PluginConnection: @unchecked Sendable {
     /// or else the ones it served last (stderr is another pipe, read by another
     /// thread, so a step's last lines may arrive just after its answer).
     public var currentSteps: [String] { lock.withLock { steps.isEmpty ? lastSteps : steps } }
-    public func beginServing(_ step: String) { lock.withLock { steps.append(step); lastSteps = []; stepTails[step] = [] } }
+    public func beginServing(_ step: String) {
+        lock.withLock {
+            // From here on, lines may be any of these steps' (stderr lags behind the step that wrote it).
+            if !steps.isEmpty { overlapped.formUnion(steps); overlapped.insert(step) }
+            steps.append(step); lastSteps = []; stepTails[step] = []
+        }
+    }
 
-    /// Per step: the stderr lines that arrived while this process served it, the last 40. A line that
-    /// arrived while it served several steps at once may be another's, and says so.
+    /// Per step: the stderr lines that arrived while this process served it, the last 40. Once
+    /// another step has started on the process while it is served, its later lines may be the
+    /// other's (even after that one ended: the pipe lags), and say so.
     var stepTails: [String: [String]] = [:]
+    var overlapped = Set<String>()
     static let stepTailLines = 40
     static let sharedMark = "(may be another step's) "
 
     /// The stderr lines of one step (see `stepTails`), forgotten once taken.
-    public func takeStderrTail(for step: String) -> [String] { lock.withLock { stepTails.removeValue(forKey: step) ?? [] } }
+    public func takeStderrTail(for step: String) -> [String] {
+        lock.withLock { overlapped.remove(step); return stepTails.removeValue(forKey: step) ?? [] }
+    }
     public func endServing(_ step: String) {
         lock.withLock {
             if let k = steps.firstIndex(of: step) { steps.remove(at: k) }
