@@ -26,7 +26,6 @@ public struct RunContext: Sendable {
         }
     }
 
-    static func isAllZeros(_ s: String) -> Bool { !s.isEmpty && s.allSatisfy { $0 == "0" } }
 
     /// Resolves the options against git and, inside GitHub Actions, the `GITHUB_*` variables and event payload.
     public static func resolve(_ o: Options, workspace: String, environment env: [String: String]) async throws(RunError) -> RunContext {
@@ -48,7 +47,7 @@ public struct RunContext: Sendable {
         }
         ctx.sha = try await revParse(o.head ?? "HEAD", "--head", workspace, optional: o.head == nil)
         if let base = o.base, !base.isEmpty {
-            ctx.base = isAllZeros(base) ? base : try await revParse(base, "--base", workspace, optional: false)
+            ctx.base = ChangedFiles.isNewBranch(base) ? base : try await revParse(base, "--base", workspace, optional: false)
         }
         if !ChangedFiles.isNewBranch(ctx.base) && !ctx.sha.isEmpty {
             let comparison = ChangedFiles.Comparison.forEvent(ctx.event)
