@@ -11,9 +11,7 @@ struct FakeModal {
     init() throws {
         root = TestSupport.tempDir("fake-modal")
         let fixture = "\(TestSupport.repoRoot)/Tests/Fixtures/fake-modal"
-        for item in try FileManager.default.contentsOfDirectory(atPath: fixture) where item != "__pycache__" {
-            try FileManager.default.copyItem(atPath: "\(fixture)/\(item)", toPath: "\(root)/\(item)")
-        }
+        try TestSupport.copyTree(fixture, to: root, skipping: ["__pycache__"])
     }
 
     /// Whether the real `modal` package (which the fake's deploy imports modules with) is installed.

@@ -31,6 +31,7 @@ struct LiveViewTests {
         _ = try await tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "20", command])
         do { try await watch(noColor: noColor, dir: dir) } catch { Issue.record(error) }
         _ = try await tmux(["kill-server"])
+        try? FileManager.default.removeItem(atPath: "/tmp/tmux-\(getuid())/\(session)")
     }
 
     func watch(noColor: Bool, dir: String) async throws {

@@ -38,16 +38,17 @@ struct ModalSecretTests {
 
         let calls = modal.calls()
         #expect(calls.count == 1)
-        let argv = modal.argvs()[0]
-        let file = calls[0]["file"]?["path"]?.stringValue ?? ""
+        let argv = try #require(modal.argvs().first)
+        let call = try #require(calls.first)
+        let file = call["file"]?["path"]?.stringValue ?? ""
         #expect(argv == ["secret", "create", "REGISTRY_AUTH", "--from-json", file, "--env", "dev", "--force"])
-        #expect(calls[0]["file"]?["mode"] == .int(0o600), "the values file is readable by its owner only")
-        #expect(try JSONParser.parse(calls[0]["file"]?["content"]?.stringValue ?? "") == ["REGISTRY_USERNAME": "puller-bot", "REGISTRY_PASSWORD": "ghp_pullToken1234"])
+        #expect(call["file"]?["mode"] == .int(0o600), "the values file is readable by its owner only")
+        #expect(try JSONParser.parse(call["file"]?["content"]?.stringValue ?? "") == ["REGISTRY_USERNAME": "puller-bot", "REGISTRY_PASSWORD": "ghp_pullToken1234"])
         #expect(!FileManager.default.fileExists(atPath: file), "the values file is removed")
         #expect(modal.state()["secrets"]?["dev"]?["REGISTRY_AUTH"]?["REGISTRY_PASSWORD"] == "ghp_pullToken1234")
 
         // The token is in the modal child's environment, and no secret value is in its argv or any other variable.
-        let env = calls[0]["env"]?.objectValue ?? [:]
+        let env = call["env"]?.objectValue ?? [:]
         #expect(env["MODAL_TOKEN_ID"] == "ak-fake-token-id" && env["MODAL_TOKEN_SECRET"] == "as-fake-token-secret")
         for value in Self.values.values {
             #expect(!argv.contains { $0.contains(value) })

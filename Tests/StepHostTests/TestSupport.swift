@@ -45,13 +45,32 @@ enum TestSupport {
 
     /// Writes a fixture. The descriptor is close-on-exec: tests spawn processes all the time, and a
     /// child that inherited it would keep a script "busy" (ETXTBSY) for whoever runs it next.
-    static func write(_ path: String, _ text: String) {
+    static func write(_ path: String, _ text: String) { write(path, bytes: Array(text.utf8)) }
+
+    static func write(_ path: String, bytes: [UInt8]) {
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         #expect(fd >= 0, "cannot write the fixture \(path): \(String(cString: strerror(errno)))")
         guard fd >= 0 else { return }
-        #expect(FileDescriptor.writeAll(fd, Array(text.utf8)) == 0, "cannot write the fixture \(path)")
+        #expect(FileDescriptor.writeAll(fd, bytes) == 0, "cannot write the fixture \(path)")
         close(fd)
+    }
+
+    /// Copies a folder's files (modes kept) with `write`'s close-on-exec descriptors, so a copied
+    /// script is never "busy" when it is run (FileManager's copy leaves that race open).
+    static func copyTree(_ from: String, to: String, skipping: Set<String> = []) throws {
+        let fm = FileManager.default
+        guard let walk = fm.enumerator(atPath: from) else { throw CocoaError(.fileReadNoSuchFile) }
+        while let relative = walk.nextObject() as? String {
+            if relative.split(separator: "/").contains(where: { skipping.contains(String($0)) }) { continue }
+            let source = "\(from)/\(relative)", target = "\(to)/\(relative)"
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: source, isDirectory: &isDir), !isDir.boolValue else { continue }
+            write(target, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: source))))
+            if let mode = try fm.attributesOfItem(atPath: source)[.posixPermissions] {
+                try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: target)
+            }
+        }
     }
 
     struct Result {
