@@ -260,6 +260,9 @@ struct ReportingTests {
               one-by-one:
                 steps:
                   - {id: d, uses: fake, with: {mode: logs, list: ["d-line"]}}
+                  # A line read after the next step started on the process is that step's to the host (stderr carries
+                  # no request id): the pause lets d's lines be read before c begins.
+                  - {id: pause, uses: exec, with: {run: 'sleep 1'}}
                   - {id: c, uses: fake, with: {mode: logs, list: ["c-line"], message: "c failed"}}
               at-once:
                 steps:
