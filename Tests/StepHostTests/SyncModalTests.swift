@@ -134,7 +134,7 @@ struct SyncModalTests {
         modal.seedSecrets(["REGISTRY_AUTH", "OPENAI_API_KEY", "LITELLM_API_BASE"])
         modal.fail(["deploy": "no-function"])
         let o = try await call(modal, try workspace(), ["processor": "llm/litellm@1"]).send()
-        #expect(o.error?.message.contains("function exec__llm_litellm__v1 is not in app theory-rt of environment dev") == true, "\(o.transcript)")
+        #expect(o.error?.message.contains("function not found after modal deploy: exec__llm_litellm__v1 is not in app theory-rt of Modal environment dev") == true, "\(o.transcript)")
         #expect(o.error?.hint?.contains("--env") == true)
     }
 

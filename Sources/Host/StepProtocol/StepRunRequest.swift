@@ -21,9 +21,18 @@ public struct StepRunRequest: RequestType, Hashable {
         public var branch: String
         public var sha: String
         public var base: String
-        public init(id: String, workflow: String, environment: String?, event: String, branch: String, sha: String, base: String) {
+        /// The steps that failed before this one started: `{workflow, step, error, hint, hints, attempts}`.
+        public var failures: [JSONValue]
+        public init(id: String, workflow: String, environment: String?, event: String, branch: String, sha: String, base: String,
+                    failures: [JSONValue] = []) {
             self.id = id; self.workflow = workflow; self.environment = environment
-            self.event = event; self.branch = branch; self.sha = sha; self.base = base
+            self.event = event; self.branch = branch; self.sha = sha; self.base = base; self.failures = failures
+        }
+
+        /// The `run` context of expressions, and `params.run`.
+        public var json: JSONValue {
+            ["id": .string(id), "workflow": .string(workflow), "environment": environment.map(JSONValue.string) ?? .null,
+             "event": .string(event), "branch": .string(branch), "sha": .string(sha), "base": .string(base), "failures": .array(failures)]
         }
     }
 
@@ -51,7 +60,7 @@ public struct StepRunRequest: RequestType, Hashable {
         run = Run(id: (try r?.optionalString("id")) ?? "", workflow: (try r?.optionalString("workflow")) ?? "",
                   environment: try r?.optionalString("environment"), event: (try r?.optionalString("event")) ?? "",
                   branch: (try r?.optionalString("branch")) ?? "", sha: (try r?.optionalString("sha")) ?? "",
-                  base: (try r?.optionalString("base")) ?? "")
+                  base: (try r?.optionalString("base")) ?? "", failures: r?.optional("failures")?.arrayValue ?? [])
         let w = f.optional("with") ?? .object([:])
         guard let wo = w.objectValue else {
             throw FieldError(path: "params.with", message: "expected an object")
@@ -67,8 +76,7 @@ public struct StepRunRequest: RequestType, Hashable {
     public var json: JSONValue {
         ["step": .compactObject(["id": .string(step.id), "uses": .string(step.uses), "attempt": .int(step.attempt),
                                  "environment": step.environment.map(JSONValue.string) ?? .null]),
-         "run": ["id": .string(run.id), "workflow": .string(run.workflow), "environment": run.environment.map(JSONValue.string) ?? .null,
-                 "event": .string(run.event), "branch": .string(run.branch), "sha": .string(run.sha), "base": .string(run.base)],
+         "run": run.json,
          "with": .object(with),
          "env": .object(env.mapValues(JSONValue.string)),
          "secrets": .object(secrets.mapValues(JSONValue.string)),

@@ -94,7 +94,7 @@ enum RunsCommand {
         out += TextTable.lines(["STEP", "USES", "STATUS", "DURATION"], rows).joined(separator: "\n") + "\n"
         for s in r.steps where s.record.status == .failure {
             out += "\n\(s.record.id): \(s.record.error ?? "failed")\n"
-            if let h = s.record.hint { out += "  hint: \(h)\n" }
+            for h in s.record.shownHints { out += "  hint: \(h)\n" }
         }
         Console.out(out)
     }

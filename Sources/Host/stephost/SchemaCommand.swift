@@ -32,11 +32,12 @@ enum SchemaCommand {
             "message": ["type": "string"], "file": ["type": "string"], "line": ["type": "integer"],
         ]),
         "progress": (["step"], ["step": ["type": "string"], "message": ["type": "string"], "completed": ["type": "number"], "total": ["type": "number"]]),
-        "step-finished": (["id", "uses", "status"], [
+        "step-finished": (["id", "uses", "status", "kind"], [
             "id": ["type": "string"], "workflow": ["type": "string"], "uses": ["type": "string"], "status": stepStatus,
             "reason": ["type": "string"], "attempts": ["type": "integer"], "startedAt": ["type": "string", "format": "date-time"],
             "durationMs": ["type": "integer"], "outputs": ["type": "object"], "summary": ["type": "string"], "error": ["type": "string"],
-            "hint": ["type": "string"], "changed": ["type": "boolean"], "continueOnError": ["type": "boolean"],
+            "hint": ["type": "string"], "hints": ["type": "array", "items": ["type": "string"]], "kind": ["type": "string"],
+            "changed": ["type": "boolean"], "continueOnError": ["type": "boolean"],
             "spec": ["type": "string"], "fingerprint": ["type": "object"], "outputsMasked": ["type": "boolean"],
         ]),
         "run-finished": (["exitCode", "durationMs"], ["exitCode": ["type": "integer"], "durationMs": ["type": "integer"]]),

@@ -31,6 +31,16 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepF
         }
     }
 
+    /// The runbook's answer to "invalid username/password" while building or pushing an image.
+    public static let credentialsHint = "check the token in the registry password secret (REGISTRY_PASSWORD, e.g. from GITHUB_PAT) and its user (REGISTRY_USERNAME): it needs the read:packages and write:packages scopes"
+
+    /// Whether a build's or pull's output says the registry refused the credentials.
+    public static func refusedCredentials(_ output: String) -> Bool {
+        let o = output.lowercased()
+        return ["invalid username/password", "unauthorized: authentication required", "401 unauthorized", "authentication required",
+                "incorrect username or password", "denied: denied"].contains { o.contains($0) }
+    }
+
     public var hint: String? {
         switch self {
         case .registry(_, let status, let code, let message):
@@ -38,9 +48,7 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepF
             if m.contains("permission_denied") || m.contains("write_package") || code == "DENIED" || status == 403 {
                 return "the token may not write this package: it needs the write:packages scope (in GitHub Actions: permissions: packages: write), and an existing package must grant this repository write access (package settings → Manage Actions access) or be owned by the token's user or organisation"
             }
-            if code == "UNAUTHORIZED" || status == 401 {
-                return "check the credentials: REGISTRY_USERNAME and REGISTRY_PASSWORD (for GHCR: your user, and a token with write:packages)"
-            }
+            if code == "UNAUTHORIZED" || status == 401 { return OCIError.credentialsHint }
             if code == "NAME_UNKNOWN" || code == "NAME_INVALID" {
                 return "the repository name is unknown to the registry or invalid: check the image input (lowercase, OWNER/NAME under the registry host)"
             }
@@ -56,7 +64,7 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepF
             if status == 429 { return "the registry is rate-limiting: retry later (retry: in the manifest)" }
             if status >= 500 { return "the registry failed; retrying may help" }
             return nil
-        case .badToken: return "check REGISTRY_USERNAME and REGISTRY_PASSWORD; the token service refused them"
+        case .badToken: return OCIError.credentialsHint
         case .unreachable: return "check the registry host and the network; for a plain-HTTP registry on this machine set insecure: true"
         case .noSuchTag: return "give tags that the layout names (docker-build's tags), or leave tags unset to push all of them"
         case .digestMismatch: return "a proxy or the registry rewrote the manifest; push again, or check the registry"

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 import PluginKit
 import StepProtocol
 
@@ -26,8 +27,11 @@ struct Build {
     func run(_ argv: [String], env: [String: String]? = nil, hint: String? = nil) async throws {
         let r = try await step.runProcess(argv, cwd: context, environment: env ?? environment)
         guard r.succeeded else {
-            throw ResponseError.stepFailed("\((argv[0] as NSString).lastPathComponent) \(argv.dropFirst().prefix(2).joined(separator: " ")) exited with \(r.status)",
-                                           hint: hint, exitCode: r.exitCode)
+            // A FROM image in a private registry, pulled with credentials it refused: the runbook's first row.
+            let refused = OCIError.refusedCredentials(r.stderr)
+            throw ResponseError.stepFailed("\((argv[0] as NSString).lastPathComponent) \(argv.dropFirst().prefix(2).joined(separator: " ")) exited with \(r.status)"
+                                           + (refused ? ": the registry refused the credentials (invalid username/password)" : ""),
+                                           hint: refused ? OCIError.credentialsHint : hint, exitCode: r.exitCode)
         }
     }
 }

@@ -112,8 +112,8 @@ enum SyncModalStep {
                                            outputs: outputs)
         }
         if checked.status == .exited(3) {
-            throw ResponseError.stepFailed("modal deploy succeeded, but function \(processor.functionName) is not in app \(app) of environment \(cli.modalEnvironment)",
-                                           hint: "check --env: the deploy and the check must name the same Modal environment, and \(module).py must name the function exec__{slug}__v{ver} from PROCESSOR_REF",
+            throw ResponseError.stepFailed("function not found after modal deploy: \(processor.functionName) is not in app \(app) of Modal environment \(cli.modalEnvironment)",
+                                           hint: "check that the deploy ran in the intended Modal environment (--env dev|staging|main; here '\(cli.modalEnvironment)'); the function name is exec__{slug}__v{ver} from the processor ref (\(processor.functionName), named by \(module).py); check that modal deploy completed",
                                            outputs: outputs)
         }
         guard checked.succeeded && !checked.timedOut else { throw cli.failure("modal.Function.from_name(…).hydrate()", checked, timeout: timeout) }

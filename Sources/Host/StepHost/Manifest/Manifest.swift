@@ -14,6 +14,8 @@ public struct Manifest: Sendable {
     public var workflows: [WorkflowSpec]
     /// `pass-env:`: host variables (names, or prefixes ending in `*`) that plugins and exec commands also see.
     public var passEnv: [String] = []
+    /// `hints:`: the team's troubleshooting table, matched against a failed step's error, hint and last log lines.
+    public var hints: [HintRule] = []
     /// Host variables named by a secret source (`env:VAR`) of any environment: never passed to a plugin.
     public var secretVariables: Set<String> {
         Set(environments.flatMap { $0.secrets.filter { $0.kind == .env }.map(\.reference) })
@@ -108,6 +110,8 @@ public struct StepSpec: Sendable {
     /// Name the plugin sees → name in the environment.
     public var secrets: [(name: String, source: String)]
     public var env: [EnvEntry]
+    /// `kind:` for metrics (`build`, `deploy`, `test`, any word); nil: the plugin's default.
+    public var kind: String?
     public var position: SourcePosition
     /// Where each key of the step was written, for messages.
     public var keyPositions: [String: SourcePosition]

@@ -87,7 +87,7 @@ public struct ManifestLoader {
         var m = Manifest(file: file, version: 1, env: [], environments: [], workflows: [])
         if root.scalar == "" && root.isPlain { report(root, "the manifest is empty; it needs at least 'workflows:'"); return m }
         // Top-level `x-` keys are the user's own (a place for blocks shared with anchors); stephost ignores them.
-        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "pass-env", "workflows"], extensions: true)
+        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "pass-env", "hints", "workflows"], extensions: true)
         var sawWorkflows = false
         for p in pairs {
             switch p.key.scalar {
@@ -104,6 +104,7 @@ public struct ManifestLoader {
                         m.passEnv.append(name)
                     }
                 }
+            case "hints": m.hints = hints(p.value)
             case "environments":
                 for e in mapping(p.value, "environments") { m.environments.append(environment(e)) }
             case "workflows":
@@ -191,7 +192,7 @@ public struct ManifestLoader {
     }
 
     static let stepKeys = ["id", "uses", "with", "needs", "for-each", "max-parallel", "timeout", "retry",
-                           "continue-on-error", "if", "environment", "secrets", "env"]
+                           "continue-on-error", "if", "environment", "secrets", "env", "kind"]
 
     mutating func step(_ node: YAMLNode, workflow: String) -> StepSpec? {
         let pairs = mapping(node, "a step", allowed: ManifestLoader.stepKeys)
@@ -262,10 +263,44 @@ public struct ManifestLoader {
                     for n in stringList(v, "\(label): secrets") { s.secrets.append((n, n)) }
                 }
             case "env": s.env = envEntries(v, "\(label): env")
+            case "kind":
+                guard let k = text(v, "\(label): kind") else { continue }
+                if StepKind.isWord(k) { s.kind = k } else {
+                    report(v, "\(label): kind must be one word of a-z, 0-9, '_' and '-' (build, publish, deploy, test, check, or your own), got '\(k)'")
+                }
             default: break
             }
         }
         return s
+    }
+
+    /// `hints:`: a list of `{match: REGEX, hint: TEXT, uses: STEP-NAME}`; a regex that does not compile is reported where it is.
+    mutating func hints(_ node: YAMLNode) -> [HintRule] {
+        guard let items = node.items else {
+            if !(node.scalar == "" && node.isPlain) { report(node, "hints must be a list of {match, hint, uses}") }
+            return []
+        }
+        var rules: [HintRule] = []
+        for (n, item) in items.enumerated() {
+            let label = "hints[\(n)]"
+            let pairs = mapping(item, label, allowed: ["match", "hint", "uses"])
+            guard item.pairs != nil else { continue }
+            var match: String?, hint: String?, uses: String?
+            for p in pairs {
+                switch p.key.scalar {
+                case "match": match = text(p.value, "\(label).match")
+                case "hint": hint = text(p.value, "\(label).hint")
+                case "uses": uses = text(p.value, "\(label).uses")
+                default: break
+                }
+            }
+            guard let match, !match.isEmpty else { report(item, "\(label) has no 'match:' (a regular expression)"); continue }
+            guard let hint, !hint.isEmpty else { report(item, "\(label) has no 'hint:' (the text to show)"); continue }
+            do { rules.append(try HintRule(match: match, hint: hint, uses: uses, position: item.position)) } catch {
+                report(item["match"] ?? item, "\(label).match is not a regular expression: \(error.reason)")
+            }
+        }
+        return rules
     }
 
     mutating func retry(_ node: YAMLNode, _ label: String) -> RetryPolicy {

@@ -133,7 +133,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
         running.removeAll { $0 == r.id }
         let failed = r.status == .failure && !r.continuedOnError
         if failed {
-            let message = (r.error ?? r.statusText) + (r.hint.map { " (\($0))" } ?? "")
+            let message = (r.error ?? r.statusText) + r.shownHints.map { "\nhint: \($0)" }.joined()
             failures.append(Annotation(level: "error", title: "\(r.id) failed", message: message, file: nil, line: nil, step: r.id))
         }
         let end = EventLines.finished(r)

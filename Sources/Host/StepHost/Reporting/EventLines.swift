@@ -67,7 +67,7 @@ public enum EventLines {
         var out = [OutputLine(text: head, fromPlugin: false)]
         if let sum = r.summary { out += plugin(sum, prefix: "  ") }
         if let e = r.error { out += plugin(e, prefix: "  error: ") }
-        if let h = r.hint { out += plugin(h, prefix: "  hint: ") }
+        for h in r.shownHints { out += plugin(h, prefix: "  hint: ") }
         if r.status == .failure && !r.stderrTail.isEmpty {
             out.append(OutputLine(text: "  last stderr lines:", fromPlugin: false))
             for l in r.stderrTail.suffix(tail) { out += plugin(l, prefix: "    ") }

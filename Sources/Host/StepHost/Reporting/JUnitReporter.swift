@@ -67,7 +67,7 @@ public final class JUnitReporter: RunReporter, @unchecked Sendable {
                     let type = failureType(r)
                     if type == "plugin-error" { n.errors += 1 } else { n.failures += 1 }
                     let log = transcripts.lastLines(r.id, 100)
-                    let detail = ([r.hint.map { "hint: \($0)" }].compactMap { $0 } + (log.isEmpty ? r.stderrTail : log)).joined(separator: "\n")
+                    let detail = (r.shownHints.map { "hint: \($0)" } + (log.isEmpty ? r.stderrTail : log)).joined(separator: "\n")
                     body += "<failure message=\"\(attr(r.error ?? r.statusText))\" type=\"\(type)\">\(text(detail))</failure>"
                 }
                 let out = transcripts.text(r.id)

@@ -127,7 +127,7 @@ public final class LiveReporter: RunReporter, @unchecked Sendable {
             pending.append(line)
             if r.status == .failure && !r.continuedOnError {
                 if let e = r.error { pending += EventLines.split(e).map { "    error: \($0)" } }
-                if let h = r.hint { pending += EventLines.split(h).map { "    hint: \($0)" } }
+                for h in r.shownHints { pending += EventLines.split(h).map { "    hint: \($0)" } }
                 let last = transcripts.lastLines(r.id, 10)
                 pending += (last.isEmpty ? Array(r.stderrTail.suffix(10)) : last).map { "    " + paint("│ ", "2") + $0 }
             }

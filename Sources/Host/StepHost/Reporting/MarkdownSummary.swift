@@ -31,7 +31,7 @@ enum MarkdownSummary {
         for r in s.steps where r.status == .failure || r.status == .cancelled {
             var d = "\n#### \(icon(r)) `\(cell(r.id))`\n\n"
             if let e = r.error { d += "**Error:** \(e)\n\n" }
-            if let h = r.hint { d += "**Hint:** \(h)\n\n" }
+            for h in r.shownHints { d += "**Hint:** \(h)\n\n" }
             let last = transcripts.lastLines(r.id, 20)
             let lines = last.isEmpty ? r.stderrTail.suffix(20).map { $0 } : last
             if !lines.isEmpty {

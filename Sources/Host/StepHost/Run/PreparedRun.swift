@@ -46,15 +46,19 @@ public final class PreparedRun: @unchecked Sendable {
         self.capabilities = capabilities; self.relay = relay
     }
 
-    public func runInfo(workflow: String, environment: String?) -> StepRunRequest.Run {
+    public func runInfo(workflow: String, environment: String?, failures: [JSONValue] = []) -> StepRunRequest.Run {
         StepRunRequest.Run(id: runID, workflow: workflow, environment: environment ?? request.environment, event: context.event,
-                           branch: context.branch, sha: context.sha, base: context.base)
+                           branch: context.branch, sha: context.sha, base: context.base, failures: failures)
     }
 
-    public func runContextJSON(workflow: String) -> JSONValue {
-        let r = runInfo(workflow: workflow, environment: nil)
-        return ["id": .string(r.id), "workflow": .string(r.workflow), "environment": r.environment.map(JSONValue.string) ?? .null,
-                "event": .string(r.event), "branch": .string(r.branch), "sha": .string(r.sha), "base": .string(r.base)]
+    /// The `run` context; `failures` are the steps that failed so far (none before the run starts).
+    public func runContextJSON(workflow: String, failures: [JSONValue] = []) -> JSONValue {
+        runInfo(workflow: workflow, environment: nil, failures: failures).json
+    }
+
+    /// A step's kind for metrics: its `kind:`, else what its plugin declared, else the default for its step name.
+    public func kind(of step: StepSpec) -> String {
+        StepKind.of(uses: step.uses, manifest: step.kind, declared: descriptions[step.uses]?.kind)
     }
 
     /// The `vars` context of an environment, with `--var` over it.

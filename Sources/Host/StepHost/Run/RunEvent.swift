@@ -68,6 +68,9 @@ struct MaskingReporter: RunReporter {
         r.reason = r.reason.map(m.mask)
         r.error = r.error.map(m.mask)
         r.hint = r.hint.map(m.mask)
+        r.hints = r.hints.map(m.mask)
+        r.logTail = r.logTail.map(m.mask)
+        r.attemptLog = r.attemptLog.map { var a = $0; a.error = a.error.map(m.mask); return a }
         r.summary = r.summary.map(m.mask)
         r.outputs = r.outputs.mapValues(m.mask)
         r.stderrTail = r.stderrTail.map(m.mask)

@@ -142,7 +142,7 @@ extension Scheduler {
             "steps": .object(steps),
             "env": .object((run.envContexts[s.workflow.name] ?? [:]).mapValues(JSONValue.string)),
             "vars": run.vars(for: envName),
-            "run": run.runContextJSON(workflow: s.workflow.name),
+            "run": run.runContextJSON(workflow: s.workflow.name, failures: failures),
         ])
         if let item = instance?.item { ctx.contexts["item"] = item }
         let direct: [Bool] = zip(s.deps, s.paired).map { d, paired in

@@ -26,6 +26,8 @@ final class Scheduler {
     var runnable: [Instance] = []
     /// Steps whose end is in the journal but maybe not yet on disk.
     var unsynced = Set<ObjectIdentifier>()
+    /// The steps that failed so far, masked: `run.failures` of the steps that start after them.
+    var failures: [JSONValue] = []
 
     init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunRecord?) {
         self.run = run
@@ -158,7 +160,7 @@ final class Scheduler {
             displayID: display(s, i.id), stepID: i.id, workflow: s.workflow.name, spec: s.step,
             descriptor: run.plugins[s.step.uses]!, description: desc, inputs: inputs, env: env,
             secrets: run.secrets(ofStep: s.workflow.name, s.step.id), environment: envName,
-            run: run.runInfo(workflow: s.workflow.name, environment: envName), tempDir: tempDir, cancelEpoch: control.epoch)
+            run: run.runInfo(workflow: s.workflow.name, environment: envName, failures: failures), tempDir: tempDir, cancelEpoch: control.epoch)
     }
 
     // MARK: - Finishing
@@ -182,6 +184,7 @@ final class Scheduler {
     func finishSpec(_ s: Spec, _ status: StepStatus, reason: String? = nil, error: String? = nil) {
         var r = StepRecord(id: s.step.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
         if status == .failure && s.step.continueOnError { r.continuedOnError = true }
+        r = completed(r, of: s)
         s.unchangedWhole = status == .skipped && needsUnchanged(s, nil)
         s.record = r
         s.expanded = true
@@ -192,10 +195,26 @@ final class Scheduler {
     func finish(_ i: Instance, _ r: StepRecord, reused: Bool = false) {
         var r = r
         if r.status == .failure && i.spec.step.continueOnError { r.continuedOnError = true }
+        r = completed(r, of: i.spec)
         i.unchanged = reused || (r.status == .skipped && !i.started && needsUnchanged(i.spec, i))
         i.record = r
         markDependantsDirty(i.spec)
         publish(r, of: i.spec, display: display(i.spec, i.id))
+    }
+
+    /// A finished step's kind, and with a failure its hints; the failure joins `run.failures`.
+    private func completed(_ r: StepRecord, of spec: Spec) -> StepRecord {
+        var r = r
+        r.kind = run.kind(of: spec.step)
+        guard r.status == .failure else { return r }
+        r.hints = HintRule.hints(for: r, from: run.manifest.hints)
+        let m = run.masker
+        failures.append(.compactObject([
+            "workflow": .string(spec.workflow.name), "step": .string(r.id), "error": .string(m.mask(r.error ?? r.reason ?? "failed")),
+            "hint": r.hints.first.map { .string(m.mask($0)) } ?? .null, "hints": .array(r.hints.map { .string(m.mask($0)) }),
+            "attempts": .int(r.attempts), "continueOnError": r.continuedOnError ? .bool(true) : nil,
+        ]))
+        return r
     }
 
     private func publish(_ r: StepRecord, of spec: Spec, display: String) {

@@ -43,7 +43,10 @@ struct StepExecutor: Sendable {
             reporter.report(.stepStarted(step: job.displayID, uses: job.spec.uses, attempt: attempt, of: attempts))
             record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: false)
             let verdict: RetryVerdict
+            let attemptStarted = Date()
             (rec, verdict) = await runAttempt(job, attempt: attempt, base: rec)
+            rec.attemptLog.append(AttemptTiming(number: attempt, startedAt: attemptStarted,
+                                                durationMs: Int(Date().timeIntervalSince(attemptStarted) * 1000), status: rec.status, error: rec.error))
             guard rec.status == .failure && attempt < attempts else { break }
             let why: String? = control.epoch != job.cancelEpoch ? "the run was cancelled"
                 : verdict == .never ? "invalid input is never retried"
@@ -71,7 +74,7 @@ struct StepExecutor: Sendable {
     /// One attempt, and whether its failure may be retried.
     private func runAttempt(_ job: Job, attempt: Int, base: StepRecord) async -> (StepRecord, RetryVerdict) {
         var rec = base
-        rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []
+        rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []; rec.logTail = []
         // Resolved inputs are checked again, now that expressions have values.
         let problems = JSONSchema.validate(.object(job.inputs), schema: job.description?.inputs, path: "with",
                                            isOpaque: { dryRun && $0.isNull })
@@ -93,9 +96,12 @@ struct StepExecutor: Sendable {
             run: job.run, with: job.inputs, env: job.env, secrets: job.secrets, workspace: workspace,
             tempDir: job.tempDir, dryRun: dryRun)
         let reporter = self.reporter, masker = self.masker, display = job.displayID
+        let logTail = LogTail(limit: HintRule.logLines)
         let id = conn.startRequest(StepRunRequest.method, params.json) { notice in
             switch notice {
-            case .log(let n): reporter.report(.stepLog(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
+            case .log(let n):
+                logTail.add(n.message)
+                reporter.report(.stepLog(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
             case .progress(let n): reporter.report(.stepProgress(step: display, message: n.message, completed: n.completed, total: n.total))
             case .mask(let n):
                 if masker.add(n.value) {
@@ -132,6 +138,7 @@ struct StepExecutor: Sendable {
         let tail = conn.takeStderrTail(for: job.displayID)
         let teardownLevel = conn.teardown
         await pool.release(conn)
+        rec.logTail = logTail.lines
 
         if state.timedOut {
             rec.status = .failure
@@ -188,6 +195,21 @@ struct StepExecutor: Sendable {
             return (rec, .unmarked)
         }
     }
+}
+
+/// The last lines a step logged, kept while notifications arrive on the connection's reader.
+final class LogTail: @unchecked Sendable {
+    private let lock = NSLock()
+    private let limit: Int
+    private var kept: [String] = []
+    init(limit: Int) { self.limit = limit }
+    func add(_ message: String) {
+        lock.withLock {
+            for line in message.split(separator: "\n", omittingEmptySubsequences: false) { kept.append(String(line)) }
+            if kept.count > limit * 2 { kept.removeFirst(kept.count - limit) }
+        }
+    }
+    var lines: [String] { lock.withLock { Array(kept.suffix(limit)) } }
 }
 
 /// Flags set by timers and signal handlers while an attempt runs.

@@ -14,5 +14,7 @@ extension StepRecord {
                   summary: o["summary"]?.stringValue, error: o["error"]?.stringValue, hint: o["hint"]?.stringValue,
                   changed: o["changed"]?.boolValue, continuedOnError: o["continueOnError"]?.boolValue ?? false)
         wouldRun = name == "would-run"
+        kind = o["kind"]?.stringValue ?? StepKind.defaults[uses] ?? StepKind.none
+        hints = o["hints"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 }

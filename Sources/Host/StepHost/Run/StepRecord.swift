@@ -29,6 +29,14 @@ public struct StepRecord: Sendable, Hashable {
     /// A dry run's success: the step would run. Expressions of later steps see `success`;
     /// reports and `summary.json` say `would-run`.
     public var wouldRun = false
+    /// For metrics: `build`, `publish`, `deploy`, `test`, `check`, any word, or `none`.
+    public var kind = StepKind.none
+    /// With a failure: the plugin's hint first (when it gave one), then every matching row of the manifest's `hints:`.
+    public var hints: [String] = []
+    /// The last log lines of the step (its log notifications), for matching `hints:`; not stored.
+    public var logTail: [String] = []
+    /// Each attempt's start, length and end, for traces; not stored.
+    public var attemptLog: [AttemptTiming] = []
 
     public init(id: String, workflow: String, uses: String, status: StepStatus, reason: String? = nil, attempts: Int = 0,
                 startedAt: Date? = nil, durationMs: Int = 0, outputs: [String: JSONValue] = [:], summary: String? = nil,
@@ -38,6 +46,9 @@ public struct StepRecord: Sendable, Hashable {
         self.summary = summary; self.error = error; self.hint = hint; self.changed = changed
         self.continuedOnError = continuedOnError; self.stderrTail = stderrTail
     }
+
+    /// The hints to show under a failure: `hints`, or the plugin's hint alone in a record from before hints were matched.
+    public var shownHints: [String] { hints.isEmpty ? hint.map { [$0] } ?? [] : hints }
 
     /// Succeeded for what needs it: success, a failure under continue-on-error, or nothing to do.
     public var countsAsSuccess: Bool { status == .success || continuedOnError || reason == "nothing to do" }
@@ -57,10 +68,20 @@ public struct StepRecord: Sendable, Hashable {
             "reason": reason.map(JSONValue.string), "attempts": .int(attempts),
             "startedAt": startedAt.map { .string(RunRecord.timestamp($0)) }, "durationMs": .int(durationMs),
             "outputs": .object(outputs), "summary": summary.map(JSONValue.string), "error": error.map(JSONValue.string),
-            "hint": hint.map(JSONValue.string), "changed": changed.map(JSONValue.bool),
+            "hint": hint.map(JSONValue.string), "hints": hints.isEmpty ? nil : .array(hints.map(JSONValue.string)),
+            "kind": .string(kind), "changed": changed.map(JSONValue.bool),
             "continueOnError": continuedOnError ? .bool(true) : nil,
         ])
     }
+}
+
+/// One attempt of a step, as a trace shows it.
+public struct AttemptTiming: Sendable, Hashable {
+    public var number: Int
+    public var startedAt: Date
+    public var durationMs: Int
+    public var status: StepStatus
+    public var error: String?
 }
 
 /// The outcome of a whole run.
