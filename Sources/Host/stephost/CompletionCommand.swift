@@ -5,7 +5,7 @@ import StepYAML
 /// `stephost completion bash|zsh|fish`: a completion script for the shell, completing commands,
 /// their options, and workflow names from the manifest (`stephost __workflows`).
 enum CompletionCommand {
-    static let commands = ["run", "validate", "plan", "graph", "plugins", "yaml", "runs", "schema", "completion", "help"]
+    static let commands = ["run", "validate", "plan", "graph", "plugins", "yaml", "runs", "stats", "schema", "completion", "help"]
     static let options: [String: [String]] = [
         "run": ["-f", "--file", "--env", "-j", "--jobs", "--dry-run", "--fail-fast", "--event", "--branch", "--base", "--head", "--label",
                 "--var", "--timeout", "--init-timeout", "--cancel-grace", "--json", "--progress", "--quiet", "--no-color", "--ci", "--junit",
@@ -15,6 +15,7 @@ enum CompletionCommand {
         "graph": ["-f", "--file", "--format", "--workspace", "--plugin", "--plugins"],
         "plugins": ["-f", "--file", "--json", "--workspace", "--plugin", "--plugins"],
         "runs": ["show", "prune", "--keep", "--json", "--limit", "-f", "--file", "--workspace"],
+        "stats": ["--last", "--json", "--html", "-f", "--file", "--workspace"],
         "schema": ["events"],
         "completion": ["bash", "zsh", "fish"],
     ]

@@ -12,6 +12,7 @@ enum Help {
       plugins            list the plugins stephost can see, with their steps
       yaml FILE          print a YAML file as stephost parses it, as JSON
       runs [show ID]     list the recorded runs of the workspace, or print one
+      stats [WORKFLOW]   how long steps and kinds of step take over the recorded runs
       schema events      print the JSON Schema of the run's events
       completion SHELL   print a completion script for bash, zsh or fish
 
@@ -96,6 +97,16 @@ enum Help {
         duration, dry runs marked; `runs show` prints one run's steps ('last': the newest run that
         was not a dry run). A run id may be abbreviated to a unique prefix. `runs prune --keep N`
         removes all but the newest N runs (never one that is still running).
+        """,
+        "stats": """
+        usage: stephost stats [WORKFLOW] [--last N] [--json] [--html FILE] [-f FILE | --workspace DIR]
+
+        Over the newest N recorded runs of the workspace (default 30; of WORKFLOW when given; dry runs
+        left out): per step and per kind (build, publish, deploy, test, ... see `kind:`), how many
+        executions, the success rate, median and p95 duration, the last duration and its change
+        against the median. A for-each step counts each instance; skipped, cancelled and reused
+        steps are not executions. --json prints {runs, steps, kinds}; --html FILE writes one
+        self-contained page with a chart per kind and per step (no script, nothing fetched).
         """,
         "schema": """
         usage: stephost schema events
