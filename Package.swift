@@ -18,6 +18,8 @@ let package = Package(
         .target(name: "StepMask", dependencies: ["StepProtocol"], path: "Sources/Host/StepMask"),
         // Which files changed between two commits: one rule for the paths: trigger and detect-changes.
         .target(name: "StepChanges", path: "Sources/Host/StepChanges"),
+        // HTTP on Foundation's URLSession (libcurl): the plugins' registry and API calls, the host's trace export.
+        .target(name: "StepHTTP", dependencies: ["StepProtocol"], path: "Sources/Host/StepHTTP"),
         // The YAML 1.2 subset parser with source positions.
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Host/StepYAML"),
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
@@ -25,7 +27,7 @@ let package = Package(
         // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
         .executableTarget(
             name: "stephost",
-            dependencies: ["StepHost", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
+            dependencies: ["StepHost", "StepHTTP", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
                            "stephost-pin-digest", "stephost-bot-pr", "stephost-modal-secret", "stephost-sync-modal", "stephost-smoke-test"],
             path: "Sources/Host/stephost"),
 
@@ -33,21 +35,21 @@ let package = Package(
         .target(name: "StepFuzz", dependencies: ["StepHost", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
         .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
 
-        .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
+        .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepHTTP"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
         .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
-        .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/OCI"),
+        .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/OCI"),
         .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
         .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit", "StepChanges"], path: "Sources/Plugins/detect-changes"),
         .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/docker-build"),
         .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/ghcr-push"),
         .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry"], path: "Sources/Plugins/pin-digest"),
-        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit"], path: "Sources/Plugins/bot-pr"),
+        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit", "StepHTTP"], path: "Sources/Plugins/bot-pr"),
         // The modal CLI as the Modal plugins run it: the token only in its environment, failures with hints.
         .target(name: "Modal", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/Modal"),
         .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal", "StepProcess"], path: "Sources/Plugins/modal-secret"),
         .executableTarget(name: "stephost-sync-modal", dependencies: ["PluginKit", "Modal", "ProcessorRegistry"], path: "Sources/Plugins/sync-modal"),
-        .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit"], path: "Sources/Plugins/smoke-test"),
+        .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit", "StepHTTP"], path: "Sources/Plugins/smoke-test"),
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
 
         .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol", "PluginKit"], path: "Tests/StepProtocolTests"),

@@ -62,10 +62,15 @@ enum RunCommand {
                 return CommonOptions.fail("--events: cannot write \(path): \(String(cString: strerror(errno)))")
             }
         }
+        let tracing = TraceExporter.configured(r.hostEnvironment) { Console.err(prepared.masker.mask("stephost: warning: \($0)") + "\n") }
+        tracing?.mask(with: prepared.masker)
         let control = RunControl()
         let signals = SignalForwarder(control: control)
         var summary = await Runner.execute(prepared, reporter: ReporterGroup(reporters), control: control, events: eventsFD)
         signals.stop()
+        if let tracing, let warning = await tracing.export(summary, sha: prepared.context.sha, masker: prepared.masker) {
+            Console.err("stephost: warning: \(warning)\n")
+        }
         if let fd = eventsFD, fd != 1 { close(fd) }
         if !outputs.isEmpty {
             let failed = GitHubOutputs.write(outputs, summary: summary, masker: prepared.masker, file: r.hostEnvironment["GITHUB_OUTPUT"])

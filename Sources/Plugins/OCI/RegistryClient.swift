@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import PluginKit
+import StepHTTP
 import StepProtocol
 
 /// The push side of the OCI distribution API for one repository, with Basic

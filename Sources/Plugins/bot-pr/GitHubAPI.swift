@@ -1,5 +1,6 @@
 import Foundation
 import PluginKit
+import StepHTTP
 import StepProtocol
 
 /// The few GitHub REST calls bot-pr makes: find, open and update a pull request, add labels.

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import PluginKit
+import StepHTTP
 import StepProtocol
 
 enum SmokeTestStep {
