@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "stephost",
             dependencies: ["StepHost", "StepHTTP", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
-                           "stephost-pin-digest", "stephost-bot-pr", "stephost-modal-secret", "stephost-sync-modal", "stephost-smoke-test"],
+                           "stephost-pin-digest", "stephost-bot-pr", "stephost-modal-secret", "stephost-sync-modal", "stephost-smoke-test", "stephost-notify"],
             path: "Sources/Host/stephost"),
 
         // libFuzzer targets for the YAML parser, the framer and decoder, expressions and the masker (scripts/fuzz.sh).
@@ -44,7 +44,10 @@ let package = Package(
         .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/docker-build"),
         .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/ghcr-push"),
         .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry"], path: "Sources/Plugins/pin-digest"),
-        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit", "StepHTTP"], path: "Sources/Plugins/bot-pr"),
+        // GitHub's REST API as bot-pr and notify call it.
+        .target(name: "GitHub", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/GitHub"),
+        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit", "GitHub"], path: "Sources/Plugins/bot-pr"),
+        .executableTarget(name: "stephost-notify", dependencies: ["PluginKit", "GitHub", "StepHTTP"], path: "Sources/Plugins/notify"),
         // The modal CLI as the Modal plugins run it: the token only in its environment, failures with hints.
         .target(name: "Modal", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/Modal"),
         .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal", "StepProcess"], path: "Sources/Plugins/modal-secret"),

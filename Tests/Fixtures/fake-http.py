@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """HTTP servers the tests stand in for services that cannot run here.
 
-  fake-http.py github LOG         GitHub's pull-request REST API (in memory)
+  fake-http.py github LOG         GitHub's pull-request and issue REST API (in memory)
+  fake-http.py webhook LOG        a Slack-style incoming webhook: answers FAKE_WEBHOOK_STATUSES
+                                  (e.g. "429,500,200", one per request, then 200) with
+                                  Retry-After: FAKE_RETRY_AFTER on 429 and 503
   fake-http.py registry LOG UPSTREAM
                                   GHCR's auth in front of a real registry:
                                   the Bearer token challenge, then a proxy
@@ -27,6 +30,8 @@ MODE, LOG = sys.argv[1], sys.argv[2]
 UPSTREAM = sys.argv[3] if len(sys.argv) > 3 else None   # registry: the real registry; service: the fake modal's state.json
 lock = threading.Lock()
 pulls = []          # github: the pull requests
+issues = []         # github: the issues, each with its comments
+statuses = [int(x) for x in os.environ.get("FAKE_WEBHOOK_STATUSES", "").split(",") if x]   # webhook: answers to come
 tokens = set()      # registry: bearer tokens handed out
 unhealthy = int(os.environ.get("FAKE_UNHEALTHY", "0"))   # service: 503s before it answers
 
@@ -73,7 +78,7 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         body = self.read_body()
         self.record(body)
-        {"github": self.github, "registry": self.registry, "service": self.service}[MODE](body)
+        {"github": self.github, "registry": self.registry, "service": self.service, "webhook": self.webhook}[MODE](body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_HEAD = do_DELETE = handle_any
 
@@ -98,7 +103,54 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"status": "ok", "app": app, "function": function, "image": functions[function]["image"]})
         return self.reply(404, {"error": f"{function} is not deployed in {env}"})
 
+    # --- an incoming webhook (Slack, Mattermost, Rocket.Chat, Discord's /slack) ---
+    def webhook(self, body):
+        with lock:
+            status = statuses.pop(0) if statuses else 200
+        headers = {"Retry-After": os.environ["FAKE_RETRY_AFTER"]} if status in (429, 503) and os.environ.get("FAKE_RETRY_AFTER") else {}
+        if self.command != "POST" or self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+            return self.reply(400, raw=b"invalid_payload")
+        return self.reply(status, raw=b"ok" if status == 200 else b"rate_limited" if status == 429 else b"server_error", headers=headers)
+
     # --- GitHub -----------------------------------------------------------
+    def issue_api(self, repo, parts, data, query):
+        """The issue calls an alert makes: list, open, comment, close. Pull requests show in the list, as on GitHub."""
+        number = int(parts[4]) if len(parts) > 4 else None
+        found = next((i for i in issues if i["repo"] == repo and i["number"] == number), None)
+        if len(parts) == 4 and self.command == "GET":
+            state, labels = query.get("state", ["open"])[0], [l for l in query.get("labels", [""])[0].split(",") if l]
+            page, per = int(query.get("page", ["1"])[0]), int(query.get("per_page", ["30"])[0])
+            listed = [i for i in issues if i["repo"] == repo and (state == "all" or i["state"] == state)
+                      and set(labels) <= {l["name"] for l in i["labels"]}]
+            listed += [dict(p, pull_request={"url": p["html_url"]}) for p in pulls if p["repo"] == repo and not labels and p["state"] == state]
+            listed.sort(key=lambda i: -i["number"])
+            self.reply(200, [{k: v for k, v in i.items() if k != "comment_list"} for i in listed[(page - 1) * per:page * per]])
+            return True
+        if len(parts) == 4 and self.command == "POST":
+            n = len(pulls) + len(issues) + 1
+            issue = {"number": n, "state": "open", "repo": repo, "title": data["title"], "body": data.get("body", ""),
+                     "labels": [{"name": l} for l in data.get("labels", [])], "comments": 0, "comment_list": [],
+                     "html_url": "https://github.example/%s/issues/%d" % (repo, n)}
+            issues.append(issue)
+            self.reply(201, {k: v for k, v in issue.items() if k != "comment_list"})
+            return True
+        if found and len(parts) == 5 and self.command == "PATCH":
+            found.update({k: v for k, v in data.items() if k in ("state", "state_reason", "title", "body")})
+            self.reply(200, {k: v for k, v in found.items() if k != "comment_list"})
+            return True
+        if found and len(parts) == 6 and parts[5] == "comments" and self.command == "GET":
+            page, per = int(query.get("page", ["1"])[0]), int(query.get("per_page", ["30"])[0])
+            self.reply(200, found["comment_list"][(page - 1) * per:page * per])
+            return True
+        if found and len(parts) == 6 and parts[5] == "comments" and self.command == "POST":
+            comment = {"id": 1000 + sum(len(i["comment_list"]) for i in issues), "body": data["body"],
+                       "html_url": found["html_url"] + "#issuecomment"}
+            found["comment_list"].append(comment)
+            found["comments"] += 1
+            self.reply(201, comment)
+            return True
+        return False
+
     def github(self, body):
         if self.headers.get("Authorization") != "Bearer " + os.environ.get("FAKE_TOKEN", ""):
             return self.reply(401, {"message": "Bad credentials"})
@@ -109,6 +161,10 @@ class Handler(BaseHTTPRequestHandler):
         repo = parts[1] + "/" + parts[2]
         data = json.loads(body) if body else {}
         with lock:
+            if parts[3] == "issues" and not (len(parts) == 6 and parts[5] == "labels"):
+                if not self.issue_api(repo, parts, data, urllib.parse.parse_qs(u.query)):
+                    self.reply(404, {"message": "Not Found"})
+                return
             if parts[3] == "pulls" and len(parts) == 4 and self.command == "GET":
                 q = urllib.parse.parse_qs(u.query)
                 head = q.get("head", [""])[0]

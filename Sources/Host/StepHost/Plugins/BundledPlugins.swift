@@ -39,6 +39,14 @@ public enum BundledPlugins {
         steps: [pin-digest]
 
         """),
+        ("notify.yaml", """
+        # Tells people that a run failed or recovered: a chat webhook, or a GitHub issue that resolves itself; see docs/plugins.md#notify.
+        name: notify
+        command: [stephost-notify]
+        steps: [notify]
+        env: [GITHUB_API_URL, GITHUB_REPOSITORY]
+
+        """),
         ("bot-pr.yaml", """
         # Commits changed files on a branch and opens or updates its pull request; see docs/plugins.md#bot-pr.
         name: bot-pr
