@@ -116,6 +116,18 @@ struct DockerBuildTests {
         #expect(builds.first?["SOURCE_DATE_EPOCH"]?.stringValue == commitTime)
     }
 
+    @Test("runbook row 1: a FROM image whose registry refuses the credentials fails with the registry-token hint")
+    func refusedCredentials() async throws {
+        let dir = try await Self.repo()
+        let log = "\(TestSupport.tempDir("docker"))/docker.log"
+        let env = Self.storageEnv().merging(["FAKE_DOCKER_LOG": log, "FAKE_DOCKER_DAEMON": "1", "FAKE_DOCKER_DENY": "1"]) { $1 }
+        let o = try await build(dir, with: ["backend": "docker", "docker": .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker"),
+                                            "output": "out/denied"], env: env)
+        #expect(o.error?.message.contains("invalid username/password") == true, "\(o.transcript)")
+        let hint = o.error?.hint ?? ""
+        #expect(hint.contains("registry password secret") && hint.contains("read:packages") && hint.contains("write:packages"), "\(hint)")
+    }
+
     @Test("reproducible: false leaves timestamps alone (no --timestamp, no SOURCE_DATE_EPOCH)")
     func notReproducible() async throws {
         let dir = try await Self.repo()

@@ -156,6 +156,20 @@ struct GHCRPushTests {
                 "\(o.transcript)")
     }
 
+    @Test("runbook row 1: a wrong registry password (invalid username/password) fails with the runbook's hint")
+    func wrongPassword() async throws {
+        let registry = try await LocalService.registry()
+        defer { registry.stop() }
+        let ghcr = try await LocalService.fake("registry", arguments: [registry.address], env: ["FAKE_USER": "octo", "FAKE_PASSWORD": "pw-1234"])
+        defer { ghcr.stop() }
+        let (layout, _) = try TestLayout.make(layers: ["denied"])
+        let o = try await push(layout, image: "\(ghcr.address)/octo/app", secrets: ["REGISTRY_USERNAME": "octo", "REGISTRY_PASSWORD": "wrong-pw-999"])
+        let hint = o.error?.hint ?? ""
+        #expect(o.error != nil && hint.contains("registry password secret") && hint.contains("read:packages") && hint.contains("write:packages"),
+                "\(o.transcript)")
+        #expect(!o.transcript.contains("wrong-pw-999"))
+    }
+
     @Test("no credentials for a registry that wants them: UNAUTHORIZED says none were granted")
     func noCredentials() async throws {
         let registry = try await LocalService.registry()

@@ -73,19 +73,31 @@ final class LocalService: @unchecked Sendable {
         throw CancellationError()
     }
 
-    /// Tests/Fixtures/fake-http.py in `mode` (github, registry).
+    /// Tests/Fixtures/fake-http.py in `mode` (github, registry, service, webhook).
     static func fake(_ mode: String, arguments: [String] = [], env extra: [String: String] = [:]) async throws -> LocalService {
+        try await script("fake-http.py", [mode], arguments, env: extra)
+    }
+
+    /// Tests/Fixtures/otlp-receiver.py: an OTLP/HTTP traces endpoint that parses what it gets with the
+    /// OpenTelemetry project's message definitions (`ok`, `silent`, `status:CODE`).
+    static func otlp(_ mode: String = "ok") async throws -> LocalService {
+        try await script("otlp-receiver.py", [], [mode], env: [:])
+    }
+
+    /// A fixture server `Tests/Fixtures/NAME LEAD... LOG ARGS...` that prints its port, then serves.
+    private static func script(_ name: String, _ lead: [String], _ arguments: [String], env extra: [String: String]) async throws -> LocalService {
         let log = "\(TestSupport.tempDir("fake-http"))/requests.jsonl"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in extra { env[k] = v }
         let out = TestSupport.Buffer(), err = TestSupport.Buffer()
-        let p = try ChildProcess(executable: try #require(Command.which("python3")), arguments: ["\(TestSupport.repoRoot)/Tests/Fixtures/fake-http.py", mode, log] + arguments,
+        let p = try ChildProcess(executable: try #require(Command.which("python3")),
+                                 arguments: ["\(TestSupport.repoRoot)/Tests/Fixtures/\(name)"] + lead + [log] + arguments,
                                  environment: env, directory: "/tmp", onStdout: { out.add($0) }, onStderr: { err.add($0) })
         p.closeStdin()
         guard try await TestSupport.waitUntil(20, { out.text.contains("\n") }), let port = Int(out.text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             p.signalGroup(SIGKILL)
-            Issue.record("fake-http.py \(mode) did not start: \(err.text)")
+            Issue.record("\(name) \(lead.joined(separator: " ")) did not start: \(err.text)")
             throw CancellationError()
         }
         return LocalService(process: p, port: port, log: log, err: err)

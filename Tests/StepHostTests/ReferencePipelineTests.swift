@@ -81,7 +81,11 @@ struct ReferencePipelineTests {
         #expect(secrets?["main"]?["OPENAI_API_KEY"]?["OPENAI_API_KEY"] == "sk-main-key-2222")
 
         // deploy --env dev: secrets verified and pins checked, then each function, the app, the smoke tests.
-        let deployed = try await stephost(["run", "deploy", "--env", "dev"] + smoke).summary().stepsByID
+        var deployed = try await stephost(["run", "deploy", "--env", "dev"] + smoke).summary().stepsByID
+        // The alerts: nothing failed, so no message and no issue; the recovery step finds no alert configured here.
+        #expect(deployed.removeValue(forKey: "alert")?["status"] == "skipped")
+        #expect(deployed.removeValue(forKey: "alert-issue")?["status"] == "skipped")
+        #expect(deployed.removeValue(forKey: "resolved")?["outputs"]?["sent"] == false)
         #expect(deployed.keys.sorted() == ["app", "pins", "processors", "secrets", "smoke[llm_litellm]", "smoke[text_wordcount]",
                                            "sync[llm_litellm]", "sync[text_wordcount]"])
         #expect(deployed.values.allSatisfy { $0["status"] == "success" })

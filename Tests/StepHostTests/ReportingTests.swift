@@ -168,7 +168,7 @@ struct ReportingTests {
         #expect(!nested, "groups nest or stay open: \(commands)")
         // Run one at a time (-j 1), each step streams live into its group; a skipped step's group is opened when it ends.
         #expect(titles == ["build (fake)", "deploy (fake)", "⏭️ after (fake)", "each[a] (fake)", "each[b] (fake)"], "\(titles)")
-        #expect(commands.contains("::error title=deploy failed::deploy failed (check the token)"), "\(commands)")
+        #expect(commands.contains("::error title=deploy failed::deploy failed%0Ahint: check the token"), "\(commands)")
         #expect(commands.contains("::warning title=build,file=src/we%2Cird%3Aname.py,line=3::deprecated flag"), "\(commands)")
         #expect(commands.contains("::error title=build,line=1::bad thing"), "a file outside the workspace is left out: \(commands)")
         let md = try String(contentsOfFile: summary, encoding: .utf8)
@@ -302,7 +302,7 @@ struct ReportingTests {
         #expect(groups == ["build (fake)", "deploy (fake)", "⏭️ after (fake)", "each[a] (fake)", "each[b] (fake)"], "\(groups)")
         #expect(e.filter { $0.command == "endgroup" }.count == groups.count)
         let failure = e.first { $0.command == "error" && $0.property("title") == "deploy failed" }
-        #expect(failure?.arg == "deploy failed (check the token)", "\(e.filter { $0.command != nil }.map(\.message))")
+        #expect(failure?.arg == "deploy failed\nhint: check the token", "\(e.filter { $0.command != nil }.map(\.message))")
         #expect(e.contains { $0.command == "warning" && $0.property("file") == "src/we,ird:name.py" && $0.arg == "deprecated flag" },
                 "the runner reads the escaped properties back")
         #expect(!e.contains { $0.command == "error" && $0.arg == "injected" } && e.contains { $0.command == "ignored" && $0.message.contains("::error::injected") },

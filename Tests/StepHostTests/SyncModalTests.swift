@@ -136,6 +136,9 @@ struct SyncModalTests {
         let o = try await call(modal, try workspace(), ["processor": "llm/litellm@1"]).send()
         #expect(o.error?.message.contains("function not found after modal deploy: exec__llm_litellm__v1 is not in app theory-rt of Modal environment dev") == true, "\(o.transcript)")
         #expect(o.error?.hint?.contains("--env") == true)
+        // The runbook's row: "function not found" after a deploy.
+        let hint = o.error?.hint ?? ""
+        #expect(hint.contains("intended Modal environment") && hint.contains("exec__{slug}__v{ver}") && hint.contains("modal deploy completed"), "\(hint)")
     }
 
     @Test("verify: false skips the check; an unknown environment is the CLI's error with the --env hint")
@@ -144,6 +147,9 @@ struct SyncModalTests {
         let o = try await call(modal, try workspace(), ["processor": "llm/litellm@1", "modal-environment": "prod", "verify": false]).send()
         #expect(o.error?.message.contains("Environment 'prod' not found") == true, "\(o.transcript)")
         #expect(o.error?.hint?.contains("--env") == true)
+        // The runbook's row: "function not found" after a deploy.
+        let hint = o.error?.hint ?? ""
+        #expect(hint.contains("intended Modal environment") && hint.contains("exec__{slug}__v{ver}") && hint.contains("modal deploy completed"), "\(hint)")
         #expect(!modal.argvs().contains { $0.first == "sdk" })
     }
 

@@ -32,7 +32,7 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepF
     }
 
     /// The runbook's answer to "invalid username/password" while building or pushing an image.
-    public static let credentialsHint = "check the token in the registry password secret (REGISTRY_PASSWORD, e.g. from GITHUB_PAT) and its user (REGISTRY_USERNAME): it needs the read:packages and write:packages scopes"
+    public static let credentialsHint = "the registry refused the credentials: check the token in the registry password secret (REGISTRY_PASSWORD, e.g. from GITHUB_PAT) and its user (REGISTRY_USERNAME): it needs the read:packages and write:packages scopes"
 
     /// Whether a build's or pull's output says the registry refused the credentials.
     public static func refusedCredentials(_ output: String) -> Bool {

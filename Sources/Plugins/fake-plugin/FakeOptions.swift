@@ -15,6 +15,8 @@ struct FakeOptions: Sendable {
     var initMode: String?
     /// A file that gets one line per event (start, each step), for tests to count processes and calls.
     var recordFile: String?
+    /// `steps[].kind` it declares in initialize.
+    var kind: String?
 
     static func parse(_ args: [String]) -> FakeOptions {
         var o = FakeOptions()
@@ -29,6 +31,7 @@ struct FakeOptions: Sendable {
             case "--no-cancel": o.cancel = false
             case "--init": o.initMode = next()
             case "--record": o.recordFile = next()
+            case "--kind": o.kind = next()
             default: break
             }
             k += 1

@@ -34,7 +34,8 @@ enum FakeStep {
         outs["environment"] = s.request.step.environment.map(JSONValue.string) ?? .null
         outs["run"] = ["workflow": .string(s.request.run.workflow), "event": .string(s.request.run.event),
                        "branch": .string(s.request.run.branch), "sha": .string(s.request.run.sha), "base": .string(s.request.run.base),
-                       "id": .string(s.request.run.id)]
+                       "id": .string(s.request.run.id), "environment": s.request.run.environment.map(JSONValue.string) ?? .null,
+                       "failures": .array(s.request.run.failures)]
         outs["workspace"] = .string(s.request.workspace)
         outs["tempDirExists"] = .bool(FileManager.default.fileExists(atPath: s.request.tempDir))
         outs["dryRun"] = .bool(s.isDryRun)

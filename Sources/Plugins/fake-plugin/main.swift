@@ -15,6 +15,8 @@ FakeOptions.beforeServing(options)
 let server = PluginServer(name: options.name, version: "9.9.9",
                           capabilities: Capabilities(concurrency: options.concurrency, dryRun: options.dryRun, cancel: options.cancel))
 for name in options.steps {
-    server.register(FakeStep.description(name), handler: { try await FakeStep.run($0, options) })
+    var description = FakeStep.description(name)
+    description.kind = options.kind
+    server.register(description, handler: { try await FakeStep.run($0, options) })
 }
 server.run()

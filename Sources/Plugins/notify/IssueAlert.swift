@@ -21,10 +21,14 @@ struct IssueAlert {
         let w = step.with
         if w["webhook"] != nil { throw ResponseError.invalidInput("with.webhook", "is for format: slack or generic; github-issue takes token") }
         let tokenName = w["token"]?.stringValue ?? "GITHUB_TOKEN"
-        guard let token = step.request.secrets[tokenName], !token.isEmpty else {
+        guard let token = step.request.secrets[tokenName] else {
             throw ResponseError(code: .invalidParams, message: "with.token: the step is not granted secret '\(tokenName)'",
                                 data: ["errors": [["path": "with.token", "message": .string("the step is not granted secret '\(tokenName)'")]],
                                        "hint": .string("grant it: secrets: [\(tokenName)] on the step (in GitHub Actions: GITHUB_TOKEN: env:GITHUB_TOKEN, with permissions: issues: write)")])
+        }
+        if token.isEmpty {
+            step.log("secret \(tokenName) is empty (an optional secret that is not set here): no issue opened, commented or closed", level: .warning)
+            return StepRunResult(outputs: ["sent": false, "status": .int(0)], summary: "not configured: \(tokenName) is empty", changed: false)
         }
         let repository = w["repository"]?.stringValue ?? ProcessInfo.processInfo.environment["GITHUB_REPOSITORY"] ?? ""
         guard repository.split(separator: "/", omittingEmptySubsequences: false).count == 2, !repository.hasPrefix("/"), !repository.hasSuffix("/") else {

@@ -45,7 +45,11 @@ enum NotifyStep {
             for key in ["repository", "token", "labels", "api-url"] where w[key] != nil {
                 throw ResponseError.invalidInput("with.\(key)", "is for format: github-issue, not \(format)")
             }
-            let url = try webhookURL(step)
+            guard let url = try webhookURL(step) else {
+                let name = w["webhook"]?.stringValue ?? ""
+                step.log("secret \(name) is empty (an optional secret that is not set here): no message sent", level: .warning)
+                return StepRunResult(outputs: ["sent": false, "status": .int(0)], summary: "not configured: \(name) is empty", changed: false)
+            }
             let body: JSONValue = format == "generic" ? generic(message, title: title, text: text) : slack(message, title: title, text: text)
             if step.isDryRun {
                 step.log("would post a \(format) message \"\(title)\" (\(text.count) characters) to the webhook in secret \(w["webhook"]?.stringValue ?? "")")
@@ -57,8 +61,8 @@ enum NotifyStep {
         }
     }
 
-    /// The URL held by the secret `webhook` names.
-    static func webhookURL(_ step: StepContext) throws -> URL {
+    /// The URL held by the secret `webhook` names; nil when that secret is granted but empty (optional, `env:VAR?`).
+    static func webhookURL(_ step: StepContext) throws -> URL? {
         guard let name = step.with["webhook"]?.stringValue, !name.isEmpty else {
             throw ResponseError.invalidInput("with.webhook", "is required for format \(step.with["format"]?.stringValue ?? "slack"): the name of a secret holding the webhook URL")
         }
@@ -68,6 +72,7 @@ enum NotifyStep {
                                        "hint": .string("grant it: secrets: [\(name)] on the step, from the environment's secrets (e.g. \(name): env:\(name))")])
         }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return nil }
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil else {
             throw ResponseError.invalidInput("with.webhook", "secret '\(name)' does not hold an http(s) URL")
         }

@@ -51,14 +51,16 @@ public struct EnvironmentSpec: Sendable {
     public var definition: JSONValue { node?.json ?? .null }
 }
 
-/// `NAME: env:VAR` or `NAME: file:PATH`.
+/// `NAME: env:VAR` or `NAME: file:PATH`; with a `?` after it, optional: unset (or empty, or no such
+/// file) is the empty string instead of an error, for what is configured in CI only (alerts).
 public struct SecretSource: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable { case env, file }
     public var name: String
     public var kind: Kind
     public var reference: String
     public var position: SourcePosition
-    public var description: String { "\(kind.rawValue):\(reference)" }
+    public var optional = false
+    public var description: String { "\(kind.rawValue):\(reference)\(optional ? "?" : "")" }
 }
 
 public struct WorkflowSpec: Sendable {

@@ -125,14 +125,18 @@ public struct ManifestLoader {
                 for v in mapping(f.value, "environments.\(name).vars") { env.vars[v.key.scalar ?? ""] = v.value.json }
             } else {
                 for s in mapping(f.value, "environments.\(name).secrets") {
-                    guard let ref = text(s.value, "secret source") else { continue }
+                    guard var ref = text(s.value, "secret source") else { continue }
                     let secret = s.key.scalar ?? ""
+                    let optional = ref.hasSuffix("?")
+                    if optional { ref.removeLast() }
                     if ref.hasPrefix("env:") && ref.count > 4 {
-                        env.secrets.append(SecretSource(name: secret, kind: .env, reference: String(ref.dropFirst(4)), position: s.value.position))
+                        env.secrets.append(SecretSource(name: secret, kind: .env, reference: String(ref.dropFirst(4)), position: s.value.position,
+                                                        optional: optional))
                     } else if ref.hasPrefix("file:") && ref.count > 5 {
-                        env.secrets.append(SecretSource(name: secret, kind: .file, reference: String(ref.dropFirst(5)), position: s.value.position))
+                        env.secrets.append(SecretSource(name: secret, kind: .file, reference: String(ref.dropFirst(5)), position: s.value.position,
+                                                        optional: optional))
                     } else {
-                        report(s.value, "secret '\(secret)' of environment '\(name)': the source must be env:VARIABLE or file:PATH, got '\(ref)'")
+                        report(s.value, "secret '\(secret)' of environment '\(name)': the source must be env:VARIABLE or file:PATH (with ? after it when optional), got '\(ref)\(optional ? "?" : "")'")
                     }
                 }
             }

@@ -46,14 +46,15 @@ public final class PreparedRun: @unchecked Sendable {
         self.capabilities = capabilities; self.relay = relay
     }
 
-    public func runInfo(workflow: String, environment: String?, failures: [JSONValue] = []) -> StepRunRequest.Run {
-        StepRunRequest.Run(id: runID, workflow: workflow, environment: environment ?? request.environment, event: context.event,
+    /// `params.run` and the `run` context: the run's environment (`--env`); a step's own is `params.step.environment`.
+    public func runInfo(workflow: String, failures: [JSONValue] = []) -> StepRunRequest.Run {
+        StepRunRequest.Run(id: runID, workflow: workflow, environment: request.environment, event: context.event,
                            branch: context.branch, sha: context.sha, base: context.base, failures: failures)
     }
 
     /// The `run` context; `failures` are the steps that failed so far (none before the run starts).
     public func runContextJSON(workflow: String, failures: [JSONValue] = []) -> JSONValue {
-        runInfo(workflow: workflow, environment: nil, failures: failures).json
+        runInfo(workflow: workflow, failures: failures).json
     }
 
     /// A step's kind for metrics: its `kind:`, else what its plugin declared, else the default for its step name.

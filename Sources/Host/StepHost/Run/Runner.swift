@@ -223,6 +223,10 @@ public enum Runner {
                     let cacheKey = "\(envName)/\(sourceName)"
                     if let v = cache[cacheKey] { granted[name] = v; continue }
                     switch readSecret(source, workspace: p.workspace, environment: p.request.hostEnvironment) {
+                    case .failure where source.optional:
+                        // Optional and not configured here: the step gets the empty string and decides (notify sends nothing).
+                        cache[cacheKey] = ""
+                        granted[name] = ""
                     case .success(let v):
                         cache[cacheKey] = v
                         granted[name] = v

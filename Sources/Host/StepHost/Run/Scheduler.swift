@@ -160,7 +160,7 @@ final class Scheduler {
             displayID: display(s, i.id), stepID: i.id, workflow: s.workflow.name, spec: s.step,
             descriptor: run.plugins[s.step.uses]!, description: desc, inputs: inputs, env: env,
             secrets: run.secrets(ofStep: s.workflow.name, s.step.id), environment: envName,
-            run: run.runInfo(workflow: s.workflow.name, environment: envName, failures: failures), tempDir: tempDir, cancelEpoch: control.epoch)
+            run: run.runInfo(workflow: s.workflow.name, failures: failures), tempDir: tempDir, cancelEpoch: control.epoch)
     }
 
     // MARK: - Finishing
