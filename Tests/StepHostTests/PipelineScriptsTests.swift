@@ -119,7 +119,7 @@ struct DocsWorkflowTests {
     @Test("stephost run docs checks the docs, builds the site and publishes it to gh-pages once, the checkout untouched")
     func publishes() async throws {
         var files = try await TestSupport.repositoryFiles { path in
-            path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || path == "action.yml"
+            path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || path.hasSuffix(".png") || path == "action.yml"
                 || ["scripts/", "examples/", "Registry/", "Tests/Fixtures/", ".github/"].contains { path.hasPrefix($0) }
         }
         files[".gitignore"] = ".stephost/\n"
