@@ -15,16 +15,7 @@ struct FakeModal {
     }
 
     /// Whether the real `modal` package (which the fake's deploy imports modules with) is installed.
-    static let haveModalPackage: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import modal"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let haveModalPackage = TestSupport.pythonImports("modal")
 
     /// Tests that deploy need the real package; CI installs it, so there they never skip.
     static let canDeploy = haveModalPackage || ProcessInfo.processInfo.environment["CI"] != nil

@@ -32,6 +32,18 @@ enum TestSupport {
         return resolvedPath(root)
     }()
 
+    /// Whether python3 can import `modules` (a suite's condition: it runs where they are, and always in CI).
+    static func pythonImports(_ modules: String) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import \(modules)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+
     static func tempDir(_ name: String = "t") -> String {
         var template = Array("\(scratchRoot)/\(name)-XXXXXX".utf8CString)
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }

@@ -7,16 +7,7 @@ import Testing
 @Suite("traces: OTLP/HTTP JSON", .timeLimit(.minutes(3)),
        .enabled(if: TraceTests.haveProto || TestSupport.inCI, "needs pip install opentelemetry-proto protobuf"))
 struct TraceTests {
-    static let haveProto: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import opentelemetry.proto, google.protobuf"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let haveProto = TestSupport.pythonImports("opentelemetry.proto, google.protobuf")
 
     static let header = "hc-key-5566778899"
 

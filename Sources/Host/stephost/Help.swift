@@ -61,6 +61,10 @@ enum Help {
                                    workflows, --env and --var apply unless given here
           --fresh-process          one plugin process per step (no reuse; for benchmarks)
           --workspace DIR, --plugin NAME=COMMAND, --plugins DIR  (see stephost --help)
+
+        With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, the finished run is
+        sent as an OpenTelemetry trace over OTLP/HTTP JSON (headers from OTEL_EXPORTER_OTLP_HEADERS,
+        masked); a collector that does not answer within 5 s costs a warning, never the run.
         """,
         "validate": """
         usage: stephost validate [-f FILE] [--env ENV] [--plugin NAME=COMMAND] [--plugins DIR] [--workspace DIR]
