@@ -5,9 +5,8 @@ import Testing
 /// OpenTelemetry: what stephost sends a collector, parsed by the OpenTelemetry project's own message
 /// definitions (Tests/Fixtures/otlp-receiver.py: opentelemetry-proto and protobuf's json_format).
 @Suite("traces: OTLP/HTTP JSON", .timeLimit(.minutes(3)),
-       .enabled(if: TraceTests.haveProto || TestSupport.inCI, "needs pip install opentelemetry-proto protobuf"))
+       .enabled(if: TestSupport.inCI || TestSupport.pythonImports("opentelemetry.proto, google.protobuf"), "needs pip install opentelemetry-proto protobuf"))
 struct TraceTests {
-    static let haveProto = TestSupport.pythonImports("opentelemetry.proto, google.protobuf")
 
     static let header = "hc-key-5566778899"
 
