@@ -119,11 +119,11 @@ struct DocsWorkflowTests {
     @Test("stephost run docs checks the docs, builds the site and publishes it to gh-pages once, the checkout untouched")
     func publishes() async throws {
         var files = try await TestSupport.repositoryFiles { path in
-            path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || path.hasSuffix(".png") || path == "action.yml"
+            path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || path == "action.yml"
                 || ["scripts/", "examples/", "Registry/", "Tests/Fixtures/", ".github/"].contains { path.hasPrefix($0) }
         }
         files[".gitignore"] = ".stephost/\n"
-        let repo = try await TestSupport.gitRepo(files)
+        let repo = try await TestSupport.gitRepo(files, binaries: try await TestSupport.repositoryBinaries { $0.hasPrefix("docs/") })
         for script in ["scripts/docs.py", "scripts/lint.sh", "scripts/check-pr-template.py"] {
             chmod("\(repo)/\(script)", 0o755)
         }

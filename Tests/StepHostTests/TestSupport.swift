@@ -169,20 +169,35 @@ enum TestSupport {
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// This repository's tracked files that `include` picks, path -> text (as they are in the working tree).
+    /// This repository's tracked text files that `include` picks, path -> text (as they are in the working tree).
     static func repositoryFiles(_ include: (String) -> Bool) async throws -> [String: String] {
-        let listed = try await run(["git", "ls-files"], cwd: repoRoot)
         var files: [String: String] = [:]
-        for path in listed.stdout.split(separator: "\n").map(String.init) where include(path) {
+        for path in try await trackedFiles() where include(path) && !isBinary(path) {
             files[path] = try? String(contentsOfFile: "\(repoRoot)/\(path)", encoding: .utf8)
         }
         return files
     }
 
+    /// This repository's tracked binary files (pictures) that `include` picks, path -> bytes.
+    static func repositoryBinaries(_ include: (String) -> Bool) async throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        for path in try await trackedFiles() where include(path) && isBinary(path) {
+            files[path] = FileManager.default.contents(atPath: "\(repoRoot)/\(path)").map { [UInt8]($0) }
+        }
+        return files
+    }
+
+    static func trackedFiles() async throws -> [String] {
+        try await run(["git", "ls-files"], cwd: repoRoot).stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func isBinary(_ path: String) -> Bool { [".png", ".jpg", ".gif"].contains { path.hasSuffix($0) } }
+
     /// A git repository with the given files committed; returns its path.
-    static func gitRepo(_ files: [String: String]) async throws -> String {
+    static func gitRepo(_ files: [String: String], binaries: [String: [UInt8]] = [:]) async throws -> String {
         let dir = tempDir("repo")
         for (path, text) in files { write("\(dir)/\(path)", text) }
+        for (path, bytes) in binaries { write("\(dir)/\(path)", bytes: bytes) }
         for cmd in [["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
                     ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first", "--allow-empty"]] {
             let r = try await run(cmd, cwd: dir)
