@@ -27,7 +27,7 @@ let package = Package(
         // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
         .executableTarget(
             name: "stephost",
-            dependencies: ["StepHost", "StepHTTP", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
+            dependencies: ["StepHost", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
                            "stephost-pin-digest", "stephost-bot-pr", "stephost-modal-secret", "stephost-sync-modal", "stephost-smoke-test", "stephost-notify"],
             path: "Sources/Host/stephost"),
 
@@ -35,32 +35,32 @@ let package = Package(
         .target(name: "StepFuzz", dependencies: ["StepHost", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
         .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
 
-        .target(name: "PluginKit", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepHTTP"], path: "Sources/Plugins/PluginKit"),
+        .target(name: "PluginKit", dependencies: ["StepProtocol", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
         .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
         .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/OCI"),
-        .executableTarget(name: "stephost-exec", dependencies: ["PluginKit"], path: "Sources/Plugins/exec"),
-        .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit", "StepChanges"], path: "Sources/Plugins/detect-changes"),
-        .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/docker-build"),
-        .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI"], path: "Sources/Plugins/ghcr-push"),
-        .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry"], path: "Sources/Plugins/pin-digest"),
+        .executableTarget(name: "stephost-exec", dependencies: ["PluginKit", "StepProtocol"], path: "Sources/Plugins/exec"),
+        .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit", "StepChanges", "StepProtocol"], path: "Sources/Plugins/detect-changes"),
+        .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/docker-build"),
+        .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/ghcr-push"),
+        .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry", "StepProtocol"], path: "Sources/Plugins/pin-digest"),
         // GitHub's REST API as bot-pr and notify call it.
         .target(name: "GitHub", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/GitHub"),
-        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit", "GitHub"], path: "Sources/Plugins/bot-pr"),
-        .executableTarget(name: "stephost-notify", dependencies: ["PluginKit", "GitHub", "StepHTTP"], path: "Sources/Plugins/notify"),
+        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit", "GitHub", "StepProtocol"], path: "Sources/Plugins/bot-pr"),
+        .executableTarget(name: "stephost-notify", dependencies: ["PluginKit", "GitHub", "StepHTTP", "StepProtocol"], path: "Sources/Plugins/notify"),
         // The modal CLI as the Modal plugins run it: the token only in its environment, failures with hints.
         .target(name: "Modal", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/Modal"),
-        .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal", "StepProcess"], path: "Sources/Plugins/modal-secret"),
-        .executableTarget(name: "stephost-sync-modal", dependencies: ["PluginKit", "Modal", "ProcessorRegistry"], path: "Sources/Plugins/sync-modal"),
-        .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit", "StepHTTP"], path: "Sources/Plugins/smoke-test"),
-        .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit"], path: "Sources/Plugins/fake-plugin"),
+        .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal", "StepProcess", "StepProtocol"], path: "Sources/Plugins/modal-secret"),
+        .executableTarget(name: "stephost-sync-modal", dependencies: ["PluginKit", "Modal", "ProcessorRegistry", "StepProtocol"], path: "Sources/Plugins/sync-modal"),
+        .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit", "StepHTTP", "StepProtocol"], path: "Sources/Plugins/smoke-test"),
+        .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit", "StepProtocol"], path: "Sources/Plugins/fake-plugin"),
 
-        .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol", "PluginKit"], path: "Tests/StepProtocolTests"),
+        .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol"], path: "Tests/StepProtocolTests"),
         .testTarget(name: "StepMaskTests", dependencies: ["StepMask", "StepProtocol"], path: "Tests/StepMaskTests"),
-        .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
+        .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess", "StepProtocol"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",
-            dependencies: ["StepHost", "stephost", "stephost-exec", "stephost-fake-plugin", "StepFuzz"],
+            dependencies: ["StepHost", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-exec", "stephost-fake-plugin", "StepFuzz"],
             path: "Tests/StepHostTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -55,16 +55,19 @@ public final class ChildProcess: @unchecked Sendable {
             throw .failed(executable, errno)
         }
 
+        // Every setup call's result is checked: the first one that fails stops the spawn with its error.
+        var setup: Int32 = 0
+        func check(_ rc: Int32) { if setup == 0 && rc != 0 { setup = rc } }
         var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
+        check(posix_spawn_file_actions_init(&actions))
         defer { posix_spawn_file_actions_destroy(&actions) }
         if stdinFromNull {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0))
         } else {
-            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+            check(posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0))
         }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        check(posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1))
+        check(posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2))
         var argvFront: [String] = [executable]
         var program = executable
         if !GlibcExtras.addChdir(&actions, directory) {
@@ -74,19 +77,23 @@ public final class ChildProcess: @unchecked Sendable {
         }
 
         var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        check(posix_spawnattr_init(&attr))
         defer { posix_spawnattr_destroy(&attr) }
         // Own process group (so the whole group can be signalled), default signal
         // dispositions (the host ignores SIGPIPE; children must not inherit that), empty mask.
-        posix_spawnattr_setpgroup(&attr, 0)
+        check(posix_spawnattr_setpgroup(&attr, 0))
         var defaults = sigset_t()
         sigemptyset(&defaults)
         for s in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
+        check(posix_spawnattr_setsigdefault(&attr, &defaults))
         var mask = sigset_t()
         sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attr, &mask)
-        posix_spawnattr_setflags(&attr, Int16((newProcessGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        check(posix_spawnattr_setsigmask(&attr, &mask))
+        check(posix_spawnattr_setflags(&attr, Int16((newProcessGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)))
+        guard setup == 0 else {
+            [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]].forEach { close($0) }
+            throw .failed(executable, setup)
+        }
 
         let argv = (argvFront + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -195,5 +202,24 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends `sig` to the child and every process descended from it (found through /proc).
     public func signalTree(_ sig: Int32) {
         for p in ProcessTree.descendants(of: pid) + [pid] { kill(p, sig) }
+    }
+
+    /// Which processes a stop reaches: the child's process group, or the child and its descendants.
+    public enum StopScope: Sendable { case group, tree }
+
+    /// The one timed stop sequence: SIGTERM now; after `grace` seconds, SIGKILL if the child is still
+    /// running (`onKill` runs first, so the caller can say so), or with `sweep` in any case, so that
+    /// what it left behind in its group goes too. Returns the pending SIGKILL, which can be cancelled.
+    @discardableResult
+    public func stop(_ scope: StopScope, grace: Double, sweep: Bool = false, onKill: (@Sendable () -> Void)? = nil) -> DispatchWorkItem {
+        let send: @Sendable (Int32) -> Void = { [self] sig in scope == .group ? signalGroup(sig) : signalTree(sig) }
+        send(SIGTERM)
+        let kill = DispatchWorkItem { [self] in
+            let running = exitStatus == nil
+            if running { onKill?() }
+            if running || sweep { send(SIGKILL) }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace, execute: kill)
+        return kill
     }
 }

@@ -6,7 +6,7 @@ import Glibc
 /// Makes sure nothing the host started outlives it, even when the host itself
 /// is killed with SIGKILL or crashes and runs none of its own teardown.
 ///
-/// The host starts one small guardian process (`stephost __guard`, in its own
+/// The host starts one small guardian process (`stephost __guard`, the CLI's `Guardian`, in its own
 /// process group so a signal to the host's group does not reach it) and tells
 /// it, over a pipe, the pid of every plugin process it starts and reaps. The
 /// pipe's write end is close-on-exec and held only by the host, so the
@@ -31,7 +31,7 @@ public enum ProcessGuard {
     nonisolated(unsafe) private static var managed = Set<pid_t>()
 
     /// Arms the guard: `command` followed by the host's pid starts the guardian
-    /// (which calls `serve(host:)`). The guardian starts with the first watched process.
+    /// (the CLI's `Guardian.serve`). The guardian starts with the first watched process.
     public static func install(command: [String]) {
         lock.withLock { self.command = command + [String(getpid())] }
         _ = GlibcExtras.becomeSubreaper()
@@ -80,55 +80,11 @@ public enum ProcessGuard {
         }
     }
 
-    // MARK: - The guardian process
+    // MARK: - What the guardian does when the host is gone
 
-    /// The guardian's main loop: watch what the host reports, and when its
-    /// pipe ends, kill whatever is left. Never returns.
-    ///
-    /// `host` is the pid of the host that started it. The host's children are
-    /// looked at only while the host is still this process's parent: once the
-    /// host is gone, `getppid()` names some other reaper (init, or a CI runner
-    /// that is a subreaper), whose children are none of the guardian's business.
-    public static func serve(host: pid_t) -> Never {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGHUP, SIG_IGN)
-        signal(SIGPIPE, SIG_IGN)
-        let me = getpid()
-        var watched: [pid_t: UInt64] = [:]
-        var pending: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        var lastScan = Date.distantPast
-        while true {
-            if Date().timeIntervalSince(lastScan) >= 0.5, host > 1, getppid() == host {
-                lastScan = Date()
-                let entries = ProcessTree.children(of: host).map { $0.compactMap(ProcessTree.entry) } ?? ProcessTree.all()
-                // Read the parent again after the scan: a host that died during it may have handed its children on.
-                if getppid() == host {
-                    for e in entries where e.ppid == host && e.pid != me && watched[e.pid] == nil { watched[e.pid] = e.startTime }
-                }
-            }
-            var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&fds, 1, 500)
-            if ready < 0 && errno == EINTR { continue }
-            if ready == 0 { continue }
-            let n = read(0, &buf, buf.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            pending += buf[0..<n]
-            while let nl = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[..<nl], as: UTF8.self)
-                pending.removeFirst(nl + 1)
-                guard let op = line.first, let pid = pid_t(line.dropFirst()) else { continue }
-                if op == "+", let e = ProcessTree.entry(pid) { watched[pid] = e.startTime }
-                if op == "-" { watched[pid] = nil }
-            }
-        }
-        stop(watched)
-        exit(0)
-    }
-
-    /// Freezes, then kills, every watched process still alive and everything around it.
-    static func stop(_ watched: [pid_t: UInt64]) {
+    /// Freezes, then kills, every watched process still alive (pid → start time, so a reused pid
+    /// is never hit) and everything around it: its process group, its session, their descendants.
+    public static func stop(_ watched: [pid_t: UInt64]) {
         guard !watched.isEmpty else { return }
         let me = getpid()
         func targets() -> Set<pid_t> {

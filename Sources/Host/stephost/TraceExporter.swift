@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import StepHTTP
 import StepHost
 import StepMask
@@ -50,7 +53,8 @@ struct TraceExporter {
         let trace = TraceExport(summary: summary, sha: sha, serviceName: serviceName, hostVersion: version)
         let body = Data(masker.mask(trace.body.encoded()).utf8)
         let h = headers.merging(["Content-Type": "application/json"]) { $1 }
-        let client = HTTPClient(timeout: TraceExporter.deadline)
+        // The deadline below ends the wait; the client's own timeout is only a backstop.
+        let client = HTTPClient(timeout: TraceExporter.deadline * 2)
         let target = url
         let outcome: String? = await withTaskGroup(of: String?.self) { group in
             group.addTask {
@@ -58,6 +62,8 @@ struct TraceExporter {
                     let r = try await client.send("POST", target, headers: h, body: body)
                     return (200..<300).contains(r.status) ? nil : "the collector answered HTTP \(r.status)\(r.text.isEmpty ? "" : ": \(r.text.prefix(200))")"
                 } catch is CancellationError {
+                    return "no answer within \(Int(TraceExporter.deadline)) s"
+                } catch let e as URLError where e.code == .timedOut {
                     return "no answer within \(Int(TraceExporter.deadline)) s"
                 } catch {
                     return "\(error.localizedDescription)"

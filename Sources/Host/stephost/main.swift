@@ -9,7 +9,7 @@ signal(SIGPIPE, SIG_IGN)
 let args = Array(CommandLine.arguments.dropFirst())
 // The process guardian (see ProcessGuard): started by the host, never by users.
 if args.first == "__workflows" { exit(await CompletionCommand.workflows(Array(args.dropFirst()))) }
-if args.first == "__guard" { ProcessGuard.serve(host: args.count > 1 ? pid_t(args[1]) ?? 0 : 0) }
+if args.first == "__guard" { Guardian.serve(host: args.count > 1 ? pid_t(args[1]) ?? 0 : 0) }
 if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
     ProcessGuard.install(command: [exe, "__guard"])
 }

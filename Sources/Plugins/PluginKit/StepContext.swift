@@ -90,10 +90,7 @@ public final class StepContext: @unchecked Sendable {
 
     func markCancelled() {
         let kids: [ChildProcess] = lock.withLock { cancelled = true; return children }
-        for c in kids { c.signalTree(SIGTERM) }
-        if !kids.isEmpty {
-            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { for c in kids where c.exitStatus == nil { c.signalTree(SIGKILL) } }
-        }
+        for c in kids { c.stop(.tree, grace: 5) }
     }
 
     func stopChildren() {
@@ -150,14 +147,13 @@ public final class StepContext: @unchecked Sendable {
             throw ResponseError.stepFailed("cannot run \(argv[0]): \(error)")
         }
         let alreadyCancelled: Bool = lock.withLock { children.append(child); return cancelled }
-        if alreadyCancelled { child.signalTree(SIGTERM) }
+        if alreadyCancelled { child.stop(.tree, grace: 5) }
         child.closeStdin()
         let expired = Flag()
         let deadline = timeout.map { seconds in
             let item = DispatchWorkItem {
                 expired.set()
-                child.signalTree(SIGTERM)
-                DispatchQueue.global().asyncAfter(deadline: .now() + 2) { if child.exitStatus == nil { child.signalTree(SIGKILL) } }
+                child.stop(.tree, grace: 2)
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
             return item

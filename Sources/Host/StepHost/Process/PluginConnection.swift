@@ -220,13 +220,12 @@ public final class PluginConnection: @unchecked Sendable {
         if failure == nil { failure = PluginFailure(.terminated, reason) }
         lock.unlock()
         guard !already else { return }
-        process.signalGroup(SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) { [self] in
-            if process.exitStatus == nil {
-                lock.lock(); teardownLevel = .sigkill; lock.unlock()
-            }
-            process.signalGroup(SIGKILL)
-        }
+        stopProcess()
+    }
+
+    /// SIGTERM to the group, SIGKILL 5 s later (recorded when the plugin was still running).
+    private func stopProcess() {
+        process.stop(.group, grace: 5, sweep: true) { [self] in lock.withLock { teardownLevel = .sigkill } }
     }
 
     /// Ends the process now (after a failed start).
@@ -249,11 +248,7 @@ public final class PluginConnection: @unchecked Sendable {
         process.closeStdin()
         let lingering = DispatchWorkItem { [self] in
             lock.withLock { teardownLevel = max(teardownLevel, .sigterm) }
-            process.signalGroup(SIGTERM)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { [self] in
-                if process.exitStatus == nil { lock.lock(); teardownLevel = .sigkill; lock.unlock() }
-                process.signalGroup(SIGKILL)
-            }
+            stopProcess()
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + (healthy ? 5 : 0), execute: lingering)
         _ = await process.waitForExit()

@@ -52,7 +52,6 @@ public actor PluginPool {
     let onStderrLine: @Sendable (PluginConnection, String) -> Void
     private var processes: [String: [PluginConnection]] = [:]
     private var retired: [PluginConnection] = []
-    public private(set) var started = 0
 
     public init(settings: Settings, onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void) {
         self.settings = settings
@@ -93,7 +92,6 @@ public actor PluginPool {
 
     private func start(_ d: PluginDescriptor) async throws(PluginError) -> PluginConnection {
         let exe = try d.resolveExecutable(besideHost: settings.hostDirectory, path: settings.hostEnvironment["PATH"])
-        started += 1
         return try await PluginConnection.start(
             descriptor: d, executable: exe, environment: PluginPool.environment(for: d, host: settings.hostEnvironment, passEnv: settings.passEnv,
                                                                                        withheld: settings.withheld),

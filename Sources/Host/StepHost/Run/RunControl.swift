@@ -22,7 +22,6 @@ public final class RunControl: @unchecked Sendable {
     private var immediateValue = false
     private var handlers: [Int: @Sendable (Bool) -> Void] = [:]
     private var next = 0
-    private var wakeups: [@Sendable () -> Void] = []
 
     public init() {}
 
@@ -63,9 +62,6 @@ public final class RunControl: @unchecked Sendable {
 
     public func unregister(_ token: Int) { _ = lock.withLock { handlers.removeValue(forKey: token) } }
 
-    /// Called when the scheduler should look again (cancellation wakes a waiting loop).
-    func onWake(_ f: @escaping @Sendable () -> Void) { lock.withLock { wakeups.append(f) } }
-
     public func cancel(_ reason: Reason) {
         lock.lock()
         let escalate = reasonValue != nil
@@ -74,10 +70,8 @@ public final class RunControl: @unchecked Sendable {
         epochValue += 1
         let hs = Array(handlers.values)
         let imm = immediateValue
-        let ws = wakeups
         lock.unlock()
         for h in hs { h(imm) }
-        for w in ws { w() }
     }
 }
 
