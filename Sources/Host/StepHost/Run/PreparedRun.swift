@@ -35,6 +35,8 @@ public final class PreparedRun: @unchecked Sendable {
     /// "workflow/instance id" (`deploy/build[api]`), whether or not that run showed workflow names.
     public internal(set) var resumedFrom: String?
     public internal(set) var reusable: [String: StepRecord] = [:]
+    /// What runs each attempt: the plugins, unless a test or benchmark put an in-memory runner here.
+    public internal(set) var runner: StepRunner
 
     init(request: RunRequest, manifest: Manifest, workspace: String, context: RunContext, runID: String, pool: PluginPool,
          masker: Masker, catalog: PluginCatalog, workflows: [(spec: WorkflowSpec, graph: WorkflowGraph)],
@@ -44,6 +46,7 @@ public final class PreparedRun: @unchecked Sendable {
         self.pool = pool; self.masker = masker; self.catalog = catalog; self.workflows = workflows
         self.skippedWorkflows = skippedWorkflows; self.plugins = plugins; self.descriptions = descriptions
         self.capabilities = capabilities; self.relay = relay
+        runner = PluginStepRunner(pool: pool, workspace: workspace, cancelGrace: request.cancelGrace)
     }
 
     /// `params.run` and the `run` context: the run's environment (`--env`); a step's own is `params.step.environment`.

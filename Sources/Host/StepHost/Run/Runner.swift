@@ -40,12 +40,76 @@ public enum Runner {
     /// triggered ones; `resolveSecrets` is false for commands that run nothing.
     public static func prepare(_ request: RunRequest, reporter: RunReporter, allWorkflows: Bool = false,
                                resolveSecrets: Bool = true) async throws(RunError) -> PreparedRun {
+        let setup = try await select(request, allWorkflows: allWorkflows)
+        let masker = Masker()
+        let relay = ReporterRelay(reporter)
+        let pool = PluginPool(
+            settings: .init(hostDirectory: setup.request.hostDirectory, workspace: setup.workspace, hostEnvironment: setup.request.hostEnvironment,
+                            initTimeout: setup.request.initTimeout, hostVersion: setup.request.hostVersion,
+                            reuseProcesses: setup.request.reuseProcesses, masker: masker, passEnv: setup.manifest.passEnv,
+                            withheld: setup.manifest.secretVariables),
+            onStderrLine: { conn, line in
+                let steps = conn.currentSteps
+                if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }
+                for s in steps { relay.report(.stepDebug(step: s, line: masker.mask(line))) }
+            })
+        let plugins = await startPlugins(setup, pool: pool)
+        let problems = setup.problems + checkSteps(setup, plugins)
+        if !plugins.startErrors.isEmpty || !problems.isEmpty {
+            await pool.shutdownAll()
+            if problems.isEmpty { throw .plugins(plugins.startErrors) }
+            throw .invalid(plugins.startErrors.map(\.description) + problems)
+        }
+        return try await complete(setup, plugins, pool: pool, masker: masker, relay: relay, reporter: reporter,
+                                  allWorkflows: allWorkflows, resolveSecrets: resolveSecrets)
+    }
+
+    /// Prepares a run whose steps `runner` answers, with no plugin process: `steps` say what each
+    /// step name takes, as a plugin's `initialize` would. For tests and benchmarks of scheduling.
+    public static func prepare(_ request: RunRequest, reporter: RunReporter, steps: [StepDescription],
+                               runner: StepRunner) async throws(RunError) -> PreparedRun {
+        let setup = try await select(request, allWorkflows: false)
+        let masker = Masker()
+        let pool = PluginPool(settings: .init(hostDirectory: request.hostDirectory, workspace: setup.workspace, hostEnvironment: [:],
+                                              initTimeout: 1, hostVersion: request.hostVersion, reuseProcesses: true, masker: masker,
+                                              passEnv: [], withheld: []),
+                              onStderrLine: { _, _ in })
+        let descriptor = PluginDescriptor(name: "in-memory", command: [], steps: steps.map(\.name), file: "(in memory)", origin: .commandLine,
+                                          baseDirectory: setup.workspace)
+        var plugins = PluginSet()
+        for s in steps {
+            plugins.descriptors[s.name] = descriptor
+            plugins.descriptions[s.name] = s
+            plugins.capabilities[s.name] = Capabilities(concurrency: 1_000_000, dryRun: true, cancel: true)
+        }
+        let problems = setup.problems + checkSteps(setup, plugins)
+        if !problems.isEmpty { throw .invalid(problems) }
+        let prepared = try await complete(setup, plugins, pool: pool, masker: masker, relay: ReporterRelay(reporter), reporter: reporter,
+                                          allWorkflows: false, resolveSecrets: true)
+        prepared.runner = runner
+        return prepared
+    }
+
+    /// What is known before any plugin starts: the workspace, the resumed run, the manifest and
+    /// its problems, the plugin catalog, the run's context, and the workflows that will run.
+    struct Setup {
+        var request: RunRequest
+        let workspace: String
+        let previous: RecordedRun?
+        let manifest: Manifest
+        let problems: [String]
+        let catalog: PluginCatalog
+        let context: RunContext
+        let graphs: [(spec: WorkflowSpec, graph: WorkflowGraph)]
+        let skipped: [(name: String, reason: String)]
+    }
+
+    static func select(_ request: RunRequest, allWorkflows: Bool) async throws(RunError) -> Setup {
         let workspace = await workspace(for: request)
         var request = request
         // The resumed run is found first: resuming with another manifest is said as such, whatever that manifest holds.
         let previous = try request.resume.map { ref throws(RunError) in try resumable(ref, workspace: workspace, request: &request) }
         let (manifest, loadProblems) = try loadManifest(request.manifestPath, cwd: request.pluginSearch.currentDirectory)
-        var problems = loadProblems.map(\.description)
         var search = request.pluginSearch
         search.manifestDirectory = (PluginCatalog.absolute(request.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
         let catalog: PluginCatalog
@@ -57,7 +121,7 @@ public enum Runner {
             throw .usage("--env \(env): \(manifest.file) defines no environment '\(env)'" + (known.isEmpty ? "" : " (defined: \(known.joined(separator: ", ")))"))
         }
         var selected: [WorkflowSpec] = []
-        var skipped: [(String, String)] = []
+        var skipped: [(name: String, reason: String)] = []
         if let previous, request.workflow == nil {
             for name in previous.workflows {
                 guard let wf = manifest.workflow(named: name) else {
@@ -76,63 +140,65 @@ public enum Runner {
                 if let why = context.mismatch(wf) { skipped.append((wf.name, why)) } else { selected.append(wf) }
             }
         }
-        let graphs = selected.map { ($0, manifest.graph(of: $0)) }
+        return Setup(request: request, workspace: workspace, previous: previous, manifest: manifest, problems: loadProblems.map(\.description),
+                     catalog: catalog, context: context, graphs: selected.map { ($0, manifest.graph(of: $0)) }, skipped: skipped)
+    }
 
-        let masker = Masker()
-        let runID = RunRecord.newRunID()
-        let relay = ReporterRelay(reporter)
-        let pool = PluginPool(
-            settings: .init(hostDirectory: request.hostDirectory, workspace: workspace, hostEnvironment: request.hostEnvironment,
-                            initTimeout: request.initTimeout, hostVersion: request.hostVersion, reuseProcesses: request.reuseProcesses,
-                            masker: masker, passEnv: manifest.passEnv, withheld: manifest.secretVariables),
-            onStderrLine: { conn, line in
-                let steps = conn.currentSteps
-                if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }
-                for s in steps { relay.report(.stepDebug(step: s, line: masker.mask(line))) }
-            })
-
-        // Which plugin provides each step name: --plugin first, then descriptors.
-        var plugins: [String: PluginDescriptor] = [:]
+    /// Which plugin provides each step name, and what it said of it in `initialize`.
+    struct PluginSet {
+        var descriptors: [String: PluginDescriptor] = [:]
         var descriptions: [String: StepDescription] = [:]
         var capabilities: [String: Capabilities] = [:]
         var startErrors: [PluginError] = []
-        // An override names no steps before it starts: if one could not start, no step can be said to be provided by nothing.
+        /// An override names no steps before it starts: if one could not start, no step can be said to be provided by nothing.
         var overrideFailed = false
-        for o in catalog.overrides {
+    }
+
+    /// Starts the plugins the run uses: `--plugin` overrides first, then descriptors.
+    static func startPlugins(_ setup: Setup, pool: PluginPool) async -> PluginSet {
+        var set = PluginSet()
+        for o in setup.catalog.overrides {
             do {
                 let r = try await pool.warmUp(o)
-                for s in r.steps where plugins[s.name] == nil {
-                    plugins[s.name] = o; descriptions[s.name] = s; capabilities[s.name] = r.capabilities
+                for s in r.steps where set.descriptors[s.name] == nil {
+                    set.descriptors[s.name] = o; set.descriptions[s.name] = s; set.capabilities[s.name] = r.capabilities
                 }
-            } catch { startErrors.append(error); overrideFailed = true }
+            } catch { set.startErrors.append(error); set.overrideFailed = true }
         }
-        let used = Set(graphs.flatMap { $0.0.steps.map(\.uses) }).filter { !$0.isEmpty }
+        let used = Set(setup.graphs.flatMap { $0.spec.steps.map(\.uses) }).filter { !$0.isEmpty }
         var warmed: [String: InitializeResult] = [:]
-        for name in used.sorted() where plugins[name] == nil {
-            guard let d = catalog.descriptor(forStep: name) else { continue }
+        for name in used.sorted() where set.descriptors[name] == nil {
+            guard let d = setup.catalog.descriptor(forStep: name) else { continue }
             let result: InitializeResult
             if let r = warmed[d.name] { result = r } else {
-                do { result = try await pool.warmUp(d) } catch { startErrors.append(error); continue }
+                do { result = try await pool.warmUp(d) } catch { set.startErrors.append(error); continue }
                 warmed[d.name] = result
                 for s in d.steps ?? [] where !result.steps.contains(where: { $0.name == s }) {
-                    startErrors.append(.missingStep(plugin: d.name, step: s, descriptor: d.file, reported: result.steps.map(\.name)))
+                    set.startErrors.append(.missingStep(plugin: d.name, step: s, descriptor: d.file, reported: result.steps.map(\.name)))
                 }
             }
-            plugins[name] = d
-            descriptions[name] = result.steps.first { $0.name == name }
-            capabilities[name] = result.capabilities
+            set.descriptors[name] = d
+            set.descriptions[name] = result.steps.first { $0.name == name }
+            set.capabilities[name] = result.capabilities
         }
-        let available = Array(Set(catalog.knownStepNames + plugins.keys)).sorted()
-        for (wf, _) in graphs {
+        return set
+    }
+
+    /// Every step's `uses:` is provided, and its literal inputs fit the plugin's schema.
+    static func checkSteps(_ setup: Setup, _ plugins: PluginSet) -> [String] {
+        var problems: [String] = []
+        let manifest = setup.manifest
+        let available = Array(Set(setup.catalog.knownStepNames + plugins.descriptors.keys)).sorted()
+        for (wf, _) in setup.graphs {
             for s in wf.steps where !s.uses.isEmpty {
-                if plugins[s.uses] == nil && catalog.descriptor(forStep: s.uses) == nil {
-                    if overrideFailed { continue }
+                if plugins.descriptors[s.uses] == nil && setup.catalog.descriptor(forStep: s.uses) == nil {
+                    if plugins.overrideFailed { continue }
                     let guess = Suggestion.didYouMean(s.uses, in: available)
                     problems.append(Diagnostic(file: manifest.file, position: s.position(of: "uses"),
                                                message: "step '\(s.id)' uses '\(s.uses)', which no plugin provides\(guess) (available: \(available.joined(separator: ", ")))").description)
                     continue
                 }
-                guard let desc = descriptions[s.uses] else { continue }
+                guard let desc = plugins.descriptions[s.uses] else { continue }
                 let literal: [String: JSONValue]
                 do { literal = try InputResolver.resolve(s.with, schema: desc.inputs, context: nil) } catch {
                     problems.append(Diagnostic(file: manifest.file, position: s.position(of: "with"), message: "step '\(s.id)': \(error.message)").description)
@@ -144,18 +210,19 @@ public enum Runner {
                 }
             }
         }
-        if !startErrors.isEmpty || !problems.isEmpty {
-            await pool.shutdownAll()
-            if problems.isEmpty { throw .plugins(startErrors) }
-            throw .invalid(startErrors.map(\.description) + problems)
-        }
+        return problems
+    }
 
+    /// The prepared run: env contexts, each step's environment and secrets, fingerprints, and what a resume reuses.
+    static func complete(_ setup: Setup, _ plugins: PluginSet, pool: PluginPool, masker: Masker, relay: ReporterRelay, reporter: RunReporter,
+                         allWorkflows: Bool, resolveSecrets: Bool) async throws(RunError) -> PreparedRun {
+        let manifest = setup.manifest
         let prepared = PreparedRun(
-            request: request, manifest: manifest, workspace: workspace, context: context, runID: runID, pool: pool, masker: masker,
-            catalog: catalog, workflows: graphs, skippedWorkflows: skipped, plugins: plugins, descriptions: descriptions,
-            capabilities: capabilities, relay: relay)
+            request: setup.request, manifest: manifest, workspace: setup.workspace, context: setup.context, runID: RunRecord.newRunID(),
+            pool: pool, masker: masker, catalog: setup.catalog, workflows: setup.graphs, skippedWorkflows: setup.skipped,
+            plugins: plugins.descriptors, descriptions: plugins.descriptions, capabilities: plugins.capabilities, relay: relay)
         do {
-            for (wf, _) in graphs {
+            for (wf, _) in setup.graphs {
                 prepared.envContexts[wf.name] = try resolveEnv(manifest.env + wf.env, run: prepared.runContextJSON(workflow: wf.name))
             }
         } catch {
@@ -170,7 +237,7 @@ public enum Runner {
             }
             // Fingerprints go into the run record; commands that run nothing need none.
             if resolveSecrets { computeFingerprints(prepared) }
-            if let previous { try planReuse(prepared, previous, reporter: reporter) }
+            if let previous = setup.previous { try planReuse(prepared, previous, reporter: reporter) }
         } catch {
             await pool.shutdownAll()
             throw error
@@ -187,80 +254,5 @@ public enum Runner {
             env[e.name] = Template.text(of: try e.value.evaluate(ctx))
         }
         return env
-    }
-
-    /// Every step's environment, and every secret the run grants, before the first step starts.
-    static func resolveEnvironmentsAndSecrets(_ p: PreparedRun, resolveSecrets: Bool, reporter: RunReporter) throws(RunError) {
-        var missing: [String] = []
-        var cache: [String: String] = [:]
-        for (wf, _) in p.workflows {
-            let ctx = EvaluationContext(contexts: ["run": p.runContextJSON(workflow: wf.name),
-                                                  "env": .object((p.envContexts[wf.name] ?? [:]).mapValues(JSONValue.string))])
-            for s in wf.steps {
-                let key = "\(wf.name)/\(s.id)"
-                var envName = p.request.environment
-                if let t = s.environment {
-                    do {
-                        let v = Template.text(of: try t.evaluate(ctx))
-                        if !v.isEmpty { envName = v }
-                    } catch { throw .invalid(["\(p.manifest.file):\(s.position(of: "environment")): step '\(s.id)': environment: \(error.message)"]) }
-                    if let e = envName, p.manifest.environment(named: e) == nil {
-                        throw .invalid(["\(p.manifest.file):\(s.position(of: "environment")): step '\(s.id)' runs in environment '\(e)', which \(p.manifest.file) does not define (defined: \(p.manifest.environments.map(\.name).joined(separator: ", ")))"])
-                    }
-                }
-                p.stepEnvironments[key] = envName
-                guard resolveSecrets, !s.secrets.isEmpty else { continue }
-                guard let envName, let env = p.manifest.environment(named: envName) else {
-                    missing.append("step '\(s.id)' of workflow '\(wf.name)' is granted secrets (\(s.secrets.map(\.source).joined(separator: ", "))) but runs in no environment: pass --env or set its environment:")
-                    continue
-                }
-                var granted: [String: String] = [:]
-                for (name, sourceName) in s.secrets {
-                    guard let source = env.secrets.first(where: { $0.name == sourceName }) else {
-                        missing.append("secret '\(sourceName)' (step '\(s.id)' of workflow '\(wf.name)') is not defined in environment '\(envName)' of \(p.manifest.file)")
-                        continue
-                    }
-                    let cacheKey = "\(envName)/\(sourceName)"
-                    if let v = cache[cacheKey] { granted[name] = v; continue }
-                    switch readSecret(source, workspace: p.workspace, environment: p.request.hostEnvironment) {
-                    case .failure where source.optional:
-                        // Optional and not configured here: the step gets the empty string and decides (notify sends nothing).
-                        cache[cacheKey] = ""
-                        granted[name] = ""
-                    case .success(let v):
-                        cache[cacheKey] = v
-                        granted[name] = v
-                        if !p.masker.add(v) {
-                            reporter.report(.warning("secret '\(sourceName)' of environment '\(envName)' is 3 characters or fewer and is not masked"))
-                        }
-                    case .failure(let why):
-                        missing.append("secret '\(sourceName)' of environment '\(envName)' is missing: \(source) \(why.description)")
-                    }
-                }
-                p.stepSecrets[key] = granted
-            }
-        }
-        // One line per missing secret, however many steps are granted it.
-        var seen = Set<String>()
-        if !missing.isEmpty { throw .secrets(missing.filter { seen.insert($0).inserted }) }
-    }
-
-    struct Why: Error, CustomStringConvertible { var description: String }
-
-    static func readSecret(_ s: SecretSource, workspace: String, environment: [String: String]) -> Result<String, Why> {
-        switch s.kind {
-        case .env:
-            guard let v = environment[s.reference], !v.isEmpty else {
-                return .failure(Why(description: environment[s.reference] == nil ? "is not set" : "is empty"))
-            }
-            return .success(v)
-        case .file:
-            let path = s.reference.hasPrefix("/") ? s.reference : "\(workspace)/\(s.reference)"
-            guard let data = FileManager.default.contents(atPath: path) else { return .failure(Why(description: "cannot be read (\(path))")) }
-            var v = String(decoding: data, as: UTF8.self)
-            if v.hasSuffix("\n") { v.removeLast() }
-            guard !v.isEmpty else { return .failure(Why(description: "is empty")) }
-            return .success(v)
-        }
     }
 }

@@ -36,8 +36,8 @@ final class Scheduler {
         self.record = record
         multiWorkflow = run.workflows.count > 1
         workflowIndex = Dictionary(uniqueKeysWithValues: run.workflows.enumerated().map { ($1.spec.name, $0) })
-        executor = StepExecutor(pool: run.pool, reporter: reporter, masker: run.masker, control: control, record: record,
-                                workspace: run.workspace, dryRun: run.request.dryRun, cancelGrace: run.request.cancelGrace)
+        executor = StepExecutor(runner: run.runner, reporter: reporter, control: control, record: record, masker: run.masker,
+                                dryRun: run.request.dryRun)
         for (wf, graph) in run.workflows {
             let local = wf.steps.indices.map { Spec(workflow: wf, graph: graph, index: $0) }
             byWorkflow[wf.name] = local
@@ -154,8 +154,8 @@ final class Scheduler {
             return nil
         }
         let envName = run.environment(ofStep: s.workflow.name, s.step.id)
+        // The runner creates it when it needs it (an in-memory runner does not).
         let tempDir = "\(run.workspace)/.stephost/tmp/\(run.runID)/\(multiWorkflow ? "\(s.workflow.name)/" : "")\(i.id)"
-        try? FileManager.default.createDirectory(atPath: tempDir, withIntermediateDirectories: true)
         return StepExecutor.Job(
             displayID: display(s, i.id), stepID: i.id, workflow: s.workflow.name, spec: s.step,
             descriptor: run.plugins[s.step.uses]!, description: desc, inputs: inputs, env: env,
