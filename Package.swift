@@ -34,6 +34,8 @@ let package = Package(
         // libFuzzer targets for the YAML parser, the framer and decoder, expressions and the masker (scripts/fuzz.sh).
         .target(name: "StepFuzz", dependencies: ["StepHost", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
         .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
+        // The scheduler's own cost, every attempt answered in memory (benchmarks/run.sh).
+        .executableTarget(name: "stephost-bench", dependencies: ["StepHost", "StepProtocol"], path: "Sources/Host/stephost-bench"),
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.

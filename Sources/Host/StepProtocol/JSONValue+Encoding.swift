@@ -7,27 +7,34 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
+    private static let nullBytes = Array("null".utf8), trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+    private static let hex = Array("0123456789abcdef".utf8)
+
     /// Appends compact JSON to `out`.
     public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .number(let n): out.append(contentsOf: Array(JSONValue.format(number: n).utf8))
+        case .null: out.append(contentsOf: JSONValue.nullBytes)
+        case .bool(let b): out.append(contentsOf: b ? JSONValue.trueBytes : JSONValue.falseBytes)
+        case .number(let n): JSONValue.write(number: n, to: &out)
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
-            for (i, v) in a.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for v in a {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 v.write(to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            for (i, k) in o.keys.sorted().enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 JSONValue.writeString(k, to: &out)
                 out.append(UInt8(ascii: ":"))
-                o[k]!.write(to: &out)
+                v.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -35,34 +42,38 @@ extension JSONValue {
 
     /// Indented JSON with sorted keys, for people.
     public func prettyEncoded(indent: String = "  ") -> String {
-        var out = ""
-        pretty(into: &out, level: 0, indent: indent)
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        pretty(into: &out, level: 0, indent: Array(indent.utf8))
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func pretty(into out: inout String, level: Int, indent: String) {
-        let pad = String(repeating: indent, count: level + 1)
-        let end = String(repeating: indent, count: level)
+    private func pretty(into out: inout [UInt8], level: Int, indent: [UInt8]) {
+        func pad(_ n: Int) { for _ in 0..<n { out.append(contentsOf: indent) } }
         switch self {
         case .array(let a) where !a.isEmpty:
-            out += "[\n"
+            out.append(contentsOf: "[\n".utf8)
             for (i, v) in a.enumerated() {
-                out += pad
+                pad(level + 1)
                 v.pretty(into: &out, level: level + 1, indent: indent)
-                out += i < a.count - 1 ? ",\n" : "\n"
+                out.append(contentsOf: (i < a.count - 1 ? ",\n" : "\n").utf8)
             }
-            out += end + "]"
+            pad(level)
+            out.append(UInt8(ascii: "]"))
         case .object(let o) where !o.isEmpty:
-            out += "{\n"
-            let keys = o.keys.sorted()
-            for (i, k) in keys.enumerated() {
-                out += pad + JSONValue.string(k).encoded() + ": "
-                o[k]!.pretty(into: &out, level: level + 1, indent: indent)
-                out += i < keys.count - 1 ? ",\n" : "\n"
+            out.append(contentsOf: "{\n".utf8)
+            let pairs = o.sorted { $0.key < $1.key }
+            for (i, (k, v)) in pairs.enumerated() {
+                pad(level + 1)
+                JSONValue.writeString(k, to: &out)
+                out.append(contentsOf: ": ".utf8)
+                v.pretty(into: &out, level: level + 1, indent: indent)
+                out.append(contentsOf: (i < pairs.count - 1 ? ",\n" : "\n").utf8)
             }
-            out += end + "}"
+            pad(level)
+            out.append(UInt8(ascii: "}"))
         default:
-            out += encoded()
+            write(to: &out)
         }
     }
 
@@ -72,20 +83,37 @@ extension JSONValue {
         return "\(n)"
     }
 
+    /// Whole numbers (the common case: counts, durations, ports) digit by digit, the rest as Swift prints them.
+    static func write(number n: Double, to out: inout [UInt8]) {
+        guard n.rounded() == n && abs(n) < 1e17 else { out.append(contentsOf: format(number: n).utf8); return }
+        var v = Int64(n)
+        if v == 0 { out.append(UInt8(ascii: "0")); return }
+        if v < 0 { out.append(UInt8(ascii: "-")); v = -v }
+        var digits: [UInt8] = []
+        while v > 0 { digits.append(UInt8(48 + v % 10)); v /= 10 }
+        out.append(contentsOf: digits.reversed())
+    }
+
     static func writeString(_ s: String, to out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
-            default: out.append(b)
+        // Most strings need no escape: copied whole.
+        var plain = true
+        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F { plain = false; break }
+        if plain {
+            out.append(contentsOf: s.utf8)
+        } else {
+            for b in s.utf8 {
+                switch b {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
+                case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                case 0..<0x20, 0x7F:
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
+                default: out.append(b)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))

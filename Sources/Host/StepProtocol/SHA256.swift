@@ -60,8 +60,15 @@ public struct SHA256: Sendable {
     }
 
     /// The digest as lowercase hex; the hasher should not be used afterwards.
-    public mutating func finalizeHex() -> String {
-        finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    public mutating func finalizeHex() -> String { SHA256.lowercaseHex(finalize()) }
+
+    /// Lowercase hex of bytes, two digits each.
+    public static func lowercaseHex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {

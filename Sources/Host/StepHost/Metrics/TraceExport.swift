@@ -27,7 +27,7 @@ public struct TraceExport {
     func spanID(_ path: String) -> String { TraceExport.id("stephost-span/\(summary.id)/\(path)", bytes: 8) }
 
     static func id(_ seed: String, bytes: Int) -> String {
-        SHA256.hash(Array(seed.utf8)).prefix(bytes).map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        SHA256.lowercaseHex(SHA256.hash(Array(seed.utf8)).prefix(bytes))
     }
 
     public var body: JSONValue {

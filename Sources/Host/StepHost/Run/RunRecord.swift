@@ -44,10 +44,27 @@ public final class RunRecord: @unchecked Sendable {
         if fd < 0 { throw .usage("cannot write \(directory)/journal.jsonl: \(String(cString: strerror(errno)))") }
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit {
+        if fd >= 0 { writePending(); close(fd) }
+    }
+
+    /// Journal lines appended but not yet written: written together when a step is about to need them,
+    /// when the scheduler waits (`flush`), at 64 KiB, and forced to disk by `sync`.
+    private var pending: [UInt8] = []
+    private static let pendingLimit = 64 << 10
 
     /// Forces everything appended so far to disk.
-    public func sync() { lock.withLock { _ = fsync(fd) } }
+    public func sync() { lock.withLock { writePending(); _ = fsync(fd) } }
+
+    /// Writes what is pending (without forcing it to disk): the scheduler calls it before it waits, so that
+    /// a host killed while steps run has every event up to then in the file.
+    public func flush() { lock.withLock { writePending() } }
+
+    private func writePending() {
+        guard !pending.isEmpty else { return }
+        FileDescriptor.writeAll(fd, pending)
+        pending.removeAll(keepingCapacity: true)
+    }
 
     /// Sends every event also to `fd` (the `--events` stream), each line written as it happens.
     public func streamEvents(to fd: Int32) { lock.withLock { eventsFD = fd; streaming = true } }
@@ -56,21 +73,26 @@ public final class RunRecord: @unchecked Sendable {
     public private(set) var streaming = false
 
     /// Appends one event of the run's vocabulary; `sync` forces the journal to disk before returning.
+    /// The event's own fields are encoded and masked before the lock is taken; under it, only the
+    /// sequence number, the line's head and the writes.
     public func append(_ type: String, _ fields: [String: JSONValue], sync: Bool) {
+        let journal = !RunRecord.streamOnly.contains(type)
+        guard journal || lock.withLock({ eventsFD >= 0 }) else { return }
+        let body = fields.isEmpty ? "}" : "," + masker.mask(JSONValue.object(fields).encoded()).dropFirst()
+        let time = RunRecord.timestamp(Date())
         lock.lock()
         defer { lock.unlock() }
-        let journal = !RunRecord.streamOnly.contains(type)
-        guard journal || eventsFD >= 0 else { return }
         seq += 1
-        var o = fields
-        o["v"] = .int(RunRecord.eventVersion)
-        o["seq"] = .int(seq)
-        o["type"] = .string(type)
-        o["time"] = .string(RunRecord.timestamp(Date()))
-        let line = Array((masker.mask(JSONValue.object(o).encoded()) + "\n").utf8)
+        let line = Array("{\"v\":\(RunRecord.eventVersion),\"seq\":\(seq),\"time\":\"\(time)\",\"type\":\"\(type)\"\(body)\n".utf8)
         if eventsFD >= 0 { FileDescriptor.writeAll(eventsFD, line) }
-        guard journal, FileDescriptor.writeAll(fd, line) == 0 else { return }
-        if sync { fsync(fd) }
+        guard journal else { return }
+        pending += line
+        if sync {
+            writePending()
+            fsync(fd)
+        } else if pending.count >= RunRecord.pendingLimit {
+            writePending()
+        }
     }
 
     /// Bytes of log kept per step in `logs/`; past it one line says the rest was dropped.
@@ -113,9 +135,10 @@ public final class RunRecord: @unchecked Sendable {
         }
     }
 
-    /// Closes the step logs.
+    /// Closes the step logs (and writes what the journal has pending).
     public func closeLogs() {
         lock.withLock {
+            writePending()
             for (_, e) in logs where e.fd >= 0 { close(e.fd) }
             logs = [:]
         }
@@ -136,12 +159,19 @@ public final class RunRecord: @unchecked Sendable {
         var seconds = time_t(ms / 1000)
         var t = tm()
         gmtime_r(&seconds, &t)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        var out = [UInt8](repeating: 0, count: 24)
+        func put(_ v: Int, at i: Int, width: Int) {
+            var v = v
+            for k in stride(from: i + width - 1, through: i, by: -1) { out[k] = UInt8(48 + v % 10); v /= 10 }
         }
-        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):"
-            + "\(pad(t.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
+        put(Int(t.tm_year) + 1900, at: 0, width: 4); out[4] = 45          // -
+        put(Int(t.tm_mon) + 1, at: 5, width: 2); out[7] = 45
+        put(Int(t.tm_mday), at: 8, width: 2); out[10] = 84                // T
+        put(Int(t.tm_hour), at: 11, width: 2); out[13] = 58               // :
+        put(Int(t.tm_min), at: 14, width: 2); out[16] = 58
+        put(Int(t.tm_sec), at: 17, width: 2); out[19] = 46                // .
+        put(Int(ms % 1000), at: 20, width: 3); out[23] = 90               // Z
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func parseTimestamp(_ s: String) -> Date? {

@@ -120,6 +120,8 @@ final class Scheduler {
                     }
                     continue
                 }
+                // What happened so far reaches the file before the scheduler waits (a kill loses nothing before it).
+                record?.flush()
                 guard let (token, rec) = await group.next(), let inst = inflight.removeValue(forKey: token) else { break }
                 running -= 1
                 inst.spec.running -= 1
