@@ -17,6 +17,8 @@ struct FakeOptions: Sendable {
     var recordFile: String?
     /// `steps[].kind` it declares in initialize.
     var kind: String?
+    /// No stderr line per step (for benchmarks: a step's first stderr line opens its log file).
+    var quiet = false
 
     static func parse(_ args: [String]) -> FakeOptions {
         var o = FakeOptions()
@@ -32,6 +34,7 @@ struct FakeOptions: Sendable {
             case "--init": o.initMode = next()
             case "--record": o.recordFile = next()
             case "--kind": o.kind = next()
+            case "--quiet": o.quiet = true
             default: break
             }
             k += 1

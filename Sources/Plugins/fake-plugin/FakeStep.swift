@@ -58,7 +58,7 @@ enum FakeStep {
     static func run(_ s: StepContext, _ o: FakeOptions) async throws -> StepRunResult {
         let mode = s.with["mode"]?.stringValue ?? "echo"
         o.record("step id=\(s.request.step.id) attempt=\(s.request.step.attempt) pid=\(getpid()) mode=\(mode)")
-        FileHandle.standardError.write(Data("fake: \(s.request.step.id) mode \(mode)\n".utf8))
+        if !o.quiet { FileHandle.standardError.write(Data("fake: \(s.request.step.id) mode \(mode)\n".utf8)) }
         switch mode {
         case "echo":
             if let ms = s.with["ms"]?.intValue { try await sleepMs(ms) }
