@@ -7,6 +7,8 @@ public enum EventLines {
     /// Splits text into lines at `\n`, `\r\n` and a bare `\r`, so that no line of a plugin's can
     /// hide inside another (GitHub's runner ends a line at a bare `\r`).
     public static func split(_ text: String) -> [String] {
+        // The common case, one line: no scalar-by-scalar copy.
+        if !text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) { return [text] }
         var out: [String] = []
         var current = ""
         var afterCR = false

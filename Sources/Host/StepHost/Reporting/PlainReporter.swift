@@ -60,6 +60,9 @@ public final class PlainReporter: RunReporter, @unchecked Sendable {
             timer?.cancel()
             write(EventLines.table(summary))
             return
+        case .stepLog, .stepProgress, .stepDebug, .stepInputs:
+            // Quiet shows no step output as it comes (the log of a failed step is shown at its end).
+            if quiet { return }
         default: break
         }
         guard let (step, lines) = EventLines.lines(event, verbose: verbose) else { return }

@@ -6,8 +6,7 @@ import StepProtocol
 /// Bounded per step: the last `keepLines` lines and `keepBytes` bytes.
 public final class StepTranscripts: RunReporter, @unchecked Sendable {
     private let lock = NSLock()
-    private var lines: [String: [String]] = [:]
-    private var bytes: [String: Int] = [:]
+    private var kept: [String: Kept] = [:]
     let keepLines: Int
     let keepBytes: Int
 
@@ -28,18 +27,32 @@ public final class StepTranscripts: RunReporter, @unchecked Sendable {
 
     private func add(_ step: String, _ new: [String]) {
         lock.withLock {
-            var l = lines[step] ?? []
-            var b = bytes[step] ?? 0
-            for x in new { l.append(x); b += x.utf8.count + 1 }
-            while l.count > keepLines || (b > keepBytes && l.count > 1) { b -= l.removeFirst().utf8.count + 1 }
-            lines[step] = l
-            bytes[step] = b
+            let k = kept[step] ?? { let k = Kept(); kept[step] = k; return k }()
+            for x in new { k.append(x) }
+            k.trim(lines: keepLines, bytes: keepBytes)
         }
     }
 
     /// The step's last `n` lines.
-    public func lastLines(_ step: String, _ n: Int) -> [String] { lock.withLock { Array((lines[step] ?? []).suffix(n)) } }
+    public func lastLines(_ step: String, _ n: Int) -> [String] { lock.withLock { Array((kept[step]?.lines ?? []).suffix(n)) } }
 
     /// All the step's kept lines (at most `keepBytes`).
-    public func text(_ step: String) -> String { lock.withLock { (lines[step] ?? []).joined(separator: "\n") } }
+    public func text(_ step: String) -> String { lock.withLock { (kept[step]?.lines ?? []).joined(separator: "\n") } }
+
+    /// One step's lines, appended in place (a line at a time, for a log of a million lines) and
+    /// dropped from the front by moving a start index, compacted now and then.
+    private final class Kept {
+        private var all: [String] = []
+        private var start = 0
+        private var bytes = 0
+        var lines: ArraySlice<String> { all[start...] }
+        func append(_ line: String) { all.append(line); bytes += line.utf8.count + 1 }
+        func trim(lines keepLines: Int, bytes keepBytes: Int) {
+            while all.count - start > keepLines || (bytes > keepBytes && all.count - start > 1) {
+                bytes -= all[start].utf8.count + 1
+                start += 1
+            }
+            if start > 1024 && start * 2 > all.count { all.removeFirst(start); start = 0 }
+        }
+    }
 }

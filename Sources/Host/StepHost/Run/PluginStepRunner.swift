@@ -179,7 +179,11 @@ final class LogTail: @unchecked Sendable {
     init(limit: Int) { self.limit = limit }
     func add(_ message: String) {
         lock.withLock {
-            for line in message.split(separator: "\n", omittingEmptySubsequences: false) { kept.append(String(line)) }
+            if message.utf8.contains(0x0A) {
+                for line in message.split(separator: "\n", omittingEmptySubsequences: false) { kept.append(String(line)) }
+            } else {
+                kept.append(message)
+            }
             if kept.count > limit * 2 { kept.removeFirst(kept.count - limit) }
         }
     }

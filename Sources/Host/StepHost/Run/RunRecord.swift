@@ -97,49 +97,65 @@ public final class RunRecord: @unchecked Sendable {
 
     /// Bytes of log kept per step in `logs/`; past it one line says the rest was dropped.
     public static let stepLogLimit = 1 << 20
-    /// Per step: its open log file (or -1), the bytes written, and whether the step ended
-    /// (then a late line, stderr being another pipe, is appended and the file closed again).
-    private var logs: [String: (fd: Int32, bytes: Int, ended: Bool)] = [:]
+    /// One step's log file: its descriptor (or -1), the bytes kept, lines not yet written, and whether the
+    /// step ended (then a late line, stderr being another pipe, is written at once and the file closed again).
+    private struct StepLog { var fd: Int32 = -1; var bytes = 0; var pending: [UInt8] = []; var ended = false }
+    private var logs: [String: StepLog] = [:]
+    /// Lines of a running step are written 32 KiB at a time, and whatever is left when it ends.
+    private static let logChunk = 32 << 10
 
     /// Appends one masked line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
     public func log(step: String, _ line: String) {
+        var text = masker.mask(line) + "\n"
         lock.lock()
         defer { lock.unlock() }
-        var entry = logs[step] ?? (fd: -1, bytes: 0, ended: false)
+        var entry = logs[step] ?? StepLog()
         guard entry.bytes <= RunRecord.stepLogLimit else { return }
-        if entry.fd < 0 {
-            let dir = "\(directory)/logs"
-            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let name = step.replacingOccurrences(of: "/", with: "_")
-            entry.fd = open("\(dir)/\(name).log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            if entry.fd < 0 { return }
-        }
-        var text = masker.mask(line) + "\n"
         if entry.bytes + text.utf8.count > RunRecord.stepLogLimit { text = "… (log truncated at \(RunRecord.stepLogLimit) bytes)\n" }
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { write(entry.fd, $0.baseAddress, $0.count) }
-        entry.bytes += bytes.count
+        entry.pending.append(contentsOf: text.utf8)
+        entry.bytes += text.utf8.count
         if entry.bytes > RunRecord.stepLogLimit { entry.bytes = RunRecord.stepLogLimit + 1 }
-        if entry.ended { close(entry.fd); entry.fd = -1 }
+        logs[step] = nil   // the entry is mutated alone, not copied
+        if entry.ended || entry.pending.count >= RunRecord.logChunk { writeLog(step, &entry) }
+        if entry.ended && entry.fd >= 0 { close(entry.fd); entry.fd = -1 }
         logs[step] = entry
     }
 
-    /// Closes one step's log when the step ends (a late stderr line opens it again), so a
+    /// Writes a step's pending lines, opening its file when it has none yet.
+    private func writeLog(_ step: String, _ entry: inout StepLog) {
+        guard !entry.pending.isEmpty else { return }
+        if entry.fd < 0 {
+            let dir = "\(directory)/logs"
+            if mkdir(dir, 0o755) != 0 && errno != EEXIST { entry.pending = []; return }
+            let name = step.replacingOccurrences(of: "/", with: "_")
+            entry.fd = open("\(dir)/\(name).log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if entry.fd < 0 { entry.pending = []; return }
+        }
+        FileDescriptor.writeAll(entry.fd, entry.pending)
+        entry.pending.removeAll(keepingCapacity: false)
+    }
+
+    /// Writes and closes one step's log when the step ends (a late stderr line opens it again), so a
     /// run of many steps holds one descriptor per running step, not one per step.
     public func closeLog(step: String) {
         lock.withLock {
-            var e = logs[step] ?? (fd: -1, bytes: 0, ended: false)
+            var e = logs[step] ?? StepLog()
+            logs[step] = nil
+            writeLog(step, &e)
             if e.fd >= 0 { close(e.fd); e.fd = -1 }
             e.ended = true
             logs[step] = e
         }
     }
 
-    /// Closes the step logs (and writes what the journal has pending).
+    /// Writes and closes the step logs (and writes what the journal has pending).
     public func closeLogs() {
         lock.withLock {
             writePending()
-            for (_, e) in logs where e.fd >= 0 { close(e.fd) }
+            for (step, var e) in logs {
+                writeLog(step, &e)
+                if e.fd >= 0 { close(e.fd) }
+            }
             logs = [:]
         }
     }

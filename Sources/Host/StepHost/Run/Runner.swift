@@ -154,34 +154,64 @@ public enum Runner {
         var overrideFailed = false
     }
 
-    /// Starts the plugins the run uses: `--plugin` overrides first, then descriptors.
+    /// Starts the plugins the run uses, all at once (a plugin's start is mostly the loader's and its
+    /// own initialization): `--plugin` overrides first in precedence, then descriptors.
     static func startPlugins(_ setup: Setup, pool: PluginPool) async -> PluginSet {
         var set = PluginSet()
-        for o in setup.catalog.overrides {
-            do {
-                let r = try await pool.warmUp(o)
+        let used = Set(setup.graphs.flatMap { $0.spec.steps.map(\.uses) }).filter { !$0.isEmpty }
+        // Descriptors that may be needed: an override may claim a step name only once it has answered.
+        var needed: [PluginDescriptor] = []
+        for name in used.sorted() {
+            if let d = setup.catalog.descriptor(forStep: name), !needed.contains(where: { $0.name == d.name }) { needed.append(d) }
+        }
+        let overrides = setup.catalog.overrides
+        let started = await warmUp(overrides + needed, pool: pool)
+        for (o, result) in zip(overrides, started.prefix(overrides.count)) {
+            switch result {
+            case .success(let r):
                 for s in r.steps where set.descriptors[s.name] == nil {
                     set.descriptors[s.name] = o; set.descriptions[s.name] = s; set.capabilities[s.name] = r.capabilities
                 }
-            } catch { set.startErrors.append(error); set.overrideFailed = true }
-        }
-        let used = Set(setup.graphs.flatMap { $0.spec.steps.map(\.uses) }).filter { !$0.isEmpty }
-        var warmed: [String: InitializeResult] = [:]
-        for name in used.sorted() where set.descriptors[name] == nil {
-            guard let d = setup.catalog.descriptor(forStep: name) else { continue }
-            let result: InitializeResult
-            if let r = warmed[d.name] { result = r } else {
-                do { result = try await pool.warmUp(d) } catch { set.startErrors.append(error); continue }
-                warmed[d.name] = result
-                for s in d.steps ?? [] where !result.steps.contains(where: { $0.name == s }) {
-                    set.startErrors.append(.missingStep(plugin: d.name, step: s, descriptor: d.file, reported: result.steps.map(\.name)))
-                }
+            case .failure(let error): set.startErrors.append(error); set.overrideFailed = true
             }
-            set.descriptors[name] = d
-            set.descriptions[name] = result.steps.first { $0.name == name }
-            set.capabilities[name] = result.capabilities
+        }
+        let results = Dictionary(uniqueKeysWithValues: zip(needed.map(\.name), started.dropFirst(overrides.count)))
+        var reported = Set<String>()
+        for name in used.sorted() where set.descriptors[name] == nil {
+            guard let d = setup.catalog.descriptor(forStep: name), let result = results[d.name] else { continue }
+            switch result {
+            case .failure(let error):
+                if reported.insert(d.name).inserted { set.startErrors.append(error) }
+                continue
+            case .success(let r):
+                if reported.insert(d.name).inserted {
+                    for s in d.steps ?? [] where !r.steps.contains(where: { $0.name == s }) {
+                        set.startErrors.append(.missingStep(plugin: d.name, step: s, descriptor: d.file, reported: r.steps.map(\.name)))
+                    }
+                }
+                set.descriptors[name] = d
+                set.descriptions[name] = r.steps.first { $0.name == name }
+                set.capabilities[name] = r.capabilities
+            }
         }
         return set
+    }
+
+    /// Starts each descriptor's plugin at the same time; the results in the descriptors' order.
+    static func warmUp(_ descriptors: [PluginDescriptor], pool: PluginPool) async -> [Result<InitializeResult, PluginError>] {
+        let results = await withTaskGroup(of: (Int, Result<InitializeResult, PluginError>).self) { group in
+            for (k, d) in descriptors.enumerated() {
+                group.addTask { (k, await Runner.warmUp(d, pool: pool)) }
+            }
+            var byIndex: [Int: Result<InitializeResult, PluginError>] = [:]
+            for await (k, r) in group { byIndex[k] = r }
+            return byIndex
+        }
+        return descriptors.indices.map { results[$0] ?? .failure(.initializeFailed(plugin: descriptors[$0].name, reason: "it was not started", stderr: [])) }
+    }
+
+    static func warmUp(_ d: PluginDescriptor, pool: PluginPool) async -> Result<InitializeResult, PluginError> {
+        do { return .success(try await pool.warmUp(d)) } catch { return .failure(error) }
     }
 
     /// Every step's `uses:` is provided, and its literal inputs fit the plugin's schema.
