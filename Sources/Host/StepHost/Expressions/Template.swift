@@ -15,19 +15,22 @@ public struct Template: Sendable, Hashable {
         var literal = ""
         let u = Array(text.unicodeScalars)
         var k = 0
-        func at(_ k: Int, _ s: String) -> Bool {
-            let p = Array(s.unicodeScalars)
-            return k + p.count <= u.count && Array(u[k..<k + p.count]) == p
+        // Markers compared scalar by scalar, without building arrays: this runs for every input of every step.
+        func at(_ k: Int, _ p: [Unicode.Scalar]) -> Bool {
+            guard k + p.count <= u.count else { return false }
+            for (i, c) in p.enumerated() where u[k + i] != c { return false }
+            return true
         }
+        let escaped: [Unicode.Scalar] = ["$", "$", "{", "{"], open: [Unicode.Scalar] = ["$", "{", "{"], close: [Unicode.Scalar] = ["}", "}"]
         while k < u.count {
-            if at(k, "$${{") { literal += "${{"; k += 4; continue }
-            if at(k, "${{") {
+            if u[k] == "$" && at(k, escaped) { literal += "${{"; k += 4; continue }
+            if u[k] == "$" && at(k, open) {
                 var j = k + 3
                 var inString = false
                 var end: Int?
                 while j < u.count {
                     if u[j] == "'" { inString.toggle() }
-                    else if !inString && at(j, "}}") { end = j; break }
+                    else if !inString && at(j, close) { end = j; break }
                     j += 1
                 }
                 guard let end else { throw ExpressionError("'${{' without a closing '}}'") }

@@ -98,6 +98,8 @@ public struct StepSpec: Sendable {
     public var id: String
     public var uses: String
     public var with: YAMLNode?
+    /// `with:` compiled once (see `InputTemplate`).
+    public var inputs: InputTemplate?
     /// nil: the step after the one before it; []: none.
     public var needs: [String]?
     public var forEach: Template?

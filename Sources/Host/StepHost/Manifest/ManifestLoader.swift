@@ -222,7 +222,10 @@ public struct ManifestLoader {
             let v = p.value
             switch p.key.scalar {
             case "with":
-                if v.pairs == nil && !(v.scalar == "" && v.isPlain) { report(v, "\(label): with must be a mapping of inputs") } else { s.with = v }
+                if v.pairs == nil && !(v.scalar == "" && v.isPlain) { report(v, "\(label): with must be a mapping of inputs") } else {
+                    s.with = v
+                    if v.pairs != nil { s.inputs = InputTemplate(v) }
+                }
             case "needs": s.needs = stringList(v, "\(label): needs")
             case "for-each":
                 if v.items != nil || v.pairs != nil {

@@ -116,7 +116,7 @@ public struct WorkflowGraph: Sendable {
             if let c = s.condition { uses.append(("if", s.position(of: "if"), [c])) }
             if let f = s.forEach { uses.append(("for-each", s.position(of: "for-each"), f.expressions)) }
             for e in s.env { uses.append(("env.\(e.name)", e.position, e.value.expressions)) }
-            if let w = s.with { WorkflowGraph.collect(w, into: &uses) }
+            for e in s.inputs?.expressions ?? [] { uses.append((e.path, e.position, e.expressions)) }
             for (what, pos, exprs) in uses {
                 for e in exprs {
                     if e.contextNames.contains("item") && s.forEach != nil && what == "for-each" {
@@ -138,17 +138,6 @@ public struct WorkflowGraph: Sendable {
                     }
                 }
             }
-        }
-    }
-
-    private static func collect(_ node: YAMLNode, into uses: inout [(String, SourcePosition, [Expression])], path: String = "with") {
-        switch node.kind {
-        case .scalar(let s):
-            if s.contains("${{"), let t = try? Template(s) { uses.append((path, node.position, t.expressions)) }
-        case .sequence(let items):
-            for (i, n) in items.enumerated() { collect(n, into: &uses, path: "\(path)[\(i)]") }
-        case .mapping(let pairs):
-            for p in pairs { collect(p.value, into: &uses, path: "\(path).\(p.key.scalar ?? "")") }
         }
     }
 }

@@ -8,42 +8,41 @@ import StepYAML
 /// (`1.10` stays `"1.10"`). Strings with `${{ }}` are evaluated when a context
 /// is given, and kept as written (opaque to schema checks) when not.
 public enum InputResolver {
-    public static func resolve(_ node: YAMLNode?, schema: JSONValue?, context: EvaluationContext?) throws(ExpressionError) -> [String: JSONValue] {
-        guard let node, node.pairs != nil else { return [:] }
-        return try value(node, schema, context, path: "with").objectValue ?? [:]
+    /// The step's inputs, from its compiled `with:` (see `InputTemplate`).
+    public static func resolve(_ inputs: InputTemplate?, schema: JSONValue?, context: EvaluationContext?) throws(ExpressionError) -> [String: JSONValue] {
+        guard let inputs, case .mapping = inputs else { return [:] }
+        return try value(inputs, schema, context).objectValue ?? [:]
     }
 
     /// One input. With `keepUnknown` (for `plan`), an expression that reads a
     /// context `ctx` does not have, or fails to evaluate, stays as written.
-    static func value(_ node: YAMLNode, _ schema: JSONValue?, _ ctx: EvaluationContext?, path: String,
+    static func value(_ t: InputTemplate, _ schema: JSONValue?, _ ctx: EvaluationContext?,
                       keepUnknown: Bool = false) throws(ExpressionError) -> JSONValue {
-        switch node.kind {
+        switch t {
         case .scalar(let s):
-            if s.contains("${{") || s.contains("$${{") {
-                let t: Template
-                do { t = try Template(s) } catch { throw ExpressionError("\(path): \(error.message)") }
-                guard let ctx else { return .string(s) }
+            if let error = s.error { throw ExpressionError("\(s.path): \(error)") }
+            if let template = s.template {
+                guard let ctx else { return .string(s.text) }
                 if keepUnknown {
                     let known = Set(ctx.contexts.keys)
-                    if t.expressions.contains(where: { !$0.contextNames.isSubset(of: known) }) { return .string(s) }
-                    return (try? t.evaluate(ctx)) ?? .string(s)
+                    if template.expressions.contains(where: { !$0.contextNames.isSubset(of: known) }) { return .string(s.text) }
+                    return (try? template.evaluate(ctx)) ?? .string(s.text)
                 }
-                do { return try t.evaluate(ctx) } catch { throw ExpressionError("\(path): \(error.message)") }
+                do { return try template.evaluate(ctx) } catch { throw ExpressionError("\(s.path): \(error.message)") }
             }
-            if node.isPlain && JSONSchema.types(of: schema).contains("string") && !JSONSchema.types(of: schema).contains(where: { $0 != "string" }) {
-                return .string(s)
+            if s.plain, case .string = s.json { return s.json }
+            if s.plain && JSONSchema.types(of: schema).contains("string") && !JSONSchema.types(of: schema).contains(where: { $0 != "string" }) {
+                return .string(s.text)
             }
-            return node.json
+            return s.json
         case .sequence(let items):
             var out: [JSONValue] = []
-            for (i, n) in items.enumerated() { out.append(try value(n, schema?["items"], ctx, path: "\(path)[\(i)]", keepUnknown: keepUnknown)) }
+            out.reserveCapacity(items.count)
+            for n in items { out.append(try value(n, schema?["items"], ctx, keepUnknown: keepUnknown)) }
             return .array(out)
         case .mapping(let pairs):
             var out: [String: JSONValue] = [:]
-            for p in pairs {
-                let k = p.key.scalar ?? ""
-                out[k] = try value(p.value, JSONSchema.propertySchema(schema, k), ctx, path: "\(path).\(k)", keepUnknown: keepUnknown)
-            }
+            for p in pairs { out[p.key] = try value(p.value, JSONSchema.propertySchema(schema, p.key), ctx, keepUnknown: keepUnknown) }
             return .object(out)
         }
     }

@@ -37,7 +37,7 @@ public enum Planner {
                 let schema = p.descriptions[s.uses]?.inputs
                 func make(_ id: String, _ ctx: EvaluationContext) -> Step {
                     Step(workflow: wf.name, id: id, uses: s.uses, needs: needs, forEach: s.forEachSource, condition: s.conditionSource,
-                         environment: envName, secrets: s.secrets.map(\.name).sorted(), inputs: known(s.with, schema, ctx))
+                         environment: envName, secrets: s.secrets.map(\.name).sorted(), inputs: known(s.inputs, s.with, schema, ctx))
                 }
                 if let f = s.forEach, !f.expressions.contains(where: { $0.contextNames.contains("steps") }),
                    let items = (try? f.evaluate(base))?.arrayValue {
@@ -56,8 +56,8 @@ public enum Planner {
     }
 
     /// Inputs with every expression evaluated that reads nothing unknown yet.
-    static func known(_ node: YAMLNode?, _ schema: JSONValue?, _ ctx: EvaluationContext) -> JSONValue {
-        guard let node else { return .object([:]) }
-        return (try? InputResolver.value(node, schema, ctx, path: "with", keepUnknown: true)) ?? node.json
+    static func known(_ inputs: InputTemplate?, _ node: YAMLNode?, _ schema: JSONValue?, _ ctx: EvaluationContext) -> JSONValue {
+        guard let inputs, let node else { return .object([:]) }
+        return (try? InputResolver.value(inputs, schema, ctx, keepUnknown: true)) ?? node.json
     }
 }

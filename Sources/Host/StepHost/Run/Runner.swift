@@ -230,7 +230,7 @@ public enum Runner {
                 }
                 guard let desc = plugins.descriptions[s.uses] else { continue }
                 let literal: [String: JSONValue]
-                do { literal = try InputResolver.resolve(s.with, schema: desc.inputs, context: nil) } catch {
+                do { literal = try InputResolver.resolve(s.inputs, schema: desc.inputs, context: nil) } catch {
                     problems.append(Diagnostic(file: manifest.file, position: s.position(of: "with"), message: "step '\(s.id)': \(error.message)").description)
                     continue
                 }

@@ -34,19 +34,11 @@ extension Scheduler {
             if let c = step.condition { reads.formUnion(c.referencedSteps) }
             for e in step.forEach?.expressions ?? [] { reads.formUnion(e.referencedSteps) }
             for e in step.env { for x in e.value.expressions { reads.formUnion(x.referencedSteps) } }
-            if let w = step.with { Spec.collect(w, &reads) }
+            reads.formUnion(step.inputs?.referencedSteps ?? [])
             self.reads = reads
             var readsFailure = false
             step.condition?.visit { if case .call("failure", _) = $0 { readsFailure = true } }
             self.readsFailure = readsFailure
-        }
-
-        static func collect(_ n: YAMLNode, _ out: inout Set<String>) {
-            switch n.kind {
-            case .scalar(let s): if s.contains("${{"), let t = try? Template(s) { for e in t.expressions { out.formUnion(e.referencedSteps) } }
-            case .sequence(let items): items.forEach { collect($0, &out) }
-            case .mapping(let pairs): pairs.forEach { collect($0.value, &out) }
-            }
         }
 
         var finished: Bool { record != nil || (expanded && instances.allSatisfy { $0.record != nil }) }

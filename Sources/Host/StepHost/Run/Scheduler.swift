@@ -145,7 +145,7 @@ final class Scheduler {
         let inputs: [String: JSONValue]
         var env = run.envContexts[s.workflow.name] ?? [:]
         do {
-            inputs = try InputResolver.resolve(s.step.with, schema: desc?.inputs, context: ctx)
+            inputs = try InputResolver.resolve(s.step.inputs, schema: desc?.inputs, context: ctx)
             var stepCtx = ctx
             for e in s.step.env {
                 stepCtx.contexts["env"] = .object(env.mapValues(JSONValue.string))

@@ -20,6 +20,9 @@ struct StepExecutor: Sendable {
         let started = Date()
         var rec = StepRecord(id: job.stepID, workflow: job.workflow, uses: job.spec.uses, status: .failure, startedAt: started)
         let attempts = job.spec.retry.attempts
+        // Resolved inputs are checked once, now that expressions have values (they are the same for every attempt).
+        let problems = JSONSchema.validate(.object(job.inputs), schema: job.description?.inputs, path: "with",
+                                           isOpaque: { dryRun && $0.isNull })
         var attempt = 0
         while true {
             attempt += 1
@@ -28,7 +31,7 @@ struct StepExecutor: Sendable {
             record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: false)
             let verdict: RetryVerdict
             let attemptStarted = Date()
-            (rec, verdict) = await runAttempt(job, attempt: attempt, base: rec)
+            (rec, verdict) = await runAttempt(job, attempt: attempt, base: rec, inputProblems: problems)
             rec.attemptLog.append(AttemptTiming(number: attempt, startedAt: attemptStarted,
                                                 durationMs: Int(Date().timeIntervalSince(attemptStarted) * 1000), status: rec.status, error: rec.error))
             guard rec.status == .failure && attempt < attempts else { break }
@@ -54,12 +57,9 @@ struct StepExecutor: Sendable {
     /// Whether a failed attempt may be retried: `retryable` by default, `unmarked` only under `when: always`,
     /// `never` (invalid input, cancellation) in no case.
     /// One attempt, and whether its failure may be retried.
-    private func runAttempt(_ job: Job, attempt: Int, base: StepRecord) async -> (StepRecord, RetryVerdict) {
+    private func runAttempt(_ job: Job, attempt: Int, base: StepRecord, inputProblems problems: [JSONSchema.Problem]) async -> (StepRecord, RetryVerdict) {
         var rec = base
         rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []; rec.logTail = []
-        // Resolved inputs are checked again, now that expressions have values.
-        let problems = JSONSchema.validate(.object(job.inputs), schema: job.description?.inputs, path: "with",
-                                           isOpaque: { dryRun && $0.isNull })
         if !problems.isEmpty {
             rec.status = .failure
             rec.error = "invalid inputs: " + problems.map(\.description).joined(separator: "; ")
