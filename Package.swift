@@ -11,17 +11,17 @@ let package = Package(
     ],
     targets: [
         // Shared by host and plugins: JSON, JSON-RPC 2.0, line framing, protocol v1 types.
-        .target(name: "StepProtocol", path: "Sources/Host/StepProtocol", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "StepProtocol", path: "Sources/Shared/StepProtocol", linkerSettings: [.linkedLibrary("m")]),
         // Child processes: posix_spawn, process groups, concurrent drains, teardown. Host and plugins use it.
-        .target(name: "StepProcess", path: "Sources/Host/StepProcess"),
+        .target(name: "StepProcess", path: "Sources/Shared/StepProcess"),
         // Secret masking: the forms of a value and a streaming masker. Host and plugins use it.
-        .target(name: "StepMask", dependencies: ["StepProtocol"], path: "Sources/Host/StepMask"),
+        .target(name: "StepMask", dependencies: ["StepProtocol"], path: "Sources/Shared/StepMask"),
         // Which files changed between two commits: one rule for the paths: trigger and detect-changes.
-        .target(name: "StepChanges", path: "Sources/Host/StepChanges"),
+        .target(name: "StepChanges", path: "Sources/Shared/StepChanges"),
         // HTTP on Foundation's URLSession (libcurl): the plugins' registry and API calls, the host's trace export.
-        .target(name: "StepHTTP", dependencies: ["StepProtocol"], path: "Sources/Host/StepHTTP"),
+        .target(name: "StepHTTP", dependencies: ["StepProtocol"], path: "Sources/Shared/StepHTTP"),
         // The YAML 1.2 subset parser with source positions.
-        .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Host/StepYAML"),
+        .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Shared/StepYAML"),
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
         .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepChanges"], path: "Sources/Host/StepHost"),
         // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.

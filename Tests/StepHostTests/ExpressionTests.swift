@@ -71,15 +71,15 @@ struct ExpressionTests {
 @Suite("Durations and globs", .timeLimit(.minutes(3)))
 struct DurationGlobTests {
     @Test("durations", arguments: [("90s", 90_000), ("1m30s", 90_000), ("500ms", 500), ("1h", 3_600_000), ("2m5s10ms", 125_010)])
-    func durations(_ text: String, _ ms: Int) throws { #expect(try Duration(parsing: text).milliseconds == ms) }
+    func durations(_ text: String, _ ms: Int) throws { #expect(try StepDuration(parsing: text).milliseconds == ms) }
 
     @Test("a bare number needs a unit; units go in order")
     func badDurations() {
-        #expect { try Duration(parsing: "30") } throws: { "\($0)".contains("needs a unit") }
-        #expect(throws: DurationError.self) { try Duration(parsing: "5s1m") }
-        #expect(throws: DurationError.self) { try Duration(parsing: "5x") }
-        #expect { try Duration(parsing: "99999999999999999h") } throws: { "\($0)".contains("longer than 8760h") }
-        #expect((try? Duration(parsing: "8760h")) == Duration.maximum)
+        #expect { try StepDuration(parsing: "30") } throws: { "\($0)".contains("needs a unit") }
+        #expect(throws: DurationError.self) { try StepDuration(parsing: "5s1m") }
+        #expect(throws: DurationError.self) { try StepDuration(parsing: "5x") }
+        #expect { try StepDuration(parsing: "99999999999999999h") } throws: { "\($0)".contains("longer than 8760h") }
+        #expect((try? StepDuration(parsing: "8760h")) == StepDuration.maximum)
     }
 
     @Test("globs: * stays in a segment, ** spans segments", arguments: [

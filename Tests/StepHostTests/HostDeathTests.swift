@@ -146,7 +146,7 @@ struct HostDeathTests {
         {"event":"step-started","step":"b","uses":"exec","time":"2026-11-29T00:00:01.100Z"}
         {"event":"step-finished","id":"b","uses":"ex
         """)
-        let r = try RecordedRun.read(directory: dir)
+        let r = try RunJournal.read(directory: dir)
         #expect(r.steps.map(\.record.id) == ["a"])
         #expect(r.steps.first?.record.outputs["x"] == "1")
         #expect(r.unfinished == ["b"])

@@ -39,7 +39,7 @@ struct Display {
         junitPath = a.value("--junit")
         eventsPath = a.value("--events")
         heartbeat = 60
-        if let h = env["STEPHOST_HEARTBEAT"], let d = try? StepProtocol.Duration(parsing: h) { heartbeat = d.seconds }
+        if let h = env["STEPHOST_HEARTBEAT"], let d = try? StepDuration(parsing: h) { heartbeat = d.seconds }
         environment = env
     }
 

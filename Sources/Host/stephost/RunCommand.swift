@@ -26,9 +26,9 @@ enum RunCommand {
         r.resume = a.value("--resume")
         if r.resume != nil && r.dryRun { return CommonOptions.fail("--resume and --dry-run do not go together: a dry run reuses nothing") }
         do {
-            if let t = a.value("--init-timeout") { r.initTimeout = try Duration(parsing: t).seconds }
-            if let t = a.value("--cancel-grace") { r.cancelGrace = try Duration(parsing: t).seconds }
-            if let t = a.value("--timeout") { r.runTimeout = try Duration(parsing: t).seconds }
+            if let t = a.value("--init-timeout") { r.initTimeout = try StepDuration(parsing: t).seconds }
+            if let t = a.value("--cancel-grace") { r.cancelGrace = try StepDuration(parsing: t).seconds }
+            if let t = a.value("--timeout") { r.runTimeout = try StepDuration(parsing: t).seconds }
         } catch { return CommonOptions.fail("\(error)") }
 
         let json = a.has("--json")

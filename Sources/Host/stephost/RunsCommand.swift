@@ -39,7 +39,7 @@ enum RunsCommand {
         }
         guard !runs.isEmpty else { Console.out("no runs recorded in \(history.directory)\n"); return 0 }
         let rows = runs.map { r in
-            [r.id, r.workflows.joined(separator: ","), r.stateText, r.startedAt.map(RunRecord.timestamp) ?? "-",
+            [r.id, r.workflows.joined(separator: ","), r.stateText, r.startedAt.map(RunJournalWriter.timestamp) ?? "-",
              r.durationMs.map(formatDuration) ?? "-", [r.dryRun ? "dry run" : nil, r.resumedFrom.map { "resumes \($0)" }].compactMap { $0 }.joined(separator: ", ")]
         }
         Console.out(TextTable.lines(["RUN", "WORKFLOWS", "STATUS", "STARTED", "DURATION", ""], rows).joined(separator: "\n") + "\n")
@@ -61,19 +61,19 @@ enum RunsCommand {
         return 0
     }
 
-    static func header(_ r: RecordedRun) -> JSONValue {
+    static func header(_ r: RunJournal) -> JSONValue {
         var exit: JSONValue = .null
         if case .finished(let c) = r.state { exit = .int(Int(c)) }
         return .compactObject([
             "id": .string(r.id), "workflows": .array(r.workflows.map(JSONValue.string)), "status": .string(r.stateText),
-            "exitCode": exit, "startedAt": r.startedAt.map { .string(RunRecord.timestamp($0)) },
+            "exitCode": exit, "startedAt": r.startedAt.map { .string(RunJournalWriter.timestamp($0)) },
             "durationMs": r.durationMs.map(JSONValue.int), "environment": r.environment.map(JSONValue.string),
             "resumedFrom": r.resumedFrom.map(JSONValue.string), "directory": .string(r.directory),
             "dryRun": .bool(r.dryRun),
         ])
     }
 
-    static func show(_ r: RecordedRun, json: Bool) {
+    static func show(_ r: RunJournal, json: Bool) {
         if json {
             var o = header(r).objectValue ?? [:]
             o["steps"] = .array(r.steps.map(\.record.json))
@@ -83,7 +83,7 @@ enum RunsCommand {
         }
         var out = "run \(r.id): \(r.stateText)\(r.dryRun ? " (dry run)" : "")\n"
         out += "  workflows: \(r.workflows.joined(separator: ", "))\(r.environment.map { "   environment: \($0)" } ?? "")\n"
-        if let s = r.startedAt { out += "  started: \(RunRecord.timestamp(s))   duration: \(r.durationMs.map(formatDuration) ?? "-")\n" }
+        if let s = r.startedAt { out += "  started: \(RunJournalWriter.timestamp(s))   duration: \(r.durationMs.map(formatDuration) ?? "-")\n" }
         if let from = r.resumedFrom { out += "  resumed from: \(from)\n" }
         out += "  record: \(r.directory)\n\n"
         var rows = r.steps.map { s in

@@ -44,7 +44,7 @@ enum SchemaCommand {
     ]
 
     static var events: JSONValue {
-        let types = RunRecord.eventTypes
+        let types = RunJournalWriter.eventTypes
         var rules: [JSONValue] = []
         for t in types {
             guard let f = fieldsByType[t] else { continue }
@@ -59,7 +59,7 @@ enum SchemaCommand {
             "type": "object",
             "required": ["v", "seq", "time", "type"],
             "properties": [
-                "v": ["const": .int(RunRecord.eventVersion), "description": "the version of the event vocabulary"],
+                "v": ["const": .int(RunJournalWriter.eventVersion), "description": "the version of the event vocabulary"],
                 "seq": ["type": "integer", "minimum": 1, "description": "1, 2, 3 … without gaps in --events"],
                 "time": ["type": "string", "format": "date-time"],
                 "type": ["type": "string", "enum": .array(types.map(JSONValue.string))],

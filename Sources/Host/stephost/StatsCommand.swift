@@ -28,7 +28,7 @@ enum StatsCommand {
         if let file = a.value("--html") {
             let name = (workspace as NSString).lastPathComponent
             let page = StatsPage(stats: stats, title: "stephost stats · \(name)\(workflow.map { " · \($0)" } ?? "")",
-                                 generated: "stephost \(version), \(RunRecord.timestamp(Date()))")
+                                 generated: "stephost \(version), \(RunJournalWriter.timestamp(Date()))")
             let tmp = "\(file).tmp"
             guard FileManager.default.createFile(atPath: tmp, contents: Data(page.html.utf8)), rename(tmp, file) == 0 else {
                 return CommonOptions.fail("cannot write \(file)")

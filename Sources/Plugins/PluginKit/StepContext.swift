@@ -82,7 +82,7 @@ public final class StepContext: @unchecked Sendable {
     /// A duration input (`30s`, `1m30s`) in seconds, or `value` when the step does not give it.
     public func seconds(_ key: String, default value: Double) throws -> Double {
         guard let text = with[key]?.stringValue else { return value }
-        do { return try Duration(parsing: text).seconds } catch { throw ResponseError.invalidInput("with.\(key)", error.message) }
+        do { return try StepDuration(parsing: text).seconds } catch { throw ResponseError.invalidInput("with.\(key)", error.message) }
     }
 
     /// A path made absolute against the workspace.

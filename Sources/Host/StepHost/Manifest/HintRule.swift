@@ -45,7 +45,7 @@ extension HintRule {
     public static let logLines = 20
 
     /// A failed step's hints: the plugin's own first, then each matching row's, each once.
-    public static func hints(for r: StepRecord, from rules: [HintRule]) -> [String] {
+    public static func hints(for r: StepOutcome, from rules: [HintRule]) -> [String] {
         var out: [String] = []
         if let h = r.hint, !h.isEmpty { out.append(h) }
         guard !rules.isEmpty else { return out }

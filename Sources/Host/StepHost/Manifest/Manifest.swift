@@ -88,7 +88,7 @@ public struct Trigger: Sendable, Hashable {
 public struct RetryPolicy: Sendable, Hashable {
     public enum When: String, Sendable { case retryable, always }
     public var attempts: Int
-    public var backoff: Duration
+    public var backoff: StepDuration
     public var when: When
     public static let none = RetryPolicy(attempts: 1, backoff: .seconds(1), when: .retryable)
 }
@@ -105,7 +105,7 @@ public struct StepSpec: Sendable {
     public var forEach: Template?
     public var forEachSource: String?
     public var maxParallel: Int?
-    public var timeout: Duration
+    public var timeout: StepDuration
     public var retry: RetryPolicy
     public var continueOnError: Bool
     public var condition: Expression?

@@ -5,7 +5,7 @@ import StepYAML
 /// Reads a manifest into a `Manifest`, collecting every problem it finds
 /// (with `FILE:LINE:COLUMN`) instead of stopping at the first.
 public struct ManifestLoader {
-    public static let defaultTimeout = Duration(milliseconds: 60 * 60_000)
+    public static let defaultTimeout = StepDuration(milliseconds: 60 * 60_000)
 
     var file: String
     var problems: [Diagnostic] = []
@@ -240,7 +240,7 @@ public struct ManifestLoader {
                 if let n = v.json.intValue, n >= 1 { s.maxParallel = n } else { report(v, "\(label): max-parallel must be a whole number of at least 1") }
             case "timeout":
                 if let t = text(v, "\(label): timeout") {
-                    do { s.timeout = try Duration(parsing: t) } catch { report(v, "\(label): timeout: \(error.message)") }
+                    do { s.timeout = try StepDuration(parsing: t) } catch { report(v, "\(label): timeout: \(error.message)") }
                 }
             case "retry": s.retry = retry(v, label)
             case "continue-on-error":
@@ -318,7 +318,7 @@ public struct ManifestLoader {
                 if let n = p.value.json.intValue, n >= 1 { r.attempts = n } else { report(p.value, "\(label): retry.attempts must be a whole number of at least 1") }
             case "backoff":
                 if let t = text(p.value, "backoff") {
-                    do { r.backoff = try Duration(parsing: t) } catch { report(p.value, "\(label): retry.backoff: \(error.message)") }
+                    do { r.backoff = try StepDuration(parsing: t) } catch { report(p.value, "\(label): retry.backoff: \(error.message)") }
                 }
             case "when":
                 if let w = p.value.scalar.flatMap(RetryPolicy.When.init(rawValue:)) { r.when = w } else {

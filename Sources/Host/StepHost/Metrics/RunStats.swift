@@ -73,7 +73,7 @@ public struct RunStats: Sendable {
     }
 
     /// `recorded` oldest first.
-    public init(runs recorded: [RecordedRun], workflow: String?) {
+    public init(runs recorded: [RunJournal], workflow: String?) {
         runs = []
         steps = []
         var index: [String: Int] = [:]

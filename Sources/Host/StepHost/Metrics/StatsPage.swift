@@ -191,9 +191,9 @@ public struct StatsPage {
         return 10 * p
     }
 
-    static func day(_ d: Date) -> String { String(RunRecord.timestamp(d).prefix(10)) }
+    static func day(_ d: Date) -> String { String(RunJournalWriter.timestamp(d).prefix(10)) }
     static func short(_ d: Date) -> String {
-        let t = RunRecord.timestamp(d)
+        let t = RunJournalWriter.timestamp(d)
         return String(t.dropFirst(5).prefix(11)).replacingOccurrences(of: "T", with: " ")
     }
 }

@@ -21,7 +21,7 @@ public enum PluginError: Error, Sendable, Hashable, CustomStringConvertible {
         case .spawnFailed(let p, let d, let r): return "plugin '\(p)' (descriptor \(d)) could not start: \(r)"
         case .initializeFailed(let p, let r, let e): return "plugin '\(p)' failed to initialize: \(r)" + PluginError.tail(e)
         case .initializeTimeout(let p, let s, let e):
-            return "plugin '\(p)' did not answer initialize within \(Duration(milliseconds: Int(s * 1000))) (--init-timeout)" + PluginError.tail(e)
+            return "plugin '\(p)' did not answer initialize within \(StepDuration(milliseconds: Int(s * 1000))) (--init-timeout)" + PluginError.tail(e)
         case .versionMismatch(let p, let h, let v):
             return "plugin '\(p)' speaks protocol version \(v), but this stephost speaks version \(h)"
         case .missingStep(let p, let s, let d, let r):

@@ -71,7 +71,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
 
     /// `<step> (<uses>)`; a held group, whose outcome is known as it opens, has the status icon and
     /// duration in front; Buildkite's header always starts with an icon (⏳ while the step runs).
-    private func title(_ step: String, _ record: StepRecord?) -> String {
+    private func title(_ step: String, _ record: StepOutcome?) -> String {
         let name = "\(step) (\(uses[step] ?? record?.uses ?? "?"))"
         guard let r = record else { return settings.flavor == .buildkite ? "⏳ \(name)" : name }
         return "\(MarkdownSummary.icon(r)) " + (r.status == .skipped ? "" : "\(formatDuration(r.durationMs)) ") + name
@@ -129,7 +129,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
         }
     }
 
-    private func finish(_ r: StepRecord) {
+    private func finish(_ r: StepOutcome) {
         running.removeAll { $0 == r.id }
         let failed = r.status == .failure && !r.continuedOnError
         if failed {

@@ -62,7 +62,7 @@ public enum EventLines {
     }
 
     /// The outcome line of a step, then its error, hint and (for a failure) its last stderr lines.
-    public static func finished(_ r: StepRecord, tail: Int = 10) -> [OutputLine] {
+    public static func finished(_ r: StepOutcome, tail: Int = 10) -> [OutputLine] {
         var head = r.statusText
         if r.status != .skipped { head += " in \(formatDuration(r.durationMs))" }
         if r.attempts > 1 { head += " after \(r.attempts) attempts" }

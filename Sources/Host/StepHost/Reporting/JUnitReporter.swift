@@ -35,7 +35,7 @@ public final class JUnitReporter: RunReporter, @unchecked Sendable {
     }
 
     /// How a step that did not succeed failed, as JUnit's `type`.
-    static func failureType(_ r: StepRecord) -> String {
+    static func failureType(_ r: StepOutcome) -> String {
         if r.status == .cancelled { return "cancelled" }
         if r.reason == "timed out" { return "timeout" }
         if let e = r.error, e.hasPrefix("plugin '") && (e.contains("exited") || e.contains("could not start") || e.contains("malformed")) {
@@ -76,7 +76,7 @@ public final class JUnitReporter: RunReporter, @unchecked Sendable {
             }
             total.tests += steps.count; total.failures += n.failures; total.errors += n.errors; total.skipped += n.skipped
             suites.append("  <testsuite name=\"\(attr(wf))\" tests=\"\(steps.count)\" failures=\"\(n.failures)\" errors=\"\(n.errors)\" "
-                          + "skipped=\"\(n.skipped)\" time=\"\(String(format: "%.3f", seconds))\" timestamp=\"\(RunRecord.timestamp(s.startedAt))\">\n"
+                          + "skipped=\"\(n.skipped)\" time=\"\(String(format: "%.3f", seconds))\" timestamp=\"\(RunJournalWriter.timestamp(s.startedAt))\">\n"
                           + cases.joined(separator: "\n") + (cases.isEmpty ? "" : "\n") + "  </testsuite>")
         }
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

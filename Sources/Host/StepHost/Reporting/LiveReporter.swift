@@ -48,7 +48,7 @@ public final class LiveReporter: RunReporter, @unchecked Sendable {
 
     private func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
-    private func icon(_ r: StepRecord) -> String {
+    private func icon(_ r: StepOutcome) -> String {
         switch r.statusName {
         case "success": return paint("✓", "32")
         case "would-run": return paint("○", "36")

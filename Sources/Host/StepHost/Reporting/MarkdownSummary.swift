@@ -5,7 +5,7 @@ import StepProtocol
 /// the table of steps whole, then each failed step's error, hint and last lines, then the
 /// annotations left out; at most `limit` bytes, details cut with a line saying so.
 enum MarkdownSummary {
-    static func icon(_ r: StepRecord) -> String {
+    static func icon(_ r: StepOutcome) -> String {
         switch r.statusName {
         case "success": return r.reason?.hasPrefix("reused") == true ? "♻️" : "✅"
         case "would-run": return "💭"

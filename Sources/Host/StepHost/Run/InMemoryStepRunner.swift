@@ -16,7 +16,7 @@ public struct InMemoryStepRunner: StepRunner {
     /// `answer(job, attempt)` for every attempt of every step.
     public init(_ answer: @escaping @Sendable (StepJob, Int) async -> Answer) { self.answer = answer }
 
-    public func runAttempt(_ job: StepJob, attempt: Int, base: StepRecord, in context: AttemptContext) async -> (StepRecord, RetryVerdict) {
+    public func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, in context: AttemptContext) async -> (StepOutcome, RetryVerdict) {
         var rec = base
         switch await answer(job, attempt) {
         case .success(let outputs):

@@ -14,7 +14,7 @@ struct PluginStepRunner: StepRunner {
     let cancelGrace: Double
     let folders = StepFolders()
 
-    func runAttempt(_ job: StepJob, attempt: Int, base: StepRecord, in context: AttemptContext) async -> (StepRecord, RetryVerdict) {
+    func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, in context: AttemptContext) async -> (StepOutcome, RetryVerdict) {
         var rec = base
         folders.make(job.tempDir)
         defer { folders.release(job.tempDir) }

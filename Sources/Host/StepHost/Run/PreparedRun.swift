@@ -34,7 +34,7 @@ public final class PreparedRun: @unchecked Sendable {
     /// With `--resume`: the run resumed, and its successful steps that are reused, by
     /// "workflow/instance id" (`deploy/build[api]`), whether or not that run showed workflow names.
     public internal(set) var resumedFrom: String?
-    public internal(set) var reusable: [String: StepRecord] = [:]
+    public internal(set) var reusable: [String: StepOutcome] = [:]
     /// What runs each attempt: the plugins, unless a test or benchmark put an in-memory runner here.
     public internal(set) var runner: StepRunner
 

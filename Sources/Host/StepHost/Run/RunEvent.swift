@@ -16,7 +16,7 @@ public enum RunEvent: Sendable {
     /// A line of the plugin's stderr while it served this step.
     case stepDebug(step: String, line: String)
     case stepRetrying(step: String, attempt: Int, of: Int, delayMs: Int, error: String)
-    case stepFinished(StepRecord)
+    case stepFinished(StepOutcome)
     case warning(String)
     case runFinished(RunSummary)
     /// A secret value the run resolved, or a plugin asked to mask: for a CI system's own masking
@@ -63,7 +63,7 @@ struct MaskingReporter: RunReporter {
         }
     }
 
-    static func mask(_ r: StepRecord, _ m: Masker) -> StepRecord {
+    static func mask(_ r: StepOutcome, _ m: Masker) -> StepOutcome {
         var r = r
         r.reason = r.reason.map(m.mask)
         r.error = r.error.map(m.mask)
@@ -79,8 +79,8 @@ struct MaskingReporter: RunReporter {
 }
 
 /// Keeps each step's log and debug lines in the run record, then passes events on.
-struct RecordingReporter: RunReporter {
-    let record: RunRecord
+struct JournalingReporter: RunReporter {
+    let record: RunJournalWriter
     let next: RunReporter
 
     func report(_ event: RunEvent) {

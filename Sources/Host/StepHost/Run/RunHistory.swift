@@ -10,16 +10,16 @@ public struct RunHistory: Sendable {
     /// Readable runs, newest first (by the time its journal says it started).
     /// With `limit`, only the newest journals are read: run ids begin with their
     /// UTC start second, so the names sort by age except within one second.
-    public func all(limit: Int? = nil) -> [RecordedRun] {
+    public func all(limit: Int? = nil) -> [RunJournal] {
         var names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted(by: >)
         if let limit { names = Array(names.prefix(limit + 8)) }
-        let runs = names.compactMap { try? RecordedRun.read(directory: "\(directory)/\($0)") }
+        let runs = names.compactMap { try? RunJournal.read(directory: "\(directory)/\($0)") }
         let sorted = runs.sorted { ($0.startedAt ?? .distantPast, $0.id) > ($1.startedAt ?? .distantPast, $1.id) }
         return limit.map { Array(sorted.prefix($0)) } ?? sorted
     }
 
     /// `last` (the newest run that was not a dry run), a run id, or a prefix of one that names a single run.
-    public func find(_ ref: String) throws(RunError) -> RecordedRun {
+    public func find(_ ref: String) throws(RunError) -> RunJournal {
         if ref == "last" {
             let runs = all()
             guard let r = runs.first(where: { !$0.dryRun }) else {
@@ -29,7 +29,7 @@ public struct RunHistory: Sendable {
             return r
         }
         if ref.contains("/") || ref.hasPrefix(".") { throw .usage("'\(ref)' is not a run id (see stephost runs)") }
-        if let r = try? RecordedRun.read(directory: "\(directory)/\(ref)") { return r }
+        if let r = try? RunJournal.read(directory: "\(directory)/\(ref)") { return r }
         let runs = all()
         if let r = runs.first(where: { $0.id == ref }) { return r }
         let matches = runs.filter { $0.id.hasPrefix(ref) }

@@ -6,7 +6,7 @@ extension RunSummary {
     /// `.outputs`; a for-each step's outputs as an object from instance key to value.
     public var stepsContext: JSONValue {
         var steps: [String: JSONValue] = [:]
-        var instances: [String: [(key: String, record: StepRecord)]] = [:]
+        var instances: [String: [(key: String, record: StepOutcome)]] = [:]
         var order: [String] = []
         for r in self.steps {
             if let open = r.id.firstIndex(of: "["), r.id.hasSuffix("]") {

@@ -9,14 +9,14 @@ extension Runner {
     public static func execute(_ p: PreparedRun, reporter: RunReporter, control: RunControl = RunControl(),
                                writeRecord: Bool = true, events: Int32? = nil) async -> RunSummary {
         let started = Date()
-        var record: RunRecord?
+        var record: RunJournalWriter?
         if writeRecord {
-            do { record = try RunRecord(workspace: p.workspace, runID: p.runID, masker: p.masker) } catch {
+            do { record = try RunJournalWriter(workspace: p.workspace, runID: p.runID, masker: p.masker) } catch {
                 MaskingReporter(next: reporter, masker: p.masker).report(.warning("no run record: \(error)"))
             }
         }
         if let events { record?.streamEvents(to: events) }
-        let reporter = MaskingReporter(next: record.map { RecordingReporter(record: $0, next: reporter) } ?? reporter, masker: p.masker)
+        let reporter = MaskingReporter(next: record.map { JournalingReporter(record: $0, next: reporter) } ?? reporter, masker: p.masker)
         p.relay.retarget(reporter)
         // A CI system masks these too, so they go first: before anything they could appear in is printed.
         for value in Set(p.stepSecrets.values.flatMap(\.values)).sorted() where value.count >= Masker.minimumLength {

@@ -4,7 +4,7 @@ import StepProtocol
 extension Runner {
     /// The run `--resume` names, with the request completed from it: the same
     /// workflows, environment and `--var`s unless the command line gives them.
-    static func resumable(_ ref: String, workspace: String, request: inout RunRequest) throws(RunError) -> RecordedRun {
+    static func resumable(_ ref: String, workspace: String, request: inout RunRequest) throws(RunError) -> RunJournal {
         let history = RunHistory(workspace: workspace)
         var p = try history.find(ref)
         p.inheritSuccesses(from: history)
@@ -42,7 +42,7 @@ extension Runner {
     /// Which steps of the resumed run are reused: those that succeeded, whose
     /// definition is unchanged and whose outputs held no secret. A changed
     /// definition stops the run before anything starts, saying what changed.
-    static func planReuse(_ p: PreparedRun, _ previous: RecordedRun, reporter: RunReporter) throws(RunError) {
+    static func planReuse(_ p: PreparedRun, _ previous: RunJournal, reporter: RunReporter) throws(RunError) {
         p.resumedFrom = previous.id
         var changed: [String] = []
         for s in previous.steps where s.record.status == .success {

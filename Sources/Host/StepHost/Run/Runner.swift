@@ -95,7 +95,7 @@ public enum Runner {
     struct Setup {
         var request: RunRequest
         let workspace: String
-        let previous: RecordedRun?
+        let previous: RunJournal?
         let manifest: Manifest
         let problems: [String]
         let catalog: PluginCatalog
@@ -248,7 +248,7 @@ public enum Runner {
                          allWorkflows: Bool, resolveSecrets: Bool) async throws(RunError) -> PreparedRun {
         let manifest = setup.manifest
         let prepared = PreparedRun(
-            request: setup.request, manifest: manifest, workspace: setup.workspace, context: setup.context, runID: RunRecord.newRunID(),
+            request: setup.request, manifest: manifest, workspace: setup.workspace, context: setup.context, runID: RunJournalWriter.newRunID(),
             pool: pool, masker: masker, catalog: setup.catalog, workflows: setup.graphs, skippedWorkflows: setup.skipped,
             plugins: plugins.descriptors, descriptions: plugins.descriptions, capabilities: plugins.capabilities, relay: relay)
         do {

@@ -94,10 +94,10 @@ extension Scheduler {
     }
 
     /// nil when the instance should run; else the record of its skip or failure.
-    func decideInstance(_ i: Instance) -> StepRecord? {
+    func decideInstance(_ i: Instance) -> StepOutcome? {
         let s = i.spec
-        func rec(_ status: StepStatus, reason: String? = nil, error: String? = nil) -> StepRecord {
-            StepRecord(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
+        func rec(_ status: StepStatus, reason: String? = nil, error: String? = nil) -> StepOutcome {
+            StepOutcome(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
         }
         if blockedByCancellation(s) { return rec(.skipped, reason: control.reason?.text ?? "cancelled") }
         let usesStatus = s.step.condition?.callsStatusFunction ?? false

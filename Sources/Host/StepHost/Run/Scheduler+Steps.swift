@@ -20,7 +20,7 @@ extension Scheduler {
         var expanded = false
         var instances: [Instance] = []
         /// Set when the step ended without instances (skipped, nothing to do, for-each error).
-        var record: StepRecord?
+        var record: StepOutcome?
         var running = 0
         /// Ended as a whole without running, decided from needs that were all unchanged (see `Scheduler.needsUnchanged`).
         var unchangedWhole = false
@@ -74,7 +74,7 @@ extension Scheduler {
         var namesakes: [Instance] = []
         /// Paired steps that have no namesake of this instance: it waits for all of them.
         var whole: [Spec] = []
-        var record: StepRecord?
+        var record: StepOutcome?
         var started = false
         /// Its needs are met and its `if` said run: it waits only for a free slot.
         var cleared = false

@@ -12,7 +12,7 @@ final class Scheduler {
     let reporter: RunReporter
     let control: RunControl
     let executor: StepExecutor
-    let record: RunRecord?
+    let record: RunJournalWriter?
     let multiWorkflow: Bool
     let workflowIndex: [String: Int]
     /// Every step, in an order where each comes after what it needs.
@@ -29,7 +29,7 @@ final class Scheduler {
     /// The steps that failed so far, masked: `run.failures` of the steps that start after them.
     var failures: [JSONValue] = []
 
-    init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunRecord?) {
+    init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunJournalWriter?) {
         self.run = run
         self.reporter = reporter
         self.control = control
@@ -66,9 +66,9 @@ final class Scheduler {
     func display(_ spec: Spec, _ id: String) -> String { multiWorkflow ? "\(spec.workflow.name)/\(id)" : id }
 
     /// Runs everything; returns the records in manifest order.
-    func runAll() async -> [StepRecord] {
+    func runAll() async -> [StepOutcome] {
         let jobs = max(1, run.request.jobs)
-        await withTaskGroup(of: (Int, StepRecord).self) { group in
+        await withTaskGroup(of: (Int, StepOutcome).self) { group in
             var running = 0
             var inflight: [Int: Instance] = [:]
             var nextToken = 0
@@ -80,7 +80,7 @@ final class Scheduler {
                     if let limit = inst.spec.step.maxParallel, inst.spec.running >= limit { k += 1; continue }
                     runnable.remove(at: k)
                     if blockedByCancellation(inst.spec) {
-                        finish(inst, StepRecord(id: inst.id, workflow: inst.spec.workflow.name, uses: inst.spec.step.uses, status: .skipped,
+                        finish(inst, StepOutcome(id: inst.id, workflow: inst.spec.workflow.name, uses: inst.spec.step.uses, status: .skipped,
                                                 reason: control.reason?.text ?? "cancelled"))
                         continue
                     }
@@ -116,7 +116,7 @@ final class Scheduler {
                     // Nothing runs and nothing can start: what is left can never run.
                     for s in specs where !s.finished {
                         if !s.expanded { finishSpec(s, .skipped, reason: "needs skipped") }
-                        for i in s.instances where i.record == nil { finish(i, StepRecord(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: .skipped, reason: "needs skipped")) }
+                        for i in s.instances where i.record == nil { finish(i, StepOutcome(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: .skipped, reason: "needs skipped")) }
                     }
                     continue
                 }
@@ -152,7 +152,7 @@ final class Scheduler {
                 env[e.name] = Template.text(of: try e.value.evaluate(stepCtx))
             }
         } catch {
-            finish(i, StepRecord(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: .failure, error: error.message))
+            finish(i, StepOutcome(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: .failure, error: error.message))
             return nil
         }
         let envName = run.environment(ofStep: s.workflow.name, s.step.id)
@@ -184,7 +184,7 @@ final class Scheduler {
     }
 
     func finishSpec(_ s: Spec, _ status: StepStatus, reason: String? = nil, error: String? = nil) {
-        var r = StepRecord(id: s.step.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
+        var r = StepOutcome(id: s.step.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
         if status == .failure && s.step.continueOnError { r.continuedOnError = true }
         r = completed(r, of: s)
         s.unchangedWhole = status == .skipped && needsUnchanged(s, nil)
@@ -194,7 +194,7 @@ final class Scheduler {
         publish(r, of: s, display: display(s, s.step.id))
     }
 
-    func finish(_ i: Instance, _ r: StepRecord, reused: Bool = false) {
+    func finish(_ i: Instance, _ r: StepOutcome, reused: Bool = false) {
         var r = r
         if r.status == .failure && i.spec.step.continueOnError { r.continuedOnError = true }
         r = completed(r, of: i.spec)
@@ -205,7 +205,7 @@ final class Scheduler {
     }
 
     /// A finished step's kind, and with a failure its hints; the failure joins `run.failures`.
-    private func completed(_ r: StepRecord, of spec: Spec) -> StepRecord {
+    private func completed(_ r: StepOutcome, of spec: Spec) -> StepOutcome {
         var r = r
         r.kind = run.kind(of: spec.step)
         guard r.status == .failure else { return r }
@@ -219,7 +219,7 @@ final class Scheduler {
         return r
     }
 
-    private func publish(_ r: StepRecord, of spec: Spec, display: String) {
+    private func publish(_ r: StepOutcome, of spec: Spec, display: String) {
         var shown = r
         shown.id = display
         var event = shown.json.objectValue ?? [:]

@@ -5,20 +5,20 @@ import StepProtocol
 
 /// Runs one step instance: its attempts through the run's `StepRunner` (the
 /// plugins, or an in-memory fake), retry with backoff, the resolved inputs
-/// checked before each attempt. A failed step is a `StepRecord`, never a thrown error.
+/// checked before each attempt. A failed step is a `StepOutcome`, never a thrown error.
 struct StepExecutor: Sendable {
     typealias Job = StepJob
 
     let runner: StepRunner
     let reporter: RunReporter
     let control: RunControl
-    let record: RunRecord?
+    let record: RunJournalWriter?
     let masker: Masker
     let dryRun: Bool
 
-    func execute(_ job: Job) async -> StepRecord {
+    func execute(_ job: Job) async -> StepOutcome {
         let started = Date()
-        var rec = StepRecord(id: job.stepID, workflow: job.workflow, uses: job.spec.uses, status: .failure, startedAt: started)
+        var rec = StepOutcome(id: job.stepID, workflow: job.workflow, uses: job.spec.uses, status: .failure, startedAt: started)
         let attempts = job.spec.retry.attempts
         // Resolved inputs are checked once, now that expressions have values (they are the same for every attempt).
         let problems = JSONSchema.validate(.object(job.inputs), schema: job.description?.inputs, path: "with",
@@ -57,7 +57,7 @@ struct StepExecutor: Sendable {
     /// Whether a failed attempt may be retried: `retryable` by default, `unmarked` only under `when: always`,
     /// `never` (invalid input, cancellation) in no case.
     /// One attempt, and whether its failure may be retried.
-    private func runAttempt(_ job: Job, attempt: Int, base: StepRecord, inputProblems problems: [JSONSchema.Problem]) async -> (StepRecord, RetryVerdict) {
+    private func runAttempt(_ job: Job, attempt: Int, base: StepOutcome, inputProblems problems: [JSONSchema.Problem]) async -> (StepOutcome, RetryVerdict) {
         var rec = base
         rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []; rec.logTail = []
         if !problems.isEmpty {

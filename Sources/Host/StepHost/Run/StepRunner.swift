@@ -8,7 +8,7 @@ import StepProtocol
 public protocol StepRunner: Sendable {
     /// Runs attempt `attempt` of `job`; `base` is the step's record so far. Returns the record after the
     /// attempt and whether a failure may be retried.
-    func runAttempt(_ job: StepJob, attempt: Int, base: StepRecord, in context: AttemptContext) async -> (StepRecord, RetryVerdict)
+    func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, in context: AttemptContext) async -> (StepOutcome, RetryVerdict)
 }
 
 /// What an attempt may use of its run.

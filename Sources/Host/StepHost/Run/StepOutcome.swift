@@ -8,7 +8,7 @@ public enum StepStatus: String, Sendable, Hashable {
 }
 
 /// What happened to one step instance; the run record and the summary hold one per step.
-public struct StepRecord: Sendable, Hashable {
+public struct StepOutcome: Sendable, Hashable {
     public var id: String
     public var workflow: String
     public var uses: String
@@ -66,7 +66,7 @@ public struct StepRecord: Sendable, Hashable {
         .compactObject([
             "id": .string(id), "workflow": .string(workflow), "uses": .string(uses), "status": .string(statusName),
             "reason": reason.map(JSONValue.string), "attempts": .int(attempts),
-            "startedAt": startedAt.map { .string(RunRecord.timestamp($0)) }, "durationMs": .int(durationMs),
+            "startedAt": startedAt.map { .string(RunJournalWriter.timestamp($0)) }, "durationMs": .int(durationMs),
             "outputs": .object(outputs), "summary": summary.map(JSONValue.string), "error": error.map(JSONValue.string),
             "hint": hint.map(JSONValue.string), "hints": hints.isEmpty ? nil : .array(hints.map(JSONValue.string)),
             "kind": .string(kind), "changed": changed.map(JSONValue.bool),
@@ -91,7 +91,7 @@ public struct RunSummary: Sendable {
     public var skippedWorkflows: [(name: String, reason: String)]
     public var environment: String?
     public var exitCode: Int32
-    public var steps: [StepRecord]
+    public var steps: [StepOutcome]
     public var startedAt: Date
     public var durationMs: Int
     public var dryRun: Bool
@@ -105,7 +105,7 @@ public struct RunSummary: Sendable {
                 ["name": .string($0.name), "status": "skipped", "reason": "not triggered", "detail": .string($0.reason)]
             }),
             "environment": environment.map(JSONValue.string), "exitCode": .int(Int(exitCode)),
-            "startedAt": .string(RunRecord.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun),
+            "startedAt": .string(RunJournalWriter.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun),
             "resumedFrom": resumedFrom.map(JSONValue.string),
             "steps": .array(steps.map(\.json)),
         ])

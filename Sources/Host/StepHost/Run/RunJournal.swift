@@ -8,10 +8,10 @@ import Glibc
 ///
 /// The journal may end in a torn line (the host was killed mid-write); that
 /// line is ignored. Every earlier line was written whole.
-public struct RecordedRun: Sendable {
+public struct RunJournal: Sendable {
     /// One finished step as the journal has it.
     public struct Step: Sendable {
-        public var record: StepRecord
+        public var record: StepOutcome
         /// "workflow/step id" of the step definition it ran from.
         public var spec: String?
         public var fingerprint: StepFingerprint?
@@ -48,7 +48,7 @@ public struct RecordedRun: Sendable {
 
     public var state: State {
         if let exitCode { return .finished(exitCode: exitCode) }
-        if let pid = hostPID, pid > 0, kill(pid, 0) == 0 || errno == EPERM, RecordedRun.isStephost(pid) { return .running }
+        if let pid = hostPID, pid > 0, kill(pid, 0) == 0 || errno == EPERM, RunJournal.isStephost(pid) { return .running }
         return .ended
     }
 
@@ -70,7 +70,7 @@ public struct RecordedRun: Sendable {
     public mutating func inheritSuccesses(from history: RunHistory) {
         var seen: Set<String> = [id]
         var next = resumedFrom
-        while let ref = next, seen.insert(ref).inserted, let earlier = try? RecordedRun.read(directory: "\(history.directory)/\(ref)") {
+        while let ref = next, seen.insert(ref).inserted, let earlier = try? RunJournal.read(directory: "\(history.directory)/\(ref)") {
             let known = Set(steps.map(\.record.id))
             steps += earlier.steps.filter { $0.record.status == .success && !known.contains($0.record.id) }
             next = earlier.resumedFrom
@@ -78,10 +78,10 @@ public struct RecordedRun: Sendable {
     }
 
     /// Reads `<directory>/journal.jsonl`.
-    public static func read(directory: String) throws(RunError) -> RecordedRun {
+    public static func read(directory: String) throws(RunError) -> RunJournal {
         let path = "\(directory)/journal.jsonl"
         guard let data = FileManager.default.contents(atPath: path) else { throw .usage("cannot read \(path)") }
-        var run = RecordedRun(id: (directory as NSString).lastPathComponent, directory: directory)
+        var run = RunJournal(id: (directory as NSString).lastPathComponent, directory: directory)
         var index: [String: Int] = [:]
         var started: [String] = []
         var lastTime: String?
@@ -96,7 +96,7 @@ public struct RecordedRun: Sendable {
             // `type` (and `v`, `seq`) since the journal and --events share one vocabulary; `event` before.
             switch (o["type"] ?? o["event"])?.stringValue {
             case "run-started":
-                run.startedAt = lastTime.flatMap(RunRecord.parseTimestamp)
+                run.startedAt = lastTime.flatMap(RunJournalWriter.parseTimestamp)
                 run.workflows = o["workflows"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 run.environment = o["environment"]?.stringValue
                 run.manifestPath = o["manifestPath"]?.stringValue
@@ -107,7 +107,7 @@ public struct RecordedRun: Sendable {
             case "step-started":
                 if let s = o["step"]?.stringValue { started.append(s) }
             case "step-finished":
-                guard let r = StepRecord(json: v) else { throw .usage("\(path):\(n + 1): a step-finished line without a step") }
+                guard let r = StepOutcome(json: v) else { throw .usage("\(path):\(n + 1): a step-finished line without a step") }
                 let step = Step(record: r, spec: o["spec"]?.stringValue, fingerprint: StepFingerprint(json: o["fingerprint"]),
                                 outputsMasked: o["outputsMasked"]?.boolValue ?? false)
                 if let k = index[r.id] { run.steps[k] = step } else { index[r.id] = run.steps.count; run.steps.append(step) }
@@ -117,7 +117,7 @@ public struct RecordedRun: Sendable {
             default: break
             }
         }
-        run.lastEventAt = lastTime.flatMap(RunRecord.parseTimestamp)
+        run.lastEventAt = lastTime.flatMap(RunJournalWriter.parseTimestamp)
         run.unfinished = Array(NSOrderedSet(array: started.filter { index[$0] == nil })) as? [String] ?? []
         if run.durationMs == nil, let a = run.startedAt, let b = run.lastEventAt { run.durationMs = Int((b.timeIntervalSince(a) * 1000).rounded()) }
         return run

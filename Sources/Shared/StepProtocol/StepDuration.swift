@@ -6,15 +6,15 @@ public struct DurationError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 /// A duration written as `1h`, `90s`, `1m30s` or `500ms`.
-public struct Duration: Sendable, Hashable, CustomStringConvertible {
+public struct StepDuration: Sendable, Hashable, CustomStringConvertible {
     public var milliseconds: Int
 
     public init(milliseconds: Int) { self.milliseconds = milliseconds }
 
-    public static func seconds(_ s: Int) -> Duration { Duration(milliseconds: s * 1000) }
+    public static func seconds(_ s: Int) -> StepDuration { StepDuration(milliseconds: s * 1000) }
 
     /// The longest duration stephost accepts: 8760h.
-    public static let maximum = Duration(milliseconds: 8760 * 3_600_000)
+    public static let maximum = StepDuration(milliseconds: 8760 * 3_600_000)
 
     /// Parses `<n>h`, `<n>m`, `<n>s`, `<n>ms`, one or more in that order.
     public init(parsing text: String) throws(DurationError) {
@@ -39,8 +39,8 @@ public struct Duration: Sendable, Hashable, CustomStringConvertible {
             }
             let (part, overflow1) = n.multipliedReportingOverflow(by: units[idx].1)
             let (sum, overflow2) = total.addingReportingOverflow(part)
-            guard !overflow1 && !overflow2 && sum <= Duration.maximum.milliseconds else {
-                throw DurationError("duration '\(text)' is longer than \(Duration.maximum) (a year)")
+            guard !overflow1 && !overflow2 && sum <= StepDuration.maximum.milliseconds else {
+                throw DurationError("duration '\(text)' is longer than \(StepDuration.maximum) (a year)")
             }
             total = sum
             nextUnit = idx + 1

@@ -18,7 +18,7 @@ import Glibc
 /// event is `{"v": 1, "seq": N, "time": RFC3339, "type": TYPE, ...fields}`;
 /// the events stream gets every event (`seq` without gaps), the journal all
 /// but `log` and `progress`.
-public final class RunRecord: @unchecked Sendable {
+public final class RunJournalWriter: @unchecked Sendable {
     public let directory: String
     private let masker: Masker
     private let lock = NSLock()
@@ -76,21 +76,21 @@ public final class RunRecord: @unchecked Sendable {
     /// The event's own fields are encoded and masked before the lock is taken; under it, only the
     /// sequence number, the line's head and the writes.
     public func append(_ type: String, _ fields: [String: JSONValue], sync: Bool) {
-        let journal = !RunRecord.streamOnly.contains(type)
+        let journal = !RunJournalWriter.streamOnly.contains(type)
         guard journal || lock.withLock({ eventsFD >= 0 }) else { return }
         let body = fields.isEmpty ? "}" : "," + masker.mask(JSONValue.object(fields).encoded()).dropFirst()
-        let time = RunRecord.timestamp(Date())
+        let time = RunJournalWriter.timestamp(Date())
         lock.lock()
         defer { lock.unlock() }
         seq += 1
-        let line = Array("{\"v\":\(RunRecord.eventVersion),\"seq\":\(seq),\"time\":\"\(time)\",\"type\":\"\(type)\"\(body)\n".utf8)
+        let line = Array("{\"v\":\(RunJournalWriter.eventVersion),\"seq\":\(seq),\"time\":\"\(time)\",\"type\":\"\(type)\"\(body)\n".utf8)
         if eventsFD >= 0 { FileDescriptor.writeAll(eventsFD, line) }
         guard journal else { return }
         pending += line
         if sync {
             writePending()
             fsync(fd)
-        } else if pending.count >= RunRecord.pendingLimit {
+        } else if pending.count >= RunJournalWriter.pendingLimit {
             writePending()
         }
     }
@@ -110,13 +110,13 @@ public final class RunRecord: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var entry = logs[step] ?? StepLog()
-        guard entry.bytes <= RunRecord.stepLogLimit else { return }
-        if entry.bytes + text.utf8.count > RunRecord.stepLogLimit { text = "… (log truncated at \(RunRecord.stepLogLimit) bytes)\n" }
+        guard entry.bytes <= RunJournalWriter.stepLogLimit else { return }
+        if entry.bytes + text.utf8.count > RunJournalWriter.stepLogLimit { text = "… (log truncated at \(RunJournalWriter.stepLogLimit) bytes)\n" }
         entry.pending.append(contentsOf: text.utf8)
         entry.bytes += text.utf8.count
-        if entry.bytes > RunRecord.stepLogLimit { entry.bytes = RunRecord.stepLogLimit + 1 }
+        if entry.bytes > RunJournalWriter.stepLogLimit { entry.bytes = RunJournalWriter.stepLogLimit + 1 }
         logs[step] = nil   // the entry is mutated alone, not copied
-        if entry.ended || entry.pending.count >= RunRecord.logChunk { writeLog(step, &entry) }
+        if entry.ended || entry.pending.count >= RunJournalWriter.logChunk { writeLog(step, &entry) }
         if entry.ended && entry.fd >= 0 { close(entry.fd); entry.fd = -1 }
         logs[step] = entry
     }

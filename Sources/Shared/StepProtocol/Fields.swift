@@ -1,28 +1,3 @@
-/// A value with a JSON form; every protocol message's params and results are one.
-public protocol JSONConvertible: Sendable {
-    init(json: JSONValue) throws(FieldError)
-    var json: JSONValue { get }
-}
-
-/// A request of protocol v1: it names its method and the type of its result.
-public protocol RequestType: JSONConvertible {
-    static var method: String { get }
-    associatedtype Response: JSONConvertible
-}
-
-/// A notification of protocol v1.
-public protocol NotificationType: JSONConvertible {
-    static var method: String { get }
-}
-
-/// A member that is missing or has the wrong type, named by its path.
-public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-    public init(path: String, message: String) { self.path = path; self.message = message }
-    public var description: String { "\(path): \(message)" }
-}
-
 /// Typed access to the members of a JSON object, with paths in errors.
 public struct Fields {
     public let value: JSONValue

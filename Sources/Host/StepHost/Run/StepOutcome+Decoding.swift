@@ -1,7 +1,7 @@
 import Foundation
 import StepProtocol
 
-extension StepRecord {
+extension StepOutcome {
     /// Reads a record back from the journal or a summary; nil when it is not one.
     public init?(json: JSONValue) {
         guard let o = json.objectValue, let id = o["id"]?.stringValue, let uses = o["uses"]?.stringValue,
@@ -9,7 +9,7 @@ extension StepRecord {
               let status = name == "would-run" ? .success : StepStatus(rawValue: name) else { return nil }
         self.init(id: id, workflow: o["workflow"]?.stringValue ?? "", uses: uses, status: status,
                   reason: o["reason"]?.stringValue, attempts: o["attempts"]?.intValue ?? 0,
-                  startedAt: o["startedAt"]?.stringValue.flatMap(RunRecord.parseTimestamp),
+                  startedAt: o["startedAt"]?.stringValue.flatMap(RunJournalWriter.parseTimestamp),
                   durationMs: o["durationMs"]?.intValue ?? 0, outputs: o["outputs"]?.objectValue ?? [:],
                   summary: o["summary"]?.stringValue, error: o["error"]?.stringValue, hint: o["hint"]?.stringValue,
                   changed: o["changed"]?.boolValue, continuedOnError: o["continueOnError"]?.boolValue ?? false)
