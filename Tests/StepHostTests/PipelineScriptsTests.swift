@@ -120,7 +120,7 @@ struct DocsWorkflowTests {
     func publishes() async throws {
         var files = try await TestSupport.repositoryFiles { path in
             path.hasSuffix(".md") || path.hasSuffix("stephost.yaml") || path == "action.yml"
-                || ["scripts/", "examples/", "Registry/", "Tests/Fixtures/", ".github/"].contains { path.hasPrefix($0) }
+                || ["scripts/", "examples/", "Registry/", "Tests/Fixtures/", ".github/", "benchmarks/"].contains { path.hasPrefix($0) }
         }
         files[".gitignore"] = ".stephost/\n"
         let repo = try await TestSupport.gitRepo(files, binaries: try await TestSupport.repositoryBinaries { $0.hasPrefix("docs/") })

@@ -67,7 +67,7 @@ struct ReferenceAlertsTests {
     /// The reference manifest and the pipeline's scripts in a repository of their own.
     func copy() async throws -> String {
         var files = try await TestSupport.repositoryFiles { path in
-            path.hasSuffix(".md") || path == "stephost.yaml" || ["scripts/", "examples/", "Registry/"].contains { path.hasPrefix($0) }
+            path.hasSuffix(".md") || path == "stephost.yaml" || ["scripts/", "examples/", "Registry/", "benchmarks/"].contains { path.hasPrefix($0) }
         }
         files[".gitignore"] = ".stephost/\n"
         let repo = try await TestSupport.gitRepo(files, binaries: try await TestSupport.repositoryBinaries { $0.hasPrefix("docs/") })
