@@ -19,9 +19,11 @@ enum StatsCommand {
         let workspace = await Runner.workspace(for: CommonOptions.request(a))
         let history = RunHistory(workspace: workspace)
         let workflow = a.positionals.first
-        let stats = RunStats(history: history, workflow: workflow, last: last)
-        if let workflow, stats.runs.isEmpty, !history.all().isEmpty {
-            let known = Set(history.all().flatMap(\.workflows)).sorted()
+        // Every journal is read once.
+        let recorded = history.all()
+        let stats = RunStats(recorded: recorded, workflow: workflow, last: last)
+        if let workflow, stats.runs.isEmpty, !recorded.isEmpty {
+            let known = Set(recorded.flatMap(\.workflows)).sorted()
             Console.err("stephost: no recorded run of workflow '\(workflow)'\(Suggestion.didYouMean(workflow, in: known))"
                         + (known.isEmpty ? "" : " (recorded: \(known.joined(separator: ", ")))") + "\n")
         }

@@ -37,7 +37,7 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepF
     /// Whether a build's or pull's output says the registry refused the credentials.
     public static func refusedCredentials(_ output: String) -> Bool {
         let o = output.lowercased()
-        return ["invalid username/password", "unauthorized: authentication required", "401 unauthorized", "authentication required",
+        return ["invalid username/password", "401 unauthorized", "authentication required",
                 "incorrect username or password", "denied: denied"].contains { o.contains($0) }
     }
 

@@ -66,9 +66,10 @@ public struct RunStats: Sendable {
         steps.filter { $0.kind == kind }.flatMap(\.executions).sorted { $0.run < $1.run }
     }
 
-    /// The newest `last` runs (not dry runs) of `history`, of `workflow` when one is given.
-    public init(history: RunHistory, workflow: String?, last: Int) {
-        let chosen = history.all().filter { !$0.dryRun && (workflow.map($0.workflows.contains) ?? true) }.prefix(last)
+    /// The newest `last` runs (not dry runs) of `recorded` (newest first, as `RunHistory.all` gives them),
+    /// of `workflow` when one is given.
+    public init(recorded: [RunJournal], workflow: String?, last: Int) {
+        let chosen = recorded.filter { !$0.dryRun && (workflow.map($0.workflows.contains) ?? true) }.prefix(last)
         self.init(runs: Array(chosen.reversed()), workflow: workflow)
     }
 
