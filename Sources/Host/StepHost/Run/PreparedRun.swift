@@ -72,6 +72,9 @@ public final class PreparedRun: @unchecked Sendable {
         return .object(v)
     }
 
-    public func environment(ofStep wf: String, _ id: String) -> String? { stepEnvironments["\(wf)/\(id)"] ?? request.environment }
-    public func secrets(ofStep wf: String, _ id: String) -> [String: String] { stepSecrets["\(wf)/\(id)"] ?? [:] }
+    public func environment(ofStep wf: String, _ id: String) -> String? { environment(ofStep: "\(wf)/\(id)") }
+    public func secrets(ofStep wf: String, _ id: String) -> [String: String] { secrets(ofStep: "\(wf)/\(id)") }
+    /// By "workflow/step" key.
+    func environment(ofStep key: String) -> String? { stepEnvironments[key] ?? request.environment }
+    func secrets(ofStep key: String) -> [String: String] { stepSecrets[key] ?? [:] }
 }

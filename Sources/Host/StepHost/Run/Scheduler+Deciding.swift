@@ -106,14 +106,30 @@ extension Scheduler {
             let failed = namesakeRecords.contains { $0.status == .failure } || i.whole.contains(where: \.failed)
             return rec(.skipped, reason: failed ? "needs failed" : "needs skipped")
         }
-        let ctx = context(for: s, instance: i)
-        do {
-            if !(try s.step.effectiveCondition.evaluate(ctx)).isTruthy { return rec(.skipped, reason: "if was false") }
-        } catch { return rec(.failure, error: "if: \(error.message)") }
+        if s.step.condition == nil {
+            // No `if`: success() alone, decided without building a context.
+            if !directSuccess(s, i) { return rec(.skipped, reason: "if was false") }
+        } else {
+            do {
+                if !(try s.step.effectiveCondition.evaluate(context(for: s, instance: i))).isTruthy { return rec(.skipped, reason: "if was false") }
+            } catch { return rec(.failure, error: "if: \(error.message)") }
+        }
         if run.request.dryRun && !(run.capabilities[s.step.uses]?.dryRun ?? false) {
             return rec(.skipped, reason: "no dry run")
         }
         return nil
+    }
+
+    /// `success()`: every direct need (or, when paired, its namesake instance) counts as a success.
+    func directSuccess(_ s: Spec, _ instance: Instance?) -> Bool {
+        for (d, paired) in zip(s.deps, s.paired) {
+            if paired, let n = instance?.namesakes.first(where: { $0.spec === d }) {
+                if !(n.record?.countsAsSuccess ?? false) { return false }
+            } else if !d.countsAsSuccess {
+                return false
+            }
+        }
+        return true
     }
 
     /// The expression context of a step (and instance): its reads of `steps`, `item`, `env`, `vars`, `run`.
@@ -137,19 +153,14 @@ extension Scheduler {
                 steps[id] = ["status": .string(d.status.rawValue), "outputs": .object(r?.outputs ?? [:])]
             }
         }
-        let envName = run.environment(ofStep: s.workflow.name, s.step.id)
         var ctx = EvaluationContext(contexts: [
             "steps": .object(steps),
-            "env": .object((run.envContexts[s.workflow.name] ?? [:]).mapValues(JSONValue.string)),
-            "vars": run.vars(for: envName),
-            "run": run.runContextJSON(workflow: s.workflow.name, failures: failures),
+            "env": constants.env(of: s.workflow.name, run),
+            "vars": constants.vars(of: run.environment(ofStep: s.key), run),
+            "run": constants.run(of: s.workflow.name, failures: failures, run),
         ])
         if let item = instance?.item { ctx.contexts["item"] = item }
-        let direct: [Bool] = zip(s.deps, s.paired).map { d, paired in
-            if paired, let n = instance?.namesakes.first(where: { $0.spec === d }) { return n.record?.countsAsSuccess ?? false }
-            return d.countsAsSuccess
-        }
-        ctx.success = direct.allSatisfy { $0 }
+        ctx.success = directSuccess(s, instance)
         if s.readsFailure, let steps = byWorkflow[s.workflow.name] {
             ctx.failure = s.graph.ancestors(of: s.index).contains { steps[$0].failed }
         }

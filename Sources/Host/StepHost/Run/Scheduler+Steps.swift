@@ -9,6 +9,10 @@ extension Scheduler {
         let graph: WorkflowGraph
         let index: Int
         let step: StepSpec
+        /// "workflow/step": the key of its environment, secrets and fingerprint.
+        let key: String
+        /// Whether its inputs or env hold expressions (else they are resolved without a context).
+        let needsContext: Bool
         var deps: [Spec] = []
         var paired: [Bool] = []
         /// Steps that need this one: re-checked when it expands or one of its instances ends.
@@ -30,6 +34,8 @@ extension Scheduler {
             self.graph = graph
             self.index = index
             step = workflow.steps[index]
+            key = "\(workflow.name)/\(step.id)"
+            needsContext = !step.env.isEmpty || !(step.inputs?.expressions.isEmpty ?? true)
             var reads = Set<String>()
             if let c = step.condition { reads.formUnion(c.referencedSteps) }
             for e in step.forEach?.expressions ?? [] { reads.formUnion(e.referencedSteps) }

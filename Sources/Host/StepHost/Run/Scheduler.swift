@@ -28,6 +28,8 @@ final class Scheduler {
     var unsynced = Set<ObjectIdentifier>()
     /// The steps that failed so far, masked: `run.failures` of the steps that start after them.
     var failures: [JSONValue] = []
+    /// `env`, `vars` and `run` contexts, built once.
+    var constants = ContextConstants()
 
     init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunJournalWriter?) {
         self.run = run
@@ -140,28 +142,29 @@ final class Scheduler {
 
     func prepareJob(_ i: Instance) -> StepExecutor.Job? {
         let s = i.spec
-        let ctx = context(for: s, instance: i)
+        let ctx = s.needsContext ? context(for: s, instance: i) : nil
         let desc = run.descriptions[s.step.uses]
         let inputs: [String: JSONValue]
         var env = run.envContexts[s.workflow.name] ?? [:]
         do {
             inputs = try InputResolver.resolve(s.step.inputs, schema: desc?.inputs, context: ctx)
-            var stepCtx = ctx
-            for e in s.step.env {
-                stepCtx.contexts["env"] = .object(env.mapValues(JSONValue.string))
-                env[e.name] = Template.text(of: try e.value.evaluate(stepCtx))
+            if var stepCtx = ctx {
+                for e in s.step.env {
+                    stepCtx.contexts["env"] = .object(env.mapValues(JSONValue.string))
+                    env[e.name] = Template.text(of: try e.value.evaluate(stepCtx))
+                }
             }
         } catch {
             finish(i, StepOutcome(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: .failure, error: error.message))
             return nil
         }
-        let envName = run.environment(ofStep: s.workflow.name, s.step.id)
+        let envName = run.environment(ofStep: s.key)
         // The runner creates it when it needs it (an in-memory runner does not).
         let tempDir = "\(run.workspace)/.stephost/tmp/\(run.runID)/\(multiWorkflow ? "\(s.workflow.name)/" : "")\(i.id)"
         return StepExecutor.Job(
             displayID: display(s, i.id), stepID: i.id, workflow: s.workflow.name, spec: s.step,
             descriptor: run.plugins[s.step.uses]!, description: desc, inputs: inputs, env: env,
-            secrets: run.secrets(ofStep: s.workflow.name, s.step.id), environment: envName,
+            secrets: run.secrets(ofStep: s.key), environment: envName,
             run: run.runInfo(workflow: s.workflow.name, failures: failures), tempDir: tempDir, cancelEpoch: control.epoch)
     }
 
@@ -222,13 +225,14 @@ final class Scheduler {
     private func publish(_ r: StepOutcome, of spec: Spec, display: String) {
         var shown = r
         shown.id = display
-        var event = shown.json.objectValue ?? [:]
-        let key = "\(spec.workflow.name)/\(spec.step.id)"
-        event["spec"] = .string(key)
-        event["fingerprint"] = run.fingerprints[key]?.json
-        if !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs) { event["outputsMasked"] = .bool(true) }
-        record?.append("step-finished", event, sync: false)
-        unsynced.insert(ObjectIdentifier(spec))
+        if let record {
+            var event = shown.json.objectValue ?? [:]
+            event["spec"] = .string(spec.key)
+            event["fingerprint"] = run.fingerprints[spec.key]?.json
+            if !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs) { event["outputsMasked"] = .bool(true) }
+            record.append("step-finished", event, sync: false)
+            unsynced.insert(ObjectIdentifier(spec))
+        }
         reporter.report(.stepFinished(shown))
     }
 }
