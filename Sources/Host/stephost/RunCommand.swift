@@ -8,7 +8,7 @@ enum RunCommand {
         do {
             a = try Arguments(argv, valued: CommonOptions.valued.union(CommonOptions.selection)
                                 .union(["--jobs", "--init-timeout", "--cancel-grace", "--timeout", "--progress", "--ci", "--junit", "--events",
-                                        "--github-output"]),
+                                        "--github-output", "--only", "--until", "--run-id"]),
                               flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process", "--quiet", "--no-color"],
                               aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose", "-q": "--quiet"]) { $1 },
                               optional: ["--resume": (default: "last", accepts: RunCommand.looksLikeRunID)])
@@ -24,6 +24,12 @@ enum RunCommand {
         r.failFast = a.has("--fail-fast")
         r.reuseProcesses = !a.has("--fresh-process")
         r.resume = a.value("--resume")
+        r.runID = a.value("--run-id")
+        do { r.only = try a.value("--only").map(StepSelection.init(parsing:)) } catch { return CommonOptions.fail(error.description) }
+        if let until = a.value("--until") {
+            r.until = until.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if r.until.contains("") { return CommonOptions.fail("--until takes step ids separated by commas, got '\(until)'") }
+        }
         if r.resume != nil && r.dryRun { return CommonOptions.fail("--resume and --dry-run do not go together: a dry run reuses nothing") }
         do {
             if let t = a.value("--init-timeout") { r.initTimeout = try StepDuration(parsing: t).seconds }
@@ -82,9 +88,13 @@ enum RunCommand {
 }
 
 extension RunCommand {
-    /// `last`, or a run id (`20261129T105501Z-3f2a`, or a prefix of one with at least the date).
+    /// `last`, a run id (`20261129T105501Z-3f2a`, or a prefix of one with at least the date), or a
+    /// record folder by path (holding journal.jsonl), or the id of a record in ./.stephost/runs (`runs merge --id`);
+    /// any other id is given as `--resume=ID`.
     static func looksLikeRunID(_ s: String) -> Bool {
         s == "last" || (s.count >= 9 && s.prefix(8).allSatisfy(\.isNumber) && s.dropFirst(8).first == "T")
+            || FileManager.default.fileExists(atPath: "\(s)/journal.jsonl")
+            || (!s.contains("/") && FileManager.default.fileExists(atPath: ".stephost/runs/\(s)/journal.jsonl"))
     }
 }
 

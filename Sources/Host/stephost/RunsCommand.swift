@@ -7,7 +7,7 @@ enum RunsCommand {
     static func main(_ argv: [String]) async -> Int32 {
         let a: Arguments
         do {
-            a = try Arguments(argv, valued: ["--file", "--workspace", "--limit", "--keep"], flags: ["--json"],
+            a = try Arguments(argv, valued: ["--file", "--workspace", "--limit", "--keep", "--id"], flags: ["--json"],
                               aliases: ["-f": "--file", "-n": "--limit"])
         } catch { return CommonOptions.fail("\(error) (see stephost runs --help)") }
         let history = RunHistory(workspace: await Runner.workspace(for: CommonOptions.request(a)))
@@ -25,7 +25,13 @@ enum RunsCommand {
                 return CommonOptions.fail("runs prune needs --keep N, a whole number: the newest N runs are kept")
             }
             return prune(history, keep: keep)
-        case let other?: return CommonOptions.fail("runs: unknown subcommand '\(other)' (runs, runs show ID, runs prune --keep N)")
+        case "merge":
+            do {
+                let sources = try a.positionals.dropFirst().map { ref throws(RunError) in try history.find(ref) }
+                print(try RunMerge.merge(sources, into: history, id: a.value("--id")))
+            } catch { return CommonOptions.fail(error.description) }
+            return 0
+        case let other?: return CommonOptions.fail("runs: unknown subcommand '\(other)' (runs, runs show ID, runs merge RUN… [--id NEW], runs prune --keep N)")
         }
     }
 

@@ -19,6 +19,8 @@ struct FakeOptions: Sendable {
     var kind: String?
     /// No stderr line per step (for benchmarks: a step's first stderr line opens its log file).
     var quiet = false
+    /// Any inputs at all (`mode` still picks the behaviour): for standing in for real plugins' steps.
+    var anyInputs = false
 
     static func parse(_ args: [String]) -> FakeOptions {
         var o = FakeOptions()
@@ -35,6 +37,7 @@ struct FakeOptions: Sendable {
             case "--record": o.recordFile = next()
             case "--kind": o.kind = next()
             case "--quiet": o.quiet = true
+            case "--any-inputs": o.anyInputs = true
             default: break
             }
             k += 1

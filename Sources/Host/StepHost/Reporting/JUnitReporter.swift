@@ -59,7 +59,8 @@ public final class JUnitReporter: RunReporter, @unchecked Sendable {
                 let base = r.id.split(separator: "[", maxSplits: 1).first.map(String.init) ?? r.id
                 var attrs = "classname=\"\(attr(wf))\" name=\"\(attr(r.id))\" time=\"\(String(format: "%.3f", time))\" file=\"\(attr(manifestFile))\""
                 if let line = stepLines["\(wf)/\(base)"] { attrs += " line=\"\(line)\"" }
-                var body = ""
+                // The run that ran it (a merged or resumed record's step ran elsewhere).
+                var body = r.ranIn.map { "<properties><property name=\"ranIn\" value=\"\(attr($0))\"/></properties>" } ?? ""
                 if r.status == .skipped {
                     n.skipped += 1
                     body += "<skipped message=\"\(attr(r.reason ?? "skipped"))\"/>"

@@ -21,10 +21,11 @@ enum MarkdownSummary {
         for w in s.skippedWorkflows { head += "- `\(cell(w.name))`: not triggered (\(cell(w.reason)))\n" }
         if !s.skippedWorkflows.isEmpty { head += "\n" }
         guard !s.steps.isEmpty else { return head + "No step ran; exit status \(s.exitCode).\n" }
-        head += "| | Step | Uses | Status | Duration | Attempts | Reused |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+        head += "| | Step | Uses | Status | Duration | Attempts | Reused | Ran in |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
         for r in s.steps {
             let reused = r.reason?.hasPrefix("reused from run") == true
-            head += "| \(icon(r)) | `\(cell(r.id))` | \(cell(r.uses)) | \(cell(r.statusText)) | \(r.status == .skipped ? "-" : formatDuration(r.durationMs)) | \(r.attempts) | \(reused ? "yes" : "") |\n"
+            let ranIn = r.ranIn.map { $0 == s.id ? "this run" : "`\(cell($0))`" } ?? ""
+            head += "| \(icon(r)) | `\(cell(r.id))` | \(cell(r.uses)) | \(cell(r.statusText)) | \(r.status == .skipped ? "-" : formatDuration(r.durationMs)) | \(r.attempts) | \(reused ? "yes" : "") | \(ranIn) |\n"
         }
         head += "\nExit status \(s.exitCode) after \(formatDuration(s.durationMs)).\n"
         var details: [String] = []

@@ -28,7 +28,13 @@ public struct RunHistory: Sendable {
             }
             return r
         }
-        if ref.contains("/") || ref.hasPrefix(".") { throw .usage("'\(ref)' is not a run id (see stephost runs)") }
+        if ref.contains("/") || ref.hasPrefix(".") {
+            // A record folder given by path: copied from another checkout, or downloaded as a CI artifact.
+            guard FileManager.default.fileExists(atPath: "\(ref)/journal.jsonl") else {
+                throw .usage("'\(ref)' is not a run record folder (it has no journal.jsonl) nor a run id (see stephost runs)")
+            }
+            return try RunJournal.read(directory: ref)
+        }
         if let r = try? RunJournal.read(directory: "\(directory)/\(ref)") { return r }
         let runs = all()
         if let r = runs.first(where: { $0.id == ref }) { return r }

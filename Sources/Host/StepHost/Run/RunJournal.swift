@@ -38,7 +38,11 @@ public struct RunJournal: Sendable {
     public var vars: [String: String] = [:]
     public var dryRun = false
     public var hostPID: Int32?
+    /// The machine that wrote it (a pid means nothing on another).
+    public var host: String?
     public var resumedFrom: String?
+    /// A merged record's sources (`stephost runs merge`), whose `resumedFrom` is a list.
+    public var mergedFrom: [String] = []
     /// Latest record per step, in the order the steps first finished.
     public var steps: [Step] = []
     /// Steps that started and have no end in the journal.
@@ -48,9 +52,15 @@ public struct RunJournal: Sendable {
 
     public var state: State {
         if let exitCode { return .finished(exitCode: exitCode) }
-        if let pid = hostPID, pid > 0, kill(pid, 0) == 0 || errno == EPERM, RunJournal.isStephost(pid) { return .running }
+        if let pid = hostPID, pid > 0, host == nil || host == RunJournal.hostName, kill(pid, 0) == 0 || errno == EPERM, RunJournal.isStephost(pid) { return .running }
         return .ended
     }
+
+    /// This machine's name, as `run-started` records it.
+    public static let hostName: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        return gethostname(&buf, buf.count) == 0 ? String(cString: buf) : ""
+    }()
 
     static func isStephost(_ pid: Int32) -> Bool {
         guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
@@ -68,9 +78,12 @@ public struct RunJournal: Sendable {
     /// A run killed soon after it resumed another may not have recorded the steps it reused yet. Following
     /// `resumedFrom`, the successes of the runs it resumed count as its own for the steps it has no record of.
     public mutating func inheritSuccesses(from history: RunHistory) {
+        guard mergedFrom.isEmpty else { return }   // a merged record holds its sources' steps already
         var seen: Set<String> = [id]
         var next = resumedFrom
-        while let ref = next, seen.insert(ref).inserted, let earlier = try? RunJournal.read(directory: "\(history.directory)/\(ref)") {
+        let beside = (directory as NSString).deletingLastPathComponent
+        while let ref = next, seen.insert(ref).inserted,
+              let earlier = (try? RunJournal.read(directory: "\(beside)/\(ref)")) ?? (try? RunJournal.read(directory: "\(history.directory)/\(ref)")) {
             let known = Set(steps.map(\.record.id))
             steps += earlier.steps.filter { $0.record.status == .success && !known.contains($0.record.id) }
             next = earlier.resumedFrom
@@ -102,7 +115,13 @@ public struct RunJournal: Sendable {
                 run.manifestPath = o["manifestPath"]?.stringValue
                 run.dryRun = o["dryRun"]?.boolValue ?? false
                 run.hostPID = o["pid"]?.intValue.map(Int32.init)
-                run.resumedFrom = o["resumedFrom"]?.stringValue
+                run.host = o["host"]?.stringValue
+                if let list = o["resumedFrom"]?.arrayValue {
+                    run.mergedFrom = list.compactMap(\.stringValue)
+                    run.resumedFrom = run.mergedFrom.joined(separator: ", ")
+                } else {
+                    run.resumedFrom = o["resumedFrom"]?.stringValue
+                }
                 for (k, x) in o["vars"]?.objectValue ?? [:] { if let s = x.stringValue { run.vars[k] = s } }
             case "step-started":
                 if let s = o["step"]?.stringValue { started.append(s) }

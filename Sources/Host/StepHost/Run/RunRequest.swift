@@ -17,6 +17,12 @@ public struct RunRequest: Sendable {
     public var reuseProcesses = true
     /// `--resume RUN_ID|last`: reuse what that run finished successfully.
     public var resume: String?
+    /// `--only SEL`: only these steps (and instances) start; the others are reused from `--resume` or skipped (not selected).
+    public var only: StepSelection?
+    /// `--run-id ID`: the record's folder name, for CI scripts that hand records on (else a new time-based id).
+    public var runID: String?
+    /// `--until ID[,ID]`: these steps and everything they need, nothing else.
+    public var until: [String] = []
     /// Where the bundled plugins' executables are (next to `stephost`).
     public var hostDirectory: String
     public var hostEnvironment: [String: String]

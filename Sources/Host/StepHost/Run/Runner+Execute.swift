@@ -25,8 +25,11 @@ extension Runner {
         let names = p.workflows.map(\.spec.name)
         record?.append("run-started", [
             "id": .string(p.runID), "workflows": .array(names.map(JSONValue.string)),
-            "manifest": .string(p.manifest.file),
-            "manifestPath": .string(Runner.manifestInWorkspace(p.request, workspace: p.workspace)), "environment": p.request.environment.map(JSONValue.string) ?? .null,
+            "manifest": .string(Runner.manifestInWorkspace(p.request, workspace: p.workspace)),
+            "manifestPath": .string(Runner.manifestInWorkspace(p.request, workspace: p.workspace)),
+            // Information only: a record is portable (copied into another checkout it resumes there).
+            "workspace": .string(p.workspace), "host": .string(RunJournal.hostName),
+            "only": p.selection.map { .string($0.text) } ?? .null, "environment": p.request.environment.map(JSONValue.string) ?? .null,
             "event": .string(p.context.event), "branch": .string(p.context.branch), "sha": .string(p.context.sha),
             "dryRun": .bool(p.request.dryRun), "pid": .int(Int(getpid())),
             "vars": .object(p.request.vars.mapValues(JSONValue.string)), "resumedFrom": p.resumedFrom.map(JSONValue.string) ?? .null,

@@ -22,7 +22,8 @@ extension Runner {
                     }
                 }
                 p.stepEnvironments[key] = envName
-                guard resolveSecrets, !s.secrets.isEmpty else { continue }
+                // A step that cannot start here (not selected by --only/--until) is granted nothing.
+                guard resolveSecrets, !s.secrets.isEmpty, p.selection?.contains(step: s.id) ?? true else { continue }
                 guard let envName, let env = p.manifest.environment(named: envName) else {
                     missing.append("step '\(s.id)' of workflow '\(wf.name)' is granted secrets (\(s.secrets.map(\.source).joined(separator: ", "))) but runs in no environment: pass --env or set its environment:")
                     continue

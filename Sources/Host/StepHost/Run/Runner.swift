@@ -247,8 +247,20 @@ public enum Runner {
     static func complete(_ setup: Setup, _ plugins: PluginSet, pool: PluginPool, masker: Masker, relay: ReporterRelay, reporter: RunReporter,
                          allWorkflows: Bool, resolveSecrets: Bool) async throws(RunError) -> PreparedRun {
         let manifest = setup.manifest
+        if let id = setup.request.runID {
+            let dir = RunHistory(workspace: setup.workspace).directory
+            if id.isEmpty || id.contains("/") || id.hasPrefix(".") || id == "last" {
+                await pool.shutdownAll()
+                throw .usage("--run-id \(id): not a run id (no '/', not starting with '.', not 'last')")
+            }
+            if FileManager.default.fileExists(atPath: "\(dir)/\(id)") {
+                await pool.shutdownAll()
+                throw .usage("--run-id \(id): \(dir)/\(id) exists already")
+            }
+        }
         let prepared = PreparedRun(
-            request: setup.request, manifest: manifest, workspace: setup.workspace, context: setup.context, runID: RunJournalWriter.newRunID(),
+            request: setup.request, manifest: manifest, workspace: setup.workspace, context: setup.context,
+            runID: setup.request.runID ?? RunJournalWriter.newRunID(),
             pool: pool, masker: masker, catalog: setup.catalog, workflows: setup.graphs, skippedWorkflows: setup.skipped,
             plugins: plugins.descriptors, descriptions: plugins.descriptions, capabilities: plugins.capabilities, relay: relay)
         do {
@@ -260,6 +272,7 @@ public enum Runner {
             throw .invalid(["\(manifest.file): env: \(error.message)"])
         }
         do throws(RunError) {
+            prepared.selection = try resolveSelection(setup.request, graphs: setup.graphs, manifest: manifest)
             try resolveEnvironmentsAndSecrets(prepared, resolveSecrets: resolveSecrets, reporter: reporter)
             if allWorkflows {
                 let problems = secretGrantProblems(prepared)
@@ -268,6 +281,7 @@ public enum Runner {
             // Fingerprints go into the run record; commands that run nothing need none.
             if resolveSecrets { computeFingerprints(prepared) }
             if let previous = setup.previous { try planReuse(prepared, previous, reporter: reporter) }
+            try checkSelectedNeeds(prepared, previous: setup.previous)
         } catch {
             await pool.shutdownAll()
             throw error

@@ -20,6 +20,7 @@ extension Scheduler {
                 }
                 guard s.expanded else { continue }
                 for i in s.instances where !i.started && !i.cleared && i.record == nil && isReady(i) {
+                    if let selection = run.selection, !selection.contains(step: s.step.id, key: i.key) { finishUnselected(i); continue }
                     if let skip = decideInstance(i) { finish(i, skip) } else { i.cleared = true; runnable.append(i) }
                 }
             }
@@ -46,11 +47,18 @@ extension Scheduler {
     func expand(_ s: Spec) {
         s.expanded = true
         if blockedByCancellation(s) { return finishSpec(s, .skipped, reason: control.reason?.text ?? "cancelled") }
+        // A step --only/--until left out never fails and is not skipped for its needs: it was not selected.
+        let selected = run.selection?.contains(step: s.step.id) ?? true
+        func end(_ s: Spec, _ status: StepStatus, reason: String? = nil, error: String? = nil) {
+            if selected || reason == "nothing to do" { self.finishSpec(s, status, reason: reason, error: error) }
+            else if let r = run.recorded[s.key] { self.finishSpec(s, r.status, reason: r.reason, error: r.error) }
+            else { self.finishSpec(s, .skipped, reason: StepSelection.notSelected) }
+        }
         // A paired step that ended as a whole (skipped, or its for-each failed) is checked like any other need.
         let unpaired = zip(s.deps, s.paired).filter { !$0.1 || $0.0.record != nil }.map(\.0)
         let usesStatus = s.step.condition?.callsStatusFunction ?? false
         if !usesStatus && !unpaired.allSatisfy(\.countsAsSuccess) {
-            return finishSpec(s, .skipped, reason: needsReason(unpaired.filter { !$0.countsAsSuccess }))
+            return end(s, .skipped, reason: needsReason(unpaired.filter { !$0.countsAsSuccess }))
         }
         guard let forEach = s.step.forEach else {
             s.instances = [Instance(spec: s, id: s.step.id, key: nil, item: nil)]
@@ -58,33 +66,17 @@ extension Scheduler {
         }
         let value: JSONValue
         do { value = try forEach.evaluate(context(for: s, instance: nil)) } catch {
-            return finishSpec(s, .failure, error: "for-each: \(error.message)")
+            return end(s, .failure, error: "for-each: \(error.message)")
         }
         if value.isNull && run.request.dryRun {
-            return finishSpec(s, .skipped, reason: "for-each list unknown in a dry run")
+            return end(s, .skipped, reason: "for-each list unknown in a dry run")
         }
         guard case .array(let items) = value else {
-            return finishSpec(s, .failure, error: "for-each must yield a list, got \(value.typeName) \(value.encoded().prefix(80))")
+            return end(s, .failure, error: "for-each must yield a list, got \(value.typeName) \(value.encoded().prefix(80))")
         }
-        if items.isEmpty { return finishSpec(s, .skipped, reason: "nothing to do") }
-        var keys: [String] = []
-        var useIndex = false
-        for item in items {
-            switch item {
-            case .string(let k): keys.append(k)
-            case .number: if let n = item.intValue { keys.append(String(n)) } else { useIndex = true }
-            case .object(let o): if let k = o["name"]?.stringValue { keys.append(k) } else { useIndex = true }
-            default: useIndex = true
-            }
-        }
-        if useIndex { keys = items.indices.map(String.init) }
-        var seen: [String: Int] = [:]
-        for k in keys { seen[k, default: 0] += 1 }
-        let dups = seen.filter { $0.value > 1 }.keys.sorted()
-        if !dups.isEmpty { return finishSpec(s, .failure, error: "for-each keys must be unique; duplicated: \(dups.joined(separator: ", "))") }
-        if let bad = keys.first(where: { $0.contains("[") || $0.contains("]") || $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }) {
-            return finishSpec(s, .failure, error: "for-each key \(JSONValue.string(bad).encoded()) contains '[', ']' or a control character")
-        }
+        if items.isEmpty { return end(s, .skipped, reason: "nothing to do") }
+        let keys = ForEachKeys.of(items)
+        if let problem = ForEachKeys.problem(keys) { return end(s, .failure, error: problem) }
         s.instances = zip(keys, items).map { Instance(spec: s, id: "\(s.step.id)[\($0)]", key: $0, item: $1) }
         for i in s.instances {
             for (d, paired) in zip(s.deps, s.paired) where paired && d.record == nil {

@@ -86,13 +86,8 @@ final class Scheduler {
                                                 reason: control.reason?.text ?? "cancelled"))
                         continue
                     }
-                    if var reused = run.reusable["\(inst.spec.workflow.name)/\(inst.id)"] {
-                        if needsUnchanged(inst.spec, inst) {
-                            reused.id = inst.id
-                            reused.reason = "reused from run \(run.resumedFrom ?? "?")"
-                            finish(inst, reused, reused: true)
-                            continue
-                        }
+                    if run.reusable["\(inst.spec.workflow.name)/\(inst.id)"] != nil {
+                        if reuse(inst) { continue }
                         reporter.report(.stepLog(step: display(inst.spec, inst.id), level: .info,
                                                  message: "runs again although it succeeded in run \(run.resumedFrom ?? "?"): a step it needs ran again",
                                                  file: nil, line: nil))
@@ -138,6 +133,24 @@ final class Scheduler {
             (workflowIndex[a.element.workflow.name] ?? 0, a.element.index) < (workflowIndex[b.element.workflow.name] ?? 0, b.element.index)
         }.map(\.element)
         return ordered.flatMap { s in s.record.map { [$0] } ?? s.instances.compactMap(\.record) }
+    }
+
+    /// Ends an instance with its success in the resumed run, when it has one and nothing it needs ran again here.
+    func reuse(_ i: Instance) -> Bool {
+        guard var reused = run.reusable["\(i.spec.workflow.name)/\(i.id)"], needsUnchanged(i.spec, i) else { return false }
+        reused.id = i.id
+        reused.reason = "reused from run \(run.resumedFrom ?? "?")"
+        reused.ranIn = reused.ranIn ?? run.resumedFrom
+        finish(i, reused, reused: true)
+        return true
+    }
+
+    /// An instance `--only`/`--until` did not select: reused from the resumed run, or ended as it ended
+    /// there (skipped, failed), else skipped (not selected).
+    func finishUnselected(_ i: Instance) {
+        if reuse(i) { return }
+        if let r = run.recorded["\(i.spec.workflow.name)/\(i.id)"] { return finish(i, r, reused: true) }
+        finish(i, StepOutcome(id: i.id, workflow: i.spec.workflow.name, uses: i.spec.step.uses, status: .skipped, reason: StepSelection.notSelected))
     }
 
     func prepareJob(_ i: Instance) -> StepExecutor.Job? {
@@ -200,6 +213,7 @@ final class Scheduler {
     func finish(_ i: Instance, _ r: StepOutcome, reused: Bool = false) {
         var r = r
         if r.status == .failure && i.spec.step.continueOnError { r.continuedOnError = true }
+        if !reused && i.started { r.ranIn = run.runID }
         r = completed(r, of: i.spec)
         i.unchanged = reused || (r.status == .skipped && !i.started && needsUnchanged(i.spec, i))
         i.record = r

@@ -16,5 +16,6 @@ extension StepOutcome {
         wouldRun = name == "would-run"
         kind = o["kind"]?.stringValue ?? StepKind.defaults[uses] ?? StepKind.none
         hints = o["hints"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        ranIn = o["ranIn"]?.stringValue
     }
 }

@@ -35,6 +35,8 @@ public struct StepOutcome: Sendable, Hashable {
     public var hints: [String] = []
     /// The last log lines of the step (its log notifications), for matching `hints:`; not stored.
     public var logTail: [String] = []
+    /// The run that ran it: this run, or for a step reused from a record, the run that record says ran it.
+    public var ranIn: String?
     /// Each attempt's start, length and end, for traces; not stored.
     public var attemptLog: [AttemptTiming] = []
 
@@ -70,7 +72,7 @@ public struct StepOutcome: Sendable, Hashable {
             "outputs": .object(outputs), "summary": summary.map(JSONValue.string), "error": error.map(JSONValue.string),
             "hint": hint.map(JSONValue.string), "hints": hints.isEmpty ? nil : .array(hints.map(JSONValue.string)),
             "kind": .string(kind), "changed": changed.map(JSONValue.bool),
-            "continueOnError": continuedOnError ? .bool(true) : nil,
+            "continueOnError": continuedOnError ? .bool(true) : nil, "ranIn": ranIn.map(JSONValue.string),
         ])
     }
 }
@@ -96,6 +98,8 @@ public struct RunSummary: Sendable {
     public var durationMs: Int
     public var dryRun: Bool
     public var resumedFrom: String? = nil
+    /// A merged record's sources (`stephost runs merge`); `resumedFrom` in its JSON.
+    public var mergedFrom: [String] = []
 
     public var json: JSONValue {
         .compactObject([
@@ -106,7 +110,7 @@ public struct RunSummary: Sendable {
             }),
             "environment": environment.map(JSONValue.string), "exitCode": .int(Int(exitCode)),
             "startedAt": .string(RunJournalWriter.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun),
-            "resumedFrom": resumedFrom.map(JSONValue.string),
+            "resumedFrom": mergedFrom.isEmpty ? resumedFrom.map(JSONValue.string) : .array(mergedFrom.map(JSONValue.string)),
             "steps": .array(steps.map(\.json)),
         ])
     }
