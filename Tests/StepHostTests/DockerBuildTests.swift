@@ -116,6 +116,36 @@ struct DockerBuildTests {
         #expect(builds.first?["SOURCE_DATE_EPOCH"]?.stringValue == commitTime)
     }
 
+    @Test("a remote BuildKit: BUILDKIT_HOST gets a remote-driver builder of its own, `builder` names one as is; no local daemon needed; the layout is here")
+    func remoteBuildKit() async throws {
+        let dir = try await Self.repo()
+        let log = "\(TestSupport.tempDir("docker"))/docker.log"
+        let fakeDocker: JSONValue = .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker")
+        // No FAKE_DOCKER_DAEMON: a daemon check would fail and pick buildah.
+        let env = Self.storageEnv().merging(["FAKE_DOCKER_LOG": log, "BUILDKIT_HOST": "tcp://127.0.0.1:1234"]) { $1 }
+        let o = try await build(dir, with: ["backend": .null, "docker": fakeDocker, "output": "out/remote"], env: env)
+        #expect(o.error == nil && o.result?.summary?.contains("BuildKit at tcp://127.0.0.1:1234") == true, "\(o.transcript)")
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/out/remote/index.json"), "the layout is written on this machine")
+        var argvs = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+            .compactMap { try? JSONParser.parse(String($0)) }.map { ($0["argv"]?.arrayValue ?? []).compactMap(\.stringValue) }
+        #expect(!argvs.contains { $0.first == "info" }, "no daemon is asked for")
+        let create = argvs.first { $0.starts(with: ["buildx", "create"]) } ?? []
+        let name = create.firstIndex(of: "--name").map { create[$0 + 1] } ?? ""
+        #expect(name.hasPrefix("stephost-remote-") && create.suffix(3) == ["--driver", "remote", "tcp://127.0.0.1:1234"], "\(create)")
+        let remoteBuild = argvs.first { $0.starts(with: ["buildx", "build"]) } ?? []
+        #expect(remoteBuild.firstIndex(of: "--builder").map { remoteBuild[$0 + 1] } == name, "\(remoteBuild)")
+
+        try? FileManager.default.removeItem(atPath: log)
+        let named = try await build(dir, with: ["backend": .null, "docker": fakeDocker, "builder": "team-buildkit", "output": "out/named"],
+                                    env: Self.storageEnv().merging(["FAKE_DOCKER_LOG": log]) { $1 })
+        #expect(named.error == nil, "\(named.transcript)")
+        argvs = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+            .compactMap { try? JSONParser.parse(String($0)) }.map { ($0["argv"]?.arrayValue ?? []).compactMap(\.stringValue) }
+        #expect(argvs.count == 1 && argvs[0].starts(with: ["buildx", "build", "--builder", "team-buildkit"]), "the team's builder, used as it is: \(argvs)")
+        let refused = try await build(dir, with: ["backend": "buildah", "builder": "team-buildkit", "output": "out/no"], env: Self.storageEnv())
+        #expect(refused.error?.message.contains("with.builder") == true, "\(refused.transcript)")
+    }
+
     @Test("runbook row 1: a FROM image whose registry refuses the credentials fails with the registry-token hint")
     func refusedCredentials() async throws {
         let dir = try await Self.repo()

@@ -7,7 +7,7 @@ import Testing
 /// The examples in README.md and docs/ are checked, so they cannot drift from what stephost does.
 @Suite("Documentation examples", .timeLimit(.minutes(3)))
 struct DocsTests {
-    static let docs = ["README.md", "docs/manifest.md", "docs/protocol.md", "docs/plugins.md", "docs/writing-plugins.md", "docs/faults.md", "docs/secrets.md", "docs/run-record.md", "docs/reporting.md"]
+    static let docs = ["README.md", "docs/manifest.md", "docs/protocol.md", "docs/plugins.md", "docs/writing-plugins.md", "docs/faults.md", "docs/secrets.md", "docs/run-record.md", "docs/reporting.md", "docs/scale-out.md"]
 
     /// The fenced blocks of one language in a Markdown file.
     static func blocks(_ file: String, _ language: String) throws -> [String] {

@@ -235,3 +235,124 @@ struct ScaleOutTests {
 
     static let haveCheckJSONSchema = Command.which("check-jsonschema") != nil
 }
+
+/// The workflow `stephost ci github` prints, run for real by nektos/act: every job in its own copy of
+/// the repository, records moving only as artifacts (local stand-ins for the artifact actions that
+/// copy to and from a shared folder; act's own artifact server is never started).
+@Suite("scale-out: stephost ci github through act", .timeLimit(.minutes(10)),
+       .enabled(if: ActRunner.available || TestSupport.inCI))
+struct FanOutActTests {
+    static let token = "ghs_fanOutToken5150"
+    /// The plugins of the image half faked by one flag (detect-changes and exec stay real).
+    static let fake = "fake=stephost-fake-plugin --steps docker-build,ghcr-push,pin-digest,bot-pr,notify --any-inputs"
+
+    @Test("the reference pipeline's main split per processor across matrix legs ends as one local run: same steps, same inputs, nothing run twice")
+    func referencePipelineSplit() async throws {
+        var files = try await TestSupport.repositoryFiles { $0 == "stephost.yaml" || $0.hasPrefix("Registry/") || $0.hasPrefix("examples/theory/") }
+        files[".gitignore"] = ".stephost/\n__pycache__/\n"
+        let repo = try await TestSupport.gitRepo(files)
+        let base = try await TestSupport.git(repo, ["rev-parse", "HEAD"])
+        let head = try await TestSupport.commit(repo, ["examples/theory/processors/text_wordcount/main.py": "print('wordcount v2')\n",
+                                                       "examples/theory/processors/llm_litellm/main.py": "print('litellm v2')\n"],
+                                                message: "two processors change")
+        let path = "\(TestSupport.binDir):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+        let generated = try await TestSupport.stephost(["ci", "github", "main", "--fan-out", "build", "--plugin", Self.fake],
+                                                       cwd: repo, env: ["PATH": path])
+        #expect(generated.code == 0, "\(generated.stderr)")
+        let workflow = generated.stdout
+        #expect(workflow.contains("stephost run main --plugin ") && workflow.contains("--only \"build[${KEY}],push[${KEY}]\" --resume last"),
+                "each leg builds and pushes its processor: \(workflow)")
+        if Command.which("check-jsonschema") != nil {
+            TestSupport.write("\(repo)/generated.yml", workflow)
+            let check = try await TestSupport.run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", "\(repo)/generated.yml"], cwd: repo)
+            #expect(check.code == 0, "GitHub's published workflow schema: \(check.output)")
+        }
+        _ = try await TestSupport.commit(repo, [".github/workflows/fanout.yml": workflow, "generated.yml": ""], message: "the generated workflow")
+
+        // One local run of the same commit, for comparison.
+        let local = TestSupport.tempDir("local")
+        _ = try await TestSupport.run(["git", "clone", "-q", repo, local], cwd: "/tmp")
+        let secrets = ["GITHUB_TOKEN": Self.token, "GITHUB_ACTOR": "stephost-bot", "PATH": path]
+        let one = try await TestSupport.stephost(["run", "main", "--base", base, "--plugin", Self.fake, "--json"], cwd: local, env: secrets, timeout: 120)
+        #expect(one.code == 0, "\(one.output)")
+        let expected = try Self.byID(one.summary())
+
+        let store = TestSupport.tempDir("artifacts")
+        let event = "\(TestSupport.tempDir("event"))/push.json"
+        TestSupport.write(event, #"{"ref": "refs/heads/main", "before": "\#(base)", "after": "\#(head)", "repository": {"full_name": "acme/theory", "default_branch": "main"}}"#)
+        let fixtures = "\(TestSupport.repoRoot)/Tests/Fixtures/act"
+        let act = try await TestSupport.run(
+            ["act", "push", "-e", event, "-W", ".github/workflows/fanout.yml", "-P", "ubuntu-latest=-self-hosted", "--no-cache-server", "--json",
+             "--local-repository", "actions/upload-artifact@v4=\(fixtures)/upload-artifact",
+             "--local-repository", "actions/download-artifact@v4=\(fixtures)/download-artifact",
+             "--local-repository", "\(GitHubStandIn.action)=\(fixtures)/stephost",
+             "--env", "STEPHOST_TEST_ARTIFACTS=\(store)", "--env", "STEPHOST_TEST_BIN=\(TestSupport.binDir)",
+             "-s", "GITHUB_TOKEN=\(Self.token)"], cwd: repo, timeout: 540)
+        let messages = act.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.compactMap { $0["msg"]?.stringValue }
+        #expect(act.code == 0, "\(messages.suffix(60).joined(separator: "\n"))\n\(act.stderr.suffix(3000))")
+
+        // What each job handed on.
+        let artifacts = Set((try? FileManager.default.contentsOfDirectory(atPath: store)) ?? [])
+        #expect(artifacts.isSuperset(of: ["stephost-prepare", "stephost-record"]) && artifacts.filter { $0.hasPrefix("stephost-leg-") }.count == 2,
+                "\(artifacts.sorted())")
+        let runs = "\(store)/stephost-record"
+        var final: JSONValue?
+        var legs: [String: JSONValue] = [:]
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? [] where id != "merged" {
+            guard let data = FileManager.default.contents(atPath: "\(runs)/\(id)/summary.json"), let s = try? JSONParser.parse(Array(data)) else { continue }
+            if s["resumedFrom"] == "merged" { final = s }
+            if (s["steps"]?.arrayValue ?? []).contains(where: { $0["id"]?.stringValue?.hasPrefix("build[") == true && $0["status"] == "success" && $0["reason"] == nil }) {
+                legs[id] = s
+            }
+        }
+        #expect(legs.count == 2, "one record per leg, each building: \(legs.keys.sorted())")
+        let finalSummary = try #require(final, "the finish job's record")
+        let got = Self.byID(finalSummary)
+        #expect(Set(got.keys) == Set(expected.keys), "the same steps: \(got.keys.sorted()) vs \(expected.keys.sorted())")
+        for (id, want) in expected {
+            #expect(got[id]?["status"] == want["status"], "\(id): \(got[id]?["status"] ?? .null) vs \(want["status"] ?? .null) locally")
+            // The fakes echo what they were given: the same resolved inputs in every step (the data flow is the same).
+            if want["uses"] != "exec" && want["uses"] != "detect-changes" {
+                #expect(got[id]?["outputs"]?["with"] == want["outputs"]?["with"], "\(id): \(got[id]?["outputs"]?["with"] ?? .null) vs \(want["outputs"]?["with"] ?? .null)")
+            }
+        }
+        #expect(got["changes"]?["outputs"]?["processors"] == expected["changes"]?["outputs"]?["processors"])
+        // Nothing that succeeded in a leg ran again: the builds and pushes are reused, each from the leg that ran it.
+        let finalID = finalSummary["id"]
+        for key in ["text_wordcount", "llm_litellm"] {
+            for step in ["build", "push"] {
+                let r = got["\(step)[\(key)]"]
+                #expect(r?["reason"] == "reused from run merged" && r?["ranIn"] != finalID, "\(step)[\(key)]: \(r ?? .null)")
+                #expect(legs.keys.contains(r?["ranIn"]?.stringValue ?? ""), "ranIn names a leg: \(r?["ranIn"] ?? .null)")
+            }
+            #expect(got["pin[\(key)]"]?["ranIn"] == finalID, "pinned by the final job")
+        }
+        #expect(got["pr"]?["status"] == "success" && got["pr"]?["ranIn"] == finalID)
+    }
+
+    static func byID(_ summary: JSONValue) -> [String: JSONValue] {
+        Dictionary(uniqueKeysWithValues: (summary["steps"]?.arrayValue ?? []).compactMap { s in s["id"]?.stringValue.map { ($0, s) } })
+    }
+}
+
+/// The action the generated workflows use, as `stephost ci github` names it by default.
+enum GitHubStandIn {
+    static let action = "stephost-dev/stephost@v1"
+}
+
+@Suite("scale-out: the README's workflow is what stephost ci github prints", .timeLimit(.minutes(2)))
+struct FanOutReadmeTests {
+    @Test("the legs job in the README is the generated one for the reference pipeline")
+    func readmeMatches() async throws {
+        let files = try await TestSupport.repositoryFiles { $0 == "stephost.yaml" || $0.hasPrefix("Registry/") || $0.hasPrefix("examples/theory/") }
+        let repo = try await TestSupport.gitRepo(files)
+        let r = try await TestSupport.stephost(["ci", "github", "main", "--fan-out", "build"], cwd: repo)
+        #expect(r.code == 0, "\(r.stderr)")
+        let readme = try String(contentsOfFile: "\(TestSupport.repoRoot)/README.md", encoding: .utf8)
+        let start = try #require(readme.range(of: "# stephost ci github main --fan-out build (the legs job)\n"))
+        let block = readme[start.upperBound...].prefix { _ in true }
+        let end = try #require(block.range(of: "```"))
+        #expect(r.stdout.contains(String(block[..<end.lowerBound])), "README.md's legs job differs from:\n\(r.stdout)")
+        #expect(r.stdout.contains("stephost runs merge .stephost/runs/* --id merged") && r.stdout.contains("--resume=merged"))
+    }
+}

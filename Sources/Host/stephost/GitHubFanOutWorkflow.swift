@@ -103,12 +103,16 @@ struct GitHubFanOutWorkflow {
         }
         y += """
                   - name: ${{ matrix.name }}
+                    id: leg
                     env:
                       KEY: ${{ matrix.key }}
-            \(envLines(split.legs, indent: 10))        run: stephost run \(wf)\(common) --only "\(legs)"\(prepared ? " --resume last" : "")
+            \(envLines(split.legs, indent: 10))        run: |
+                      # The leg's artifact is named after its instances (keys may hold characters artifact names may not).
+                      echo "artifact=stephost-leg-$(printf '%s' "$KEY" | sha256sum | cut -c1-16)" >> "$GITHUB_OUTPUT"
+                      stephost run \(wf)\(common) --only "\(legs)"\(prepared ? " --resume last" : "")
                   - uses: actions/upload-artifact@v4
                     if: always()
-                    with: {name: "stephost-leg-${{ strategy.job-index }}", path: .stephost/runs/, include-hidden-files: true, if-no-files-found: error}
+                    with: {name: "${{ steps.leg.outputs.artifact }}", path: .stephost/runs/, include-hidden-files: true, if-no-files-found: error}
               finish:
                 needs: [prepare, legs]
                 # Also after a failed leg: the rest runs (a failed instance is tried again here) and reports, as one run would.

@@ -21,6 +21,7 @@ enum DockerBuildStep {
                 "output": ["type": "string", "description": "layout folder (default .stephost/images/<last part of image>)"],
                 "reproducible": ["type": "boolean", "description": "fix every timestamp so the same sources give the same digest (default true)"],
                 "docker": ["type": "string", "description": "the docker executable (default: docker in PATH)"],
+                "builder": ["type": "string", "description": "an existing buildx builder to build on (a remote BuildKit: docker buildx create --driver remote tcp://HOST:1234); BUILDKIT_HOST in the environment does the same with a builder of its own"],
                 "buildah": ["type": "string", "description": "the buildah executable (default: buildah in PATH)"],
             ],
         ],
@@ -112,11 +113,17 @@ enum DockerBuildStep {
 
     static func chooseBackend(_ step: StepContext) async throws -> any BuildBackend {
         let docker = step.with["docker"]?.stringValue ?? "docker", buildah = step.with["buildah"]?.stringValue ?? "buildah"
+        let host = step.childEnvironment["BUILDKIT_HOST"].flatMap { $0.isEmpty ? nil : $0 }
+        let dockerBackend = DockerBackend(executable: docker, builder: step.with["builder"]?.stringValue, buildkitHost: host)
         switch step.with["backend"]?.stringValue {
-        case "docker": return DockerBackend(executable: docker)
-        case "buildah": return BuildahBackend(executable: buildah)
+        case "docker": return dockerBackend
+        case "buildah":
+            if step.with["builder"] != nil { throw ResponseError.invalidInput("with.builder", "a buildx builder is docker's; the buildah backend builds here") }
+            return BuildahBackend(executable: buildah)
         default:
-            if await DockerBackend(executable: docker).daemonAnswers(step) { return DockerBackend(executable: docker) }
+            // A remote BuildKit needs no daemon here.
+            if dockerBackend.isRemote { return dockerBackend }
+            if await dockerBackend.daemonAnswers(step) { return dockerBackend }
             step.log("no Docker daemon answers: building with buildah (daemonless)")
             return BuildahBackend(executable: buildah)
         }
