@@ -5,18 +5,20 @@ import StepYAML
 /// `stephost completion bash|zsh|fish`: a completion script for the shell, completing commands,
 /// their options, and workflow names from the manifest (`stephost __workflows`).
 enum CompletionCommand {
-    static let commands = ["run", "validate", "plan", "graph", "plugins", "yaml", "runs", "stats", "schema", "completion", "help"]
+    static let commands = ["run", "validate", "plan", "graph", "plugins", "yaml", "runs", "stats", "schema", "ci", "completion", "help"]
     static let options: [String: [String]] = [
         "run": ["-f", "--file", "--env", "-j", "--jobs", "--dry-run", "--fail-fast", "--event", "--branch", "--base", "--head", "--label",
                 "--var", "--timeout", "--init-timeout", "--cancel-grace", "--json", "--progress", "--quiet", "--no-color", "--ci", "--junit",
-                "--events", "--github-output", "--verbose", "--resume", "--fresh-process", "--workspace", "--plugin", "--plugins"],
+                "--events", "--github-output", "--verbose", "--resume", "--fresh-process", "--workspace", "--plugin", "--plugins",
+                "--only", "--until", "--run-id"],
         "validate": ["-f", "--file", "--env", "--workspace", "--plugin", "--plugins"],
-        "plan": ["-f", "--file", "--env", "--json", "--event", "--branch", "--base", "--head", "--label", "--var", "--workspace", "--plugin", "--plugins"],
+        "plan": ["-f", "--file", "--env", "--json", "--format", "--step", "--chunks", "--github-output", "--resume", "--event", "--branch", "--base", "--head", "--label", "--var", "--workspace", "--plugin", "--plugins"],
         "graph": ["-f", "--file", "--format", "--workspace", "--plugin", "--plugins"],
         "plugins": ["-f", "--file", "--json", "--workspace", "--plugin", "--plugins"],
-        "runs": ["show", "prune", "--keep", "--json", "--limit", "-f", "--file", "--workspace"],
+        "runs": ["show", "prune", "merge", "--id", "--keep", "--json", "--limit", "-f", "--file", "--workspace"],
         "stats": ["--last", "--json", "--html", "-f", "--file", "--workspace"],
         "schema": ["events"],
+        "ci": ["github", "--fan-out", "--runs-on", "--action", "--chunks", "-f", "--file", "--env", "--var", "--workspace", "--plugin", "--plugins"],
         "completion": ["bash", "zsh", "fish"],
     ]
 

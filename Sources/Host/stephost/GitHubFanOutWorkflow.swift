@@ -55,10 +55,7 @@ struct GitHubFanOutWorkflow {
                   matrix: ${{ steps.plan.outputs.matrix }}
                   matrix-count: ${{ steps.plan.outputs.matrix-count }}
                 steps:
-                  - uses: actions/checkout@v4
-                    with: {fetch-depth: 0}
-                  - uses: \(action)
-
+            \(setup)
             """
         if prepared {
             y += """
@@ -89,10 +86,7 @@ struct GitHubFanOutWorkflow {
                   fail-fast: false
                   matrix: ${{ fromJSON(needs.prepare.outputs.matrix) }}
                 steps:
-                  - uses: actions/checkout@v4
-                    with: {fetch-depth: 0}
-                  - uses: \(action)
-
+            \(setup)
             """
         if prepared {
             y += """
@@ -119,10 +113,7 @@ struct GitHubFanOutWorkflow {
                 if: ${{ !cancelled() && needs.prepare.result == 'success' }}
                 runs-on: \(yamlString(runsOn))
                 steps:
-                  - uses: actions/checkout@v4
-                    with: {fetch-depth: 0}
-                  - uses: \(action)
-                  - uses: actions/download-artifact@v4
+            \(setup)                  - uses: actions/download-artifact@v4
                     with: {pattern: stephost-*, path: .stephost/runs/, merge-multiple: true}
                   - name: \(yamlString("stephost run \(workflow.name) --resume (every record merged)"))
             \(envBlock(workflow.steps.map(\.id), indent: 8))        run: |
@@ -138,6 +129,11 @@ struct GitHubFanOutWorkflow {
 
             """
         return y
+    }
+
+    /// Every job's first steps: the checkout (with history, for detect-changes) and stephost.
+    var setup: String {
+        "      - uses: actions/checkout@v4\n        with: {fetch-depth: 0}\n      - uses: \(action)\n"
     }
 
     /// The workflow's `on:` as GitHub's: push and pull_request with their filters, manual as workflow_dispatch.
