@@ -113,7 +113,7 @@ struct GitHubFanOutWorkflow {
                 if: ${{ !cancelled() && needs.prepare.result == 'success' }}
                 runs-on: \(yamlString(runsOn))
                 steps:
-            \(setup)                  - uses: actions/download-artifact@v4
+            \(setup)      - uses: actions/download-artifact@v4
                     with: {pattern: stephost-*, path: .stephost/runs/, merge-multiple: true}
                   - name: \(yamlString("stephost run \(workflow.name) --resume (every record merged)"))
             \(envBlock(workflow.steps.map(\.id), indent: 8))        run: |

@@ -35,9 +35,6 @@ public final class PreparedRun: @unchecked Sendable {
     /// "workflow/instance id" (`deploy/build[api]`), whether or not that run showed workflow names.
     public internal(set) var resumedFrom: String?
     public internal(set) var reusable: [String: StepOutcome] = [:]
-    /// With `--resume`: every step the resumed run finished without success (failed, cancelled, skipped for a
-    /// reason other than not being selected), by "workflow/instance id": what a step `--only` leaves out ended with.
-    public internal(set) var recorded: [String: StepOutcome] = [:]
     /// `--only` or `--until`, checked against the workflow: what may start (nil: everything).
     public internal(set) var selection: StepSelection?
     /// What runs each attempt: the plugins, unless a test or benchmark put an in-memory runner here.

@@ -45,14 +45,6 @@ extension Runner {
     static func planReuse(_ p: PreparedRun, _ previous: RunJournal, reporter: RunReporter) throws(RunError) {
         p.resumedFrom = previous.id
         var changed: [String] = []
-        for s in previous.steps where s.record.status != .success && s.record.reason != StepSelection.notSelected {
-            let wf = s.record.workflow
-            let instance = s.record.id.hasPrefix("\(wf)/") ? String(s.record.id.dropFirst(wf.count + 1)) : s.record.id
-            var r = s.record
-            r.id = instance
-            r.ranIn = r.ranIn ?? (r.status == .skipped ? nil : previous.id)
-            p.recorded["\(wf)/\(instance)"] = r
-        }
         for s in previous.steps where s.record.status == .success {
             guard let spec = s.spec, let now = p.fingerprints[spec] else { continue }
             guard let then = s.fingerprint else { continue }

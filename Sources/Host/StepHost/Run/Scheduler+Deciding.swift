@@ -51,7 +51,6 @@ extension Scheduler {
         let selected = run.selection?.contains(step: s.step.id) ?? true
         func end(_ s: Spec, _ status: StepStatus, reason: String? = nil, error: String? = nil) {
             if selected || reason == "nothing to do" { self.finishSpec(s, status, reason: reason, error: error) }
-            else if let r = run.recorded[s.key] { self.finishSpec(s, r.status, reason: r.reason, error: r.error) }
             else { self.finishSpec(s, .skipped, reason: StepSelection.notSelected) }
         }
         // A paired step that ended as a whole (skipped, or its for-each failed) is checked like any other need.

@@ -145,11 +145,10 @@ final class Scheduler {
         return true
     }
 
-    /// An instance `--only`/`--until` did not select: reused from the resumed run, or ended as it ended
-    /// there (skipped, failed), else skipped (not selected).
+    /// An instance `--only`/`--until` did not select: reused from the resumed run, else skipped (not selected),
+    /// which is never a failure (a failure elsewhere is that piece's to report).
     func finishUnselected(_ i: Instance) {
         if reuse(i) { return }
-        if let r = run.recorded["\(i.spec.workflow.name)/\(i.id)"] { return finish(i, r, reused: true) }
         finish(i, StepOutcome(id: i.id, workflow: i.spec.workflow.name, uses: i.spec.step.uses, status: .skipped, reason: StepSelection.notSelected))
     }
 
