@@ -5,7 +5,7 @@ import StepYAML
 /// `stephost completion bash|zsh|fish`: a completion script for the shell, completing commands,
 /// their options, and workflow names from the manifest (`stephost __workflows`).
 enum CompletionCommand {
-    static let commands = ["run", "validate", "plan", "graph", "plugins", "yaml", "runs", "stats", "schema", "ci", "completion", "help"]
+    static let commands = ["run", "validate", "plan", "graph", "plugins", "yaml", "runs", "stats", "schema", "ci", "plugin", "completion", "help"]
     static let options: [String: [String]] = [
         "run": ["-f", "--file", "--env", "-j", "--jobs", "--dry-run", "--fail-fast", "--event", "--branch", "--base", "--head", "--label",
                 "--var", "--timeout", "--init-timeout", "--cancel-grace", "--json", "--progress", "--quiet", "--no-color", "--ci", "--junit",
@@ -17,7 +17,8 @@ enum CompletionCommand {
         "plugins": ["-f", "--file", "--json", "--workspace", "--plugin", "--plugins"],
         "runs": ["show", "prune", "merge", "--id", "--keep", "--json", "--limit", "-f", "--file", "--workspace"],
         "stats": ["--last", "--json", "--html", "-f", "--file", "--workspace"],
-        "schema": ["events"],
+        "schema": ["manifest", "events", "descriptor", "--plugins", "-f", "--file"],
+        "plugin": ["new", "check", "--lang", "--dir", "--stephost-source", "--json", "--init-timeout", "--cancel-grace", "-f", "--file", "--plugins"],
         "ci": ["github", "--fan-out", "--runs-on", "--action", "--chunks", "-f", "--file", "--env", "--var", "--workspace", "--plugin", "--plugins"],
         "completion": ["bash", "zsh", "fish"],
     ]

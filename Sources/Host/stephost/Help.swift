@@ -14,7 +14,8 @@ enum Help {
       runs [show ID]     list the recorded runs of the workspace, print one, merge several
       ci github WORKFLOW print a GitHub Actions workflow that spreads WORKFLOW over a matrix
       stats [WORKFLOW]   how long steps and kinds of step take over the recorded runs
-      schema events      print the JSON Schema of the run's events
+      schema KIND        print a JSON Schema: manifest (with plugins' inputs), events, descriptor
+      plugin new|check   write a working plugin; check a plugin against the protocol
       completion SHELL   print a completion script for bash, zsh or fish
 
     options every command that reads a manifest accepts:
@@ -144,10 +145,25 @@ enum Help {
         self-contained page with a chart per kind and per step (no script, nothing fetched).
         """,
         "schema": """
-        usage: stephost schema events
+        usage: stephost schema manifest [--plugins] [-f FILE] | events | descriptor
 
-        Prints the JSON Schema (draft-07) of the run's events: each line of `run --events` and of
-        a run's journal.jsonl.
+        Prints a JSON Schema (draft-07): of the manifest, with each bundled plugin's `with:` inputs
+        (--plugins: also the plugins found for the manifest, -f, default ./stephost.yaml), so an
+        editor completes and checks them; of the run's events (each line of `run --events` and of a
+        run's journal.jsonl); of a plugin descriptor (plugins.d/NAME.yaml).
+        """,
+        "plugin": """
+        usage: stephost plugin new NAME --lang sh|python|swift [--dir DIR] [--stephost-source DIR]
+               stephost plugin check NAME | -- COMMAND [ARG...] [--json] [--init-timeout D] [--cancel-grace D]
+
+        new: writes a working plugin into DIR (default .): plugins.d/NAME.yaml, plugins/NAME/ (the
+        script, or a Swift package using PluginKit by path from the stephost checkout it was built from,
+        or --stephost-source), NAME.example.yaml and a README. It passes `plugin check` as written.
+        Never overwrites a file.
+        check: runs a plugin (found as `run` finds it: plugins.d next to -f, default ./stephost.yaml, or
+        ./plugins.d, then --plugins, STEPHOST_PLUGIN_PATH, the bundled ones) through every rule of the
+        protocol it can test from outside, one line each: PASS, FAIL (what was sent, what came back)
+        or SKIP (why). Steps are sent as dry runs. Exit 0 when nothing failed, 1 otherwise.
         """,
         "completion": """
         usage: stephost completion bash|zsh|fish

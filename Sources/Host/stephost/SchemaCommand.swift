@@ -2,15 +2,44 @@ import Foundation
 import StepHost
 import StepProtocol
 
-/// `stephost schema events`: the JSON Schema (draft-07) of the run's events, as `--events` and
-/// the journal write them.
+/// `stephost schema manifest [--plugins] | events | descriptor`: JSON Schemas (draft-07) of the
+/// manifest (with each plugin's `with:` inputs), of the run's events as `--events` and the journal
+/// write them, and of a plugin descriptor.
 enum SchemaCommand {
     static func main(_ argv: [String]) async -> Int32 {
-        let known = ["events": events]
-        guard argv.count == 1, let schema = known[argv[0]] else {
-            return CommonOptions.fail("schema takes one of: \(known.keys.sorted().joined(separator: ", ")) (see stephost schema --help)")
+        let a: Arguments
+        // `--plugins` is a flag here: the plugins found for the manifest (-f, default ./stephost.yaml).
+        do { a = try Arguments(argv, valued: CommonOptions.valued.subtracting(["--plugins"]), flags: ["--plugins"], aliases: CommonOptions.aliases) } catch {
+            return CommonOptions.fail("\(error) (see stephost schema --help)")
         }
-        print(schema.prettyEncoded())
+        let kinds = ["manifest", "events", "descriptor"]
+        guard a.positionals.count == 1, let kind = a.positionals.first, kinds.contains(kind) else {
+            return CommonOptions.fail("schema takes one of: \(kinds.joined(separator: ", ")) (see stephost schema --help)")
+        }
+        switch kind {
+        case "events": print(events.prettyEncoded())
+        case "descriptor": print(ManifestSchema.descriptor.prettyEncoded())
+        default:
+            // The bundled plugins' steps always; with --plugins, also those found for the manifest here.
+            let r = CommonOptions.request(a)
+            var search = r.pluginSearch
+            if a.has("--plugins") {
+                search.manifestDirectory = (PluginCatalog.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
+            }
+            let catalog: PluginCatalog
+            do { catalog = try PluginCatalog.load(search) } catch { return CommonOptions.fail(error.description) }
+            let pool = PluginPool(settings: .init(hostDirectory: r.hostDirectory, workspace: search.currentDirectory, hostEnvironment: r.hostEnvironment,
+                                                  initTimeout: r.initTimeout, hostVersion: version), onStderrLine: { _, _ in })
+            var steps: [String: StepDescription] = [:]
+            for d in catalog.overrides + catalog.visibleDescriptors.reversed() {
+                do { for s in try await pool.warmUp(d).steps where d.steps?.contains(s.name) ?? true { steps[s.name] = s } } catch {
+                    await pool.shutdownAll()
+                    return CommonOptions.fail("schema manifest: \(error)")
+                }
+            }
+            await pool.shutdownAll()
+            print(ManifestSchema.manifest(steps: Array(steps.values)).prettyEncoded())
+        }
         return 0
     }
 
@@ -23,7 +52,10 @@ enum SchemaCommand {
             "manifest": ["type": "string"], "manifestPath": ["type": "string"], "environment": ["type": ["string", "null"]],
             "event": ["type": "string"], "branch": ["type": "string"], "sha": ["type": "string"], "dryRun": ["type": "boolean"],
             "pid": ["type": "integer"], "vars": ["type": "object", "additionalProperties": ["type": "string"]],
-            "resumedFrom": ["type": ["string", "null"]],
+            "resumedFrom": ["anyOf": [["type": ["string", "null"]], ["type": "array", "items": ["type": "string"]]],
+                            "description": "the run resumed; a merged record's sources"],
+            "host": ["type": "string"], "workspace": ["type": "string", "description": "information only: records are portable"],
+            "only": ["type": ["string", "null"], "description": "the selection of --only/--until"], "merged": ["type": "boolean"],
         ]),
         "step-started": (["step", "uses"], ["step": ["type": "string"], "uses": ["type": "string"]]),
         "attempt": (["step", "attempt"], ["step": ["type": "string"], "attempt": ["type": "integer", "minimum": 1]]),
@@ -39,6 +71,7 @@ enum SchemaCommand {
             "hint": ["type": "string"], "hints": ["type": "array", "items": ["type": "string"]], "kind": ["type": "string"],
             "changed": ["type": "boolean"], "continueOnError": ["type": "boolean"],
             "spec": ["type": "string"], "fingerprint": ["type": "object"], "outputsMasked": ["type": "boolean"],
+            "ranIn": ["type": "string", "description": "the run that ran it"],
         ]),
         "run-finished": (["exitCode", "durationMs"], ["exitCode": ["type": "integer"], "durationMs": ["type": "integer"]]),
     ]

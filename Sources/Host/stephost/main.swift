@@ -16,7 +16,7 @@ if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/s
 let commands: [String: (([String]) async -> Int32)] = [
     "run": RunCommand.main, "validate": ValidateCommand.main, "plan": PlanCommand.main, "graph": GraphCommand.main,
     "plugins": PluginsCommand.main, "yaml": YamlCommand.main, "runs": RunsCommand.main, "stats": StatsCommand.main, "schema": SchemaCommand.main,
-    "completion": CompletionCommand.main, "ci": CICommand.main,
+    "completion": CompletionCommand.main, "ci": CICommand.main, "plugin": PluginCommand.main,
 ]
 
 guard let first = args.first else {
