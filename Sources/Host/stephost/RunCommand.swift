@@ -8,7 +8,7 @@ enum RunCommand {
         do {
             a = try Arguments(argv, valued: CommonOptions.valued.union(CommonOptions.selection)
                                 .union(["--jobs", "--init-timeout", "--cancel-grace", "--timeout", "--progress", "--ci", "--junit", "--events",
-                                        "--github-output", "--only", "--until", "--run-id"]),
+                                        "--github-output", "--only", "--until", "--run-id", "--record", "--replay"]),
                               flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process", "--quiet", "--no-color"],
                               aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose", "-q": "--quiet"]) { $1 },
                               optional: ["--resume": (default: "last", accepts: RunCommand.looksLikeRunID)])
@@ -25,6 +25,11 @@ enum RunCommand {
         r.reuseProcesses = !a.has("--fresh-process")
         r.resume = a.value("--resume")
         r.runID = a.value("--run-id")
+        r.recordDirectory = a.value("--record")
+        if let dir = a.value("--replay") {
+            if r.recordDirectory != nil { return CommonOptions.fail("--record and --replay do not go together") }
+            do { r.pluginSearch.overrides += try replayOverrides(dir, keeping: r.pluginSearch.overrides) } catch { return CommonOptions.fail("\(error)") }
+        }
         do { r.only = try a.value("--only").map(StepSelection.init(parsing:)) } catch { return CommonOptions.fail(error.description) }
         if let until = a.value("--until") {
             r.until = until.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -88,6 +93,20 @@ enum RunCommand {
 }
 
 extension RunCommand {
+    struct ReplayError: Error, CustomStringConvertible { var description: String }
+
+    /// `--replay DIR`: each recorded plugin becomes `--plugin NAME=stephost __replay DIR/NAME.jsonl`,
+    /// unless a `--plugin` of that name is given (it wins).
+    static func replayOverrides(_ dir: String, keeping given: [String]) throws -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".descriptor.json") }
+            .map { String($0.dropLast(".descriptor.json".count)) }.sorted()
+        guard !names.isEmpty else { throw ReplayError(description: "--replay \(dir): no recording there (a folder written by run --record)") }
+        let exe = "\(CommonOptions.hostDirectory)/stephost"
+        let folder = PluginCatalog.absolute(dir, FileManager.default.currentDirectoryPath)
+        return names.filter { name in !given.contains { $0.hasPrefix("\(name)=") } }
+            .map { "\($0)=\(Shell.quote(exe)) __replay \(Shell.quote("\(folder)/\($0).jsonl"))" }
+    }
+
     /// `last`, a run id (`20261129T105501Z-3f2a`, or a prefix of one with at least the date), or a
     /// record folder by path (holding journal.jsonl), or the id of a record in ./.stephost/runs (`runs merge --id`);
     /// any other id is given as `--resume=ID`.

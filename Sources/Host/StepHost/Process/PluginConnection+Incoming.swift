@@ -59,6 +59,7 @@ extension PluginConnection {
 
     /// Handles one stdout line; false after a protocol violation.
     func handle(_ line: [UInt8]) -> Bool {
+        tap?(false, line)
         let message: Message
         do { message = try Message.decode(line: line) } catch {
             let why = error.message.replacingOccurrences(of: "Parse error: ", with: "").replacingOccurrences(of: "Invalid Request: ", with: "")
@@ -95,7 +96,7 @@ extension PluginConnection {
             lock.unlock()
             listener?(notice)
         case .request(let id, let method, _):
-            process.write(Message.errorResponse(id: id, error: ResponseError(code: .methodNotFound, message: "Method not found: \(method)")).encodedLine())
+            write(Message.errorResponse(id: id, error: ResponseError(code: .methodNotFound, message: "Method not found: \(method)")).encodedLine())
         }
         return true
     }

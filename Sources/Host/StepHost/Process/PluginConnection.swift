@@ -96,6 +96,14 @@ public final class PluginConnection: @unchecked Sendable {
 
     /// Requests in flight, for the pool.
     var active = 0
+    /// Sees every line exchanged (true: the host's), for `--record`; set before the process starts.
+    private(set) var tap: (@Sendable (_ fromHost: Bool, _ line: [UInt8]) -> Void)?
+
+    /// Writes one message line to the plugin (and to the tap).
+    func write(_ line: [UInt8]) {
+        tap?(true, line)
+        process.write(line)
+    }
 
     private init(descriptor: PluginDescriptor, masker: Masker, onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void) {
         self.descriptor = descriptor
@@ -113,9 +121,11 @@ public final class PluginConnection: @unchecked Sendable {
     public static func start(
         descriptor: PluginDescriptor, executable: String, environment: [String: String], workspace: String,
         hostVersion: String, initTimeout: Double, masker: Masker = Masker(),
+        tap: (@Sendable (_ fromHost: Bool, _ line: [UInt8]) -> Void)? = nil,
         onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void
     ) async throws(PluginError) -> PluginConnection {
         let c = PluginConnection(descriptor: descriptor, masker: masker, onStderrLine: onStderrLine)
+        c.tap = tap
         do {
             c.process = try ChildProcess(
                 executable: executable, arguments: Array(descriptor.command.dropFirst()), environment: environment,
@@ -174,7 +184,7 @@ public final class PluginConnection: @unchecked Sendable {
         outstanding.insert(id)
         if let listener { listeners[id] = listener }
         lock.unlock()
-        process.write(Message.request(id: id, method: method, params: params).encodedLine())
+        write(Message.request(id: id, method: method, params: params).encodedLine())
         return id
     }
 
@@ -198,7 +208,7 @@ public final class PluginConnection: @unchecked Sendable {
 
     public func notify(_ method: String, _ params: JSONValue?) {
         guard isUsable else { return }
-        process.write(Message.notification(method: method, params: params).encodedLine())
+        write(Message.notification(method: method, params: params).encodedLine())
     }
 
     /// Asks the plugin to stop one request: `$/cancel` when it supports it, else SIGTERM at once.

@@ -23,6 +23,8 @@ public actor PluginPool {
         public var passEnv: [String]
         /// Host variables a secret source names (`env:VAR`): never passed, whatever lists them.
         public var withheld: Set<String>
+        /// `--record DIR`: every plugin exchange written there.
+        public var recorder: PluginRecorder?
         public init(hostDirectory: String, workspace: String, hostEnvironment: [String: String], initTimeout: Double,
                     hostVersion: String, reuseProcesses: Bool = true, masker: Masker = Masker(),
                     passEnv: [String] = [], withheld: Set<String> = []) {
@@ -96,7 +98,7 @@ public actor PluginPool {
             descriptor: d, executable: exe, environment: PluginPool.environment(for: d, host: settings.hostEnvironment, passEnv: settings.passEnv,
                                                                                        withheld: settings.withheld),
             workspace: settings.workspace, hostVersion: settings.hostVersion, initTimeout: settings.initTimeout,
-            masker: settings.masker, onStderrLine: onStderrLine)
+            masker: settings.masker, tap: settings.recorder?.tap(for: d), onStderrLine: onStderrLine)
     }
 
     public func release(_ c: PluginConnection) async {

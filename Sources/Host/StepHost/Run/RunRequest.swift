@@ -19,6 +19,8 @@ public struct RunRequest: Sendable {
     public var resume: String?
     /// `--only SEL`: only these steps (and instances) start; the others are reused from `--resume` or skipped (not selected).
     public var only: StepSelection?
+    /// `--record DIR`: every plugin exchange written there (masked), for `--replay`.
+    public var recordDirectory: String?
     /// `--run-id ID`: the record's folder name, for CI scripts that hand records on (else a new time-based id).
     public var runID: String?
     /// `--until ID[,ID]`: these steps and everything they need, nothing else.

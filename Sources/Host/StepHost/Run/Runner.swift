@@ -43,11 +43,15 @@ public enum Runner {
         let setup = try await select(request, allWorkflows: allWorkflows)
         let masker = Masker()
         let relay = ReporterRelay(reporter)
+        var settings = PluginPool.Settings(hostDirectory: setup.request.hostDirectory, workspace: setup.workspace, hostEnvironment: setup.request.hostEnvironment,
+                                           initTimeout: setup.request.initTimeout, hostVersion: setup.request.hostVersion,
+                                           reuseProcesses: setup.request.reuseProcesses, masker: masker, passEnv: setup.manifest.passEnv,
+                                           withheld: setup.manifest.secretVariables)
+        settings.recorder = try setup.request.recordDirectory.map { dir throws(RunError) in
+            try PluginRecorder(directory: PluginCatalog.absolute(dir, setup.request.pluginSearch.currentDirectory), masker: masker)
+        }
         let pool = PluginPool(
-            settings: .init(hostDirectory: setup.request.hostDirectory, workspace: setup.workspace, hostEnvironment: setup.request.hostEnvironment,
-                            initTimeout: setup.request.initTimeout, hostVersion: setup.request.hostVersion,
-                            reuseProcesses: setup.request.reuseProcesses, masker: masker, passEnv: setup.manifest.passEnv,
-                            withheld: setup.manifest.secretVariables),
+            settings: settings,
             onStderrLine: { conn, line in
                 let steps = conn.currentSteps
                 if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }

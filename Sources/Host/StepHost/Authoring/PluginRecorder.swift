@@ -1,0 +1,74 @@
+import Foundation
+import StepMask
+import StepProcess
+import StepProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `stephost run --record DIR`: every message exchanged with every plugin, masked, one JSON line
+/// each in `DIR/NAME.jsonl` (`{"process", "from": "host"|"plugin", "step", "message"}`), and the
+/// descriptor it ran with in `DIR/NAME.descriptor.json`. `--replay DIR` answers from them.
+public final class PluginRecorder: @unchecked Sendable {
+    public let directory: String
+    let masker: Masker
+    private let lock = NSLock()
+    private var processes: [String: Int] = [:]
+    private var files: [String: Int32] = [:]
+    /// Per plugin and process: request id → the step it was for.
+    private var steps: [String: String] = [:]
+
+    public init(directory: String, masker: Masker) throws(RunError) {
+        self.directory = directory
+        self.masker = masker
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw .usage("--record: cannot create \(directory): \(error.localizedDescription)")
+        }
+    }
+
+    deinit { for fd in files.values { close(fd) } }
+
+    /// The tap of one new process of plugin `d`.
+    func tap(for d: PluginDescriptor) -> @Sendable (Bool, [UInt8]) -> Void {
+        let process: Int = lock.withLock {
+            processes[d.name, default: 0] += 1
+            return processes[d.name]!
+        }
+        if process == 1 { writeDescriptor(d) }
+        return { [weak self] fromHost, line in self?.record(d.name, process: process, fromHost: fromHost, line: line) }
+    }
+
+    func writeDescriptor(_ d: PluginDescriptor) {
+        let json: JSONValue = ["name": .string(d.name), "command": .array(d.command.map(JSONValue.string)),
+                               "steps": .array((d.steps ?? []).map(JSONValue.string)), "env": .array(d.env.map(JSONValue.string)),
+                               "file": .string(d.file)]
+        FileManager.default.createFile(atPath: "\(directory)/\(d.name).descriptor.json", contents: Data((json.prettyEncoded() + "\n").utf8))
+    }
+
+    func record(_ plugin: String, process: Int, fromHost: Bool, line: [UInt8]) {
+        let text = masker.mask(String(decoding: line.last == 0x0A ? Array(line.dropLast()) : line, as: UTF8.self))
+        let message = (try? JSONParser.parse(text)) ?? .string(text)
+        lock.lock()
+        defer { lock.unlock() }
+        // The step a message belongs to: a step/run's own, its answer's, its notifications'.
+        let key = { (id: JSONValue?) in "\(plugin)/\(process)/\(id?.encoded() ?? "")" }
+        var step: String?
+        if fromHost, message["method"] == "step/run", let s = message["params"]?["step"]?["id"]?.stringValue {
+            steps[key(message["id"])] = s
+            step = s
+        } else if let id = message["id"], !id.isNull {
+            step = steps[key(id)]
+        } else if let id = message["params"]?["id"] {
+            step = steps[key(id)]
+        }
+        var fd = files[plugin] ?? -1
+        if fd < 0 {
+            fd = open("\(directory)/\(plugin).jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            files[plugin] = fd
+        }
+        guard fd >= 0 else { return }
+        let entry = JSONValue.compactObject(["process": .int(process), "from": .string(fromHost ? "host" : "plugin"),
+                                            "step": step.map(JSONValue.string), "message": message])
+        FileDescriptor.writeAll(fd, Array((entry.encoded() + "\n").utf8))
+    }
+}
