@@ -111,3 +111,22 @@ struct SwiftPluginTemplateTests {
         #expect(run.code == 0 && run.stdout.contains("HELLO FROM GREET"), "\(run.output)")
     }
 }
+
+@Suite("docs/writing-plugins.md shows what plugin new writes", .timeLimit(.minutes(1)))
+struct WritingPluginsDocTests {
+    @Test("each tier's code in the doc is the scaffold, byte for byte")
+    func tiers() async throws {
+        let doc = try String(contentsOfFile: "\(TestSupport.repoRoot)/docs/writing-plugins.md", encoding: .utf8)
+        let dir = TestSupport.tempDir("tiers")
+        for (lang, files) in [("sh", ["plugins/greet/greet.sh"]),
+                              ("python", ["plugins/greet/greet.py", "plugins.d/greet.yaml", "greet.example.yaml"]),
+                              ("swift", ["plugins/greet/Package.swift", "plugins/greet/Sources/main.swift"])] {
+            let made = try await TestSupport.stephost(["plugin", "new", "greet", "--lang", lang, "--dir", lang, "--stephost-source", "/path/to/stephost"], cwd: dir)
+            #expect(made.code == 0, "\(made.output)")
+            for f in files {
+                let text = try String(contentsOfFile: "\(dir)/\(lang)/\(f)", encoding: .utf8).trimmingCharacters(in: .newlines)
+                #expect(doc.contains("\n" + text + "\n```"), "docs/writing-plugins.md shows \(lang)'s \(f) as plugin new writes it")
+            }
+        }
+    }
+}

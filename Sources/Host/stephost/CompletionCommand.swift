@@ -10,7 +10,7 @@ enum CompletionCommand {
         "run": ["-f", "--file", "--env", "-j", "--jobs", "--dry-run", "--fail-fast", "--event", "--branch", "--base", "--head", "--label",
                 "--var", "--timeout", "--init-timeout", "--cancel-grace", "--json", "--progress", "--quiet", "--no-color", "--ci", "--junit",
                 "--events", "--github-output", "--verbose", "--resume", "--fresh-process", "--workspace", "--plugin", "--plugins",
-                "--only", "--until", "--run-id"],
+                "--only", "--until", "--run-id", "--record", "--replay"],
         "validate": ["-f", "--file", "--env", "--workspace", "--plugin", "--plugins"],
         "plan": ["-f", "--file", "--env", "--json", "--format", "--step", "--chunks", "--github-output", "--resume", "--event", "--branch", "--base", "--head", "--label", "--var", "--workspace", "--plugin", "--plugins"],
         "graph": ["-f", "--file", "--format", "--workspace", "--plugin", "--plugins"],

@@ -67,6 +67,9 @@ enum Help {
                                    outputs feed the selected steps); the rest: skipped (not selected)
           --until ID[,ID]          ID and everything it needs, nothing else
           --run-id ID              the record's folder name (.stephost/runs/ID) instead of a new one
+          --record DIR             write every plugin exchange (masked) and descriptor into DIR
+          --replay DIR             replay the plugins recorded in DIR (matched by step name and inputs);
+                                   --plugin NAME=COMMAND still wins
           --resume [RUN]           also a record folder by path (copied from another checkout), or
                                    --resume=ID for a record named with runs merge --id
           --workspace DIR, --plugin NAME=COMMAND, --plugins DIR  (see stephost --help)
