@@ -133,4 +133,45 @@ struct PinDigestTests {
         #expect(o.error?.message.contains("no image.oci") == true, "\(o.transcript)")
         #expect(o.error?.hint != nil)
     }
+
+    /// A tool's registry file as the first pipeline's project keeps it today: beside its code, one digest per platform.
+    static let platformsFile = """
+    ref: llm/litellm@2
+    image:
+      platforms:
+        amd64: ghcr.io/acme/llm-litellm@\(digestA)   # linux/amd64
+        arm64: "ghcr.io/acme/llm-litellm@\(digestA)"
+    runtime: {cpu: "1"}
+
+    """
+
+    @Test("file, key and pins: several digests at once in a registry.yaml beside the code, every other byte kept; never a new key")
+    func platformPins() async throws {
+        let dir = TestSupport.tempDir("pins")
+        let path = "tools/llm/litellm/2/registry.yaml"
+        TestSupport.write("\(dir)/\(path)", Self.platformsFile)
+        let amd = "ghcr.io/acme/llm-litellm@\(Self.digestB)", arm = "ghcr.io/acme/llm-litellm@sha256:" + String(repeating: "c3", count: 32)
+        let o = try await PluginCall(plugin: "pin-digest", with: ["file": .string(path),
+                                                                 "pins": ["image.platforms.amd64": .string(amd), "image.platforms.arm64": .string(arm)]],
+                                     workspace: dir).send()
+        #expect(o.error == nil, "\(o.transcript)")
+        let expected = Self.platformsFile.replacingOccurrences(of: "amd64: ghcr.io/acme/llm-litellm@\(Self.digestA)", with: "amd64: \(amd)")
+            .replacingOccurrences(of: "arm64: \"ghcr.io/acme/llm-litellm@\(Self.digestA)\"", with: "arm64: \"\(arm)\"")
+        #expect(try String(contentsOfFile: "\(dir)/\(path)", encoding: .utf8) == expected, "byte for byte, quoting kept")
+        #expect(o.outputs["new"] == ["image.platforms.amd64": .string(amd), "image.platforms.arm64": .string(arm)])
+        #expect(o.outputs["old"]?["image.platforms.amd64"] == .string("ghcr.io/acme/llm-litellm@\(Self.digestA)") && o.outputs["changed"] == true)
+
+        let again = try await PluginCall(plugin: "pin-digest", with: ["file": .string(path), "key": "image.platforms.arm64", "ref": .string(arm)],
+                                         workspace: dir).send()
+        #expect(again.outputs["changed"] == false && again.outputs["new"] == .string(arm), "\(again.transcript)")
+
+        let missing = try await PluginCall(plugin: "pin-digest", with: ["file": .string(path), "key": "image.platforms.riscv64", "ref": .string(arm)],
+                                           workspace: dir).send()
+        #expect(missing.error?.message.contains("no value at image.platforms.riscv64") == true && missing.error?.message.contains("never adds keys") == true,
+                "\(missing.transcript)")
+        #expect(try String(contentsOfFile: "\(dir)/\(path)", encoding: .utf8) == expected, "a refused pin changes nothing")
+        let both = try await PluginCall(plugin: "pin-digest", with: ["file": .string(path), "processor": "llm/litellm@2", "ref": .string(arm)],
+                                        workspace: dir).send()
+        #expect(both.error?.code == .invalidParams, "\(both.transcript)")
+    }
 }

@@ -71,16 +71,42 @@ public struct RegistryFile: Sendable {
 
     /// The file's bytes with `image.oci` set to `ref`; every other byte unchanged. A quoted value stays quoted the same way.
     public func replacingImage(with ref: ImageReference) throws(RegistryFileError) -> [UInt8] {
-        guard let node = imageNode, node.scalar != nil else { throw .noImage(file: path) }
-        let text: String
-        switch node.style {
-        case .plain: text = ref.description
-        case .singleQuoted: text = "'\(ref.description)'"
-        case .doubleQuoted: text = "\"\(ref.description)\""
-        default: throw .unsupportedStyle(file: path, line: node.position.line)
+        try replacing([RegistryFile.defaultKey: ref])
+    }
+
+    /// `image.oci`: where a single pin goes by default.
+    public static let defaultKey = "image.oci"
+
+    /// The scalar node at a dotted path (`image.platforms.amd64`), or nil.
+    public func node(at key: String) -> YAMLNode? {
+        var n: YAMLNode? = root
+        for part in key.split(separator: ".", omittingEmptySubsequences: false) { n = n?[String(part)] }
+        return n
+    }
+
+    /// The value at a dotted path.
+    public func value(at key: String) -> String? { node(at: key)?.scalar }
+
+    /// The file's bytes with the value at each dotted path set to its ref; every other byte unchanged,
+    /// a quoted value quoted the same way. A path the file does not hold is an error: keys are never added.
+    public func replacing(_ pins: [String: ImageReference]) throws(RegistryFileError) -> [UInt8] {
+        var edits: [(range: Range<Int>, text: String)] = []
+        for (key, ref) in pins.sorted(by: { $0.key < $1.key }) {
+            guard let node = node(at: key), node.scalar != nil, node.pairs == nil, node.items == nil else {
+                throw key == RegistryFile.defaultKey ? .noImage(file: path) : .noKey(file: path, key: key)
+            }
+            let text: String
+            switch node.style {
+            case .plain: text = ref.description
+            case .singleQuoted: text = "'\(ref.description)'"
+            case .doubleQuoted: text = "\"\(ref.description)\""
+            default: throw .unsupportedStyle(file: path, line: node.position.line)
+            }
+            edits.append((node.startOffset..<node.endOffset, text))
         }
         var out = bytes
-        out.replaceSubrange(node.startOffset..<node.endOffset, with: Array(text.utf8))
+        // From the end, so that earlier offsets stay right.
+        for e in edits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) { out.replaceSubrange(e.range, with: Array(e.text.utf8)) }
         return out
     }
 

@@ -12,6 +12,7 @@ public enum RegistryFileError: Error, Sendable, Equatable, CustomStringConvertib
     case invalid(file: String, reason: String)
     case wrongProcessor(file: String, line: Int, expected: String, found: String)
     case noImage(file: String)
+    case noKey(file: String, key: String)
     case unsupportedStyle(file: String, line: Int)
     case writeFailed(file: String, reason: String)
     case verifyFailed(file: String, expected: String, found: String)
@@ -27,6 +28,7 @@ public enum RegistryFileError: Error, Sendable, Equatable, CustomStringConvertib
         case .invalid(let f, let r): return "\(f): \(r)"
         case .wrongProcessor(let f, let l, let e, let found): return "\(f):\(l): the file is for '\(found)', not '\(e)'"
         case .noImage(let f): return "\(f): no image.oci value"
+        case .noKey(let f, let k): return "\(f): no value at \(k) (pin-digest changes values; it never adds keys)"
         case .unsupportedStyle(let f, let l): return "\(f):\(l): image.oci is a block scalar; write it on one line"
         case .writeFailed(let f, let r): return "\(f): cannot write: \(r)"
         case .verifyFailed(let f, let e, let found): return "\(f): after writing, image.oci reads '\(found)', not '\(e)'"
@@ -42,6 +44,7 @@ public enum RegistryFileError: Error, Sendable, Equatable, CustomStringConvertib
         case .missing: return "check the registry input (default Registry/processors) and the processor's name"
         case .wrongProcessor: return "the file's name: or ref: must equal the processor reference exactly"
         case .noImage: return "add 'image:' with an 'oci:' key to the file"
+        case .noKey(_, let k): return "add \(k) to the file (with any value: the first pin replaces it), or give key/pins that the file has"
         default: return nil
         }
     }
