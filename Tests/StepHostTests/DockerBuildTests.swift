@@ -146,6 +146,59 @@ struct DockerBuildTests {
         #expect(refused.error?.message.contains("with.builder") == true, "\(refused.transcript)")
     }
 
+    /// The index a layout's tag names, read with skopeo (an independent reader of OCI layouts).
+    func index(_ layout: String, tag: String) async throws -> JSONValue {
+        let raw = try await TestSupport.run(["skopeo", "inspect", "--raw", "oci:\(layout):\(tag)"], cwd: "/")
+        #expect(raw.code == 0, "\(raw.stderr)")
+        return try JSONParser.parse(raw.stdout)
+    }
+
+    @Test("platforms with buildah: one image per platform in an OCI image index the tags name, per-platform digests, reproducible; no emulator for a Dockerfile without RUN",
+          arguments: ["buildah", "docker"])
+    func multiPlatform(backend: String) async throws {
+        let dir = try await Self.repo()
+        let log = "\(TestSupport.tempDir("docker"))/docker.log"
+        var with: [String: JSONValue] = ["backend": .string(backend), "platforms": ["linux/amd64", "linux/arm64"], "tags": ["v1"], "output": "out/multi"]
+        if backend == "docker" { with["docker"] = .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker") }
+        let env = ["FAKE_DOCKER_LOG": log, "FAKE_DOCKER_DAEMON": "1"]
+        let o = try await build(dir, with: with, env: env)
+        #expect(o.error == nil, "\(o.transcript)")
+        let idx = try await index("\(dir)/out/multi", tag: "v1")
+        #expect(idx["mediaType"] == "application/vnd.oci.image.index.v1+json", "\(idx)")
+        let children = idx["manifests"]?.arrayValue ?? []
+        let byArch = Dictionary(uniqueKeysWithValues: children.compactMap { m in m["platform"]?["architecture"]?.stringValue.map { ($0, m["digest"] ?? .null) } })
+        #expect(Set(byArch.keys) == ["amd64", "arm64"] && children.allSatisfy { $0["platform"]?["os"] == "linux" })
+        #expect(o.outputs["digests"] == .object(byArch), "digests are the index's children: \(o.outputs["digests"] ?? .null)")
+        for arch in ["amd64", "arm64"] {
+            let config = try await TestSupport.run(["skopeo", "inspect", "--override-arch", arch, "oci:\(dir)/out/multi:v1"], cwd: "/")
+            #expect(config.code == 0 && (try? JSONParser.parse(config.stdout))?["Architecture"] == .string(arch), "\(config.output)")
+        }
+        if backend == "docker" {
+            let calls = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            let builds = calls.map { ($0["argv"]?.arrayValue ?? []).compactMap(\.stringValue) }.filter { $0.starts(with: ["buildx", "build"]) }
+            #expect(builds.count == 1 && builds[0].contains("linux/amd64,linux/arm64"), "one buildx build for both platforms: \(builds)")
+        } else {
+            with["output"] = "out/again"
+            let again = try await build(dir, with: with)
+            #expect(again.outputs["digest"] == o.outputs["digest"] && again.outputs["digests"] == o.outputs["digests"], "the same sources, the same index")
+        }
+    }
+
+    @Test("a Dockerfile with RUN for another architecture and no QEMU handler fails before building, saying what it needs")
+    func foreignRunNeedsEmulator() async throws {
+        let dir = try await TestSupport.gitRepo(["tool/Dockerfile": "FROM scratch\nCOPY a /a\nRUN [\"/a\"]\n", "tool/a": "x\n"])
+        let foreign = OCIPlatformName.foreign
+        let binfmt = TestSupport.tempDir("binfmt")   // no handler registered there
+        let o = try await build(dir, with: ["context": "tool", "platforms": .array(["linux/\(OCIPlatformName.host)", "linux/\(foreign)"].map(JSONValue.string)),
+                                            "output": "out/run"], env: ["STEPHOST_BINFMT_DIR": binfmt])
+        let message = o.error?.message ?? ""
+        #expect(message.contains("has RUN instructions") && message.contains("linux/\(foreign)") && message.contains("no QEMU binfmt handler"), "\(o.transcript)")
+        #expect(o.error?.hint?.contains("qemu-user-static") == true && o.error?.hint?.contains("without RUN") == true)
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out/run/index.json"), "nothing was built")
+        let both = try await build(dir, with: ["context": "tool", "platform": "linux/amd64", "platforms": ["linux/arm64"]])
+        #expect(both.error?.code == .invalidParams, "\(both.transcript)")
+    }
+
     @Test("runbook row 1: a FROM image whose registry refuses the credentials fails with the registry-token hint")
     func refusedCredentials() async throws {
         let dir = try await Self.repo()
@@ -208,4 +261,15 @@ struct DockerBuildTests {
         #expect(o.result?.summary?.contains("would run a buildah build") == true)
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/.stephost/images/hello"))
     }
+}
+
+/// This machine's architecture as OCI names it, and another one.
+enum OCIPlatformName {
+    static var host: String {
+        var u = utsname()
+        uname(&u)
+        let m = withUnsafeBytes(of: &u.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return m == "aarch64" ? "arm64" : "amd64"
+    }
+    static var foreign: String { host == "amd64" ? "arm64" : "amd64" }
 }

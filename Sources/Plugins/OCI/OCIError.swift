@@ -14,6 +14,7 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepF
     case registry(request: String, status: Int, code: String?, message: String)
     case digestMismatch(tag: String, computed: String, registry: String)
     case badToken(realm: String, reason: String)
+    case badPlatform(String)
 
     public var description: String {
         switch self {
@@ -28,6 +29,7 @@ public enum OCIError: Error, Sendable, Equatable, CustomStringConvertible, StepF
             return "\(req): HTTP \(status)\(code.map { " \($0)" } ?? "")\(message.isEmpty ? "" : ": \(message)")"
         case .digestMismatch(let t, let c, let r): return "the registry stored tag \(t) as \(r), but its manifest's digest is \(c)"
         case .badToken(let realm, let why): return "token from \(realm): \(why)"
+        case .badPlatform(let p): return "'\(p)' is not a platform like linux/amd64 or linux/arm64/v8"
         }
     }
 

@@ -10,11 +10,19 @@ struct Build {
     let dockerfile: String
     let image: String
     let tags: [String]
-    let platform: String
+    var platform: String
     let buildArgs: [String]
     /// The fixed time of every timestamp (reproducible builds), or nil.
     let epoch: Int?
-    let output: String
+    var output: String
+
+    /// The same build for another platform, into another layout.
+    func with(platform: String, output: String) -> Build {
+        var b = self
+        b.platform = platform
+        b.output = output
+        return b
+    }
 
     /// The plugin's environment, with SOURCE_DATE_EPOCH for reproducible builds.
     var environment: [String: String] {
@@ -40,4 +48,28 @@ struct Build {
 protocol BuildBackend: Sendable {
     var name: String { get }
     func build(_ b: Build) async throws
+    /// One image per platform, into one layout whose tags name an OCI image index of them.
+    func build(_ b: Build, platforms: [OCIPlatform]) async throws
+    /// Whether it builds on another machine (which then needs the emulators, not this one).
+    var isRemote: Bool { get }
+}
+
+extension BuildBackend {
+    var isRemote: Bool { false }
+
+    /// Each platform built on its own (reproducibly, as a single image), then gathered into one index.
+    func build(_ b: Build, platforms: [OCIPlatform]) async throws {
+        var parts: [(platform: OCIPlatform, layout: OCILayout)] = []
+        var dirs: [String] = []
+        defer { for d in dirs { try? FileManager.default.removeItem(atPath: d) } }
+        for p in platforms {
+            let dir = b.step.temporaryPath("layout-\(p.key.replacingOccurrences(of: "/", with: "-"))")
+            dirs.append(dir)
+            try DockerBuildStep.prepareOutput(dir)
+            b.step.log("building for \(p)")
+            try await build(b.with(platform: p.description, output: dir))
+            parts.append((p, try OCILayout(directory: dir)))
+        }
+        _ = try OCILayout.assembleIndex(parts, into: b.output, tags: b.tags)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 import PluginKit
 import StepProtocol
 
@@ -27,7 +28,14 @@ struct DockerBackend: BuildBackend {
         return r?.succeeded ?? false
     }
 
-    func build(_ b: Build) async throws {
+    func build(_ b: Build) async throws { try await buildx(b, platforms: b.platform) }
+
+    /// buildx builds every platform at once and writes the index itself.
+    func build(_ b: Build, platforms: [OCIPlatform]) async throws {
+        try await buildx(b, platforms: platforms.map(\.description).joined(separator: ","))
+    }
+
+    func buildx(_ b: Build, platforms: String) async throws {
         let env = b.environment
         let name: String
         if let builder {
@@ -46,7 +54,7 @@ struct DockerBackend: BuildBackend {
         }
         var out = "type=oci,dest=\(b.output),tar=false"
         if b.epoch != nil { out += ",rewrite-timestamp=true" }
-        var argv = [executable, "buildx", "build", "--builder", name, "--platform", b.platform, "-f", b.dockerfile,
+        var argv = [executable, "buildx", "build", "--builder", name, "--platform", platforms, "-f", b.dockerfile,
                     "--provenance=false", "--output", out]
         for t in b.tags { argv += ["-t", "\(b.image):\(t)"] }
         if let epoch = b.epoch { argv += ["--build-arg", "SOURCE_DATE_EPOCH=\(epoch)"] }

@@ -16,6 +16,8 @@ enum DockerBuildStep {
                 "tags": ["type": "array", "items": ["type": "string"], "minItems": 1,
                          "description": "default [sha-<first 12 of run.sha>], or [run-<run.id>] outside git"],
                 "platform": ["type": "string", "description": "default linux/amd64"],
+                "platforms": ["type": "array", "items": ["type": "string"], "minItems": 1,
+                              "description": "instead of platform: one image per platform (e.g. [linux/amd64, linux/arm64]), gathered in an OCI image index the tags name"],
                 "build-args": ["type": "object", "additionalProperties": ["type": "string"], "description": "--build-arg values"],
                 "backend": ["type": "string", "enum": ["docker", "buildah"], "description": "default docker when a daemon answers, else buildah"],
                 "output": ["type": "string", "description": "layout folder (default .stephost/images/<last part of image>)"],
@@ -25,7 +27,9 @@ enum DockerBuildStep {
                 "buildah": ["type": "string", "description": "the buildah executable (default: buildah in PATH)"],
             ],
         ],
-        outputs: ["layout": "the OCI layout folder", "digest": "the image manifest's digest", "image": "image:tag of the first tag"])
+        outputs: ["layout": "the OCI layout folder", "digest": "the digest the tags name: the image manifest's, or the index's with platforms",
+                  "digests": "with platforms: architecture (amd64, arm64, arm64/v8) -> that platform's manifest digest",
+                  "image": "image:tag of the first tag"])
 
     @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
         let w = step.with
@@ -41,6 +45,14 @@ enum DockerBuildStep {
             throw ResponseError.stepFailed("no Dockerfile at \(dockerfile)", hint: "give the dockerfile input, or put a Dockerfile (or Containerfile) in the context")
         }
         let platform = w["platform"]?.stringValue ?? "linux/amd64"
+        var platforms: [OCIPlatform]?
+        if let list = w["platforms"]?.arrayValue {
+            if w["platform"] != nil { throw ResponseError.invalidInput("with.platforms", "give platform or platforms, not both") }
+            platforms = try list.map { v throws(OCIError) in try OCIPlatform(v.stringValue ?? "") }
+            if let p = platforms, Set(p).count != p.count { throw ResponseError.invalidInput("with.platforms", "a platform is listed twice") }
+        } else {
+            _ = try OCIPlatform(platform)
+        }
         let buildArgs = (w["build-args"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? $0.value.encoded())" }
         let reproducible = w["reproducible"]?.boolValue ?? true
         let lastPart = String(imageText.split(separator: "/").last ?? "image")
@@ -68,24 +80,57 @@ enum DockerBuildStep {
         }
 
         let backend = try await chooseBackend(step)
-        let plan = "\(backend.name) build of \(imageText):\(tags[0]) for \(platform) from \(context)" + (reproducible ? " (timestamps \(epoch))" : "")
+        let targets = try platforms ?? [OCIPlatform(platform)]
+        if !backend.isRemote { try checkEmulation(dockerfile, targets, step: step) }
+        let plan = "\(backend.name) build of \(imageText):\(tags[0]) for \(targets.map(\.description).joined(separator: ", ")) from \(context)"
+            + (reproducible ? " (timestamps \(epoch))" : "")
         if step.isDryRun {
-            return StepRunResult(outputs: ["layout": .string(output), "digest": .null, "image": .string("\(imageText):\(tags[0])")],
-                                 summary: "would run a \(plan) into \(output)", changed: false)
+            var outputs: [String: JSONValue] = ["layout": .string(output), "digest": .null, "image": .string("\(imageText):\(tags[0])")]
+            if platforms != nil { outputs["digests"] = .null }
+            return StepRunResult(outputs: outputs, summary: "would run a \(plan) into \(output)", changed: false)
         }
         try prepareOutput(output)
         step.log("\(plan) -> \(output)")
         let build = Build(step: step, context: context, dockerfile: dockerfile, image: imageText, tags: tags, platform: platform,
                           buildArgs: buildArgs, epoch: reproducible ? epoch : nil, output: output)
-        try await backend.build(build)
+        if let platforms { try await backend.build(build, platforms: platforms) } else { try await backend.build(build) }
 
         let layout = try OCILayout(directory: output)
         guard let entry = layout.entries.first(where: { $0.refName == tags[0] }) ?? layout.entries.first else {
             throw OCIError.badLayout(output, "the build wrote no image into index.json")
         }
         try OCILayout.writeIndex(directory: output, entry: entry, tags: tags)
-        return StepRunResult(outputs: ["layout": .string(output), "digest": .string(entry.digest), "image": .string("\(imageText):\(tags[0])")],
-                             summary: "built \(imageText):\(tags[0]) \(entry.digest.prefix(19))… with \(backend.name)")
+        var outputs: [String: JSONValue] = ["layout": .string(output), "digest": .string(entry.digest), "image": .string("\(imageText):\(tags[0])")]
+        if let platforms {
+            guard let digests = try layout.platformDigests(entry), Set(digests.keys) == Set(platforms.map(\.key)) else {
+                throw OCIError.badLayout(output, "the build wrote no index of \(platforms.map(\.description).joined(separator: ", "))")
+            }
+            outputs["digests"] = .object(digests.mapValues(JSONValue.string))
+        }
+        return StepRunResult(outputs: outputs, summary: "built \(imageText):\(tags[0]) \(entry.digest.prefix(19))… with \(backend.name)"
+                                 + (platforms.map { " for \($0.map(\.description).joined(separator: ", "))" } ?? ""))
+    }
+
+    /// A `RUN` runs programs of the image: for another architecture that needs QEMU's binfmt handler
+    /// here (a stage `FROM --platform=$BUILDPLATFORM` runs natively). Without one, a clear error before building.
+    static func checkEmulation(_ dockerfile: String, _ platforms: [OCIPlatform], step: StepContext) throws {
+        let host = OCIPlatform.host
+        let foreign = platforms.filter { $0.architecture != host }
+        guard !foreign.isEmpty, let text = try? String(contentsOfFile: dockerfile, encoding: .utf8) else { return }
+        var native = false, runs = false
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            let word = line.prefix { !$0.isWhitespace }.uppercased()
+            if word == "FROM" { native = line.contains("$BUILDPLATFORM") || line.contains("${BUILDPLATFORM}") }
+            if word == "RUN" && !native { runs = true; break }
+        }
+        guard runs else { return }
+        let dir = step.childEnvironment["STEPHOST_BINFMT_DIR"] ?? "/proc/sys/fs/binfmt_misc"
+        let missing = foreign.filter { !FileManager.default.fileExists(atPath: "\(dir)/\(OCIPlatform.qemuHandler($0.architecture))") }
+        guard !missing.isEmpty else { return }
+        throw ResponseError.stepFailed(
+            "\(step.relative(dockerfile)) has RUN instructions, which run the image's own programs: building for \(missing.map(\.description).joined(separator: ", ")) on this \(host) machine needs an emulator, and no QEMU binfmt handler is registered (\(dir)/\(OCIPlatform.qemuHandler(missing[0].architecture)))",
+            hint: "register QEMU's handlers (Debian/Ubuntu: apt-get install qemu-user-static binfmt-support; GitHub Actions: docker/setup-qemu-action), build on a machine of that architecture or a remote BuildKit of it (builder input or BUILDKIT_HOST), or build the stage FROM --platform=$BUILDPLATFORM and cross-compile; a Dockerfile without RUN (COPY, LABEL, ENV) needs no emulator")
     }
 
     static func defaultDockerfile(_ context: String) -> String {

@@ -19,7 +19,9 @@ enum GHCRPushStep {
                 "insecure": ["type": "boolean", "description": "allow plain HTTP (for a registry on this machine)"],
             ],
         ],
-        outputs: ["digest": "sha256 digest of the pushed manifest", "ref": "image@digest", "pushed": "false when the registry had everything"])
+        outputs: ["digest": "sha256 digest of the pushed manifest (the index, for several platforms)", "ref": "image@digest",
+                  "refs": "for an index: architecture (amd64, arm64, arm64/v8) -> image@that platform's manifest digest",
+                  "pushed": "false when the registry had everything"])
 
     @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
         let layoutPath = step.with["layout"]?.stringValue.map(step.path)
@@ -43,11 +45,12 @@ enum GHCRPushStep {
         }
         let first = entries[0].entry
         let ref = "\(image)@\(first.digest)"
+        let refs = try platformRefs(first, in: layout, image: image)
         // Everything to push, children before what names them: blobs, then manifests.
         var plan = PushPlan()
         for e in entries { try plan.add(manifest: e.entry.digest, mediaType: e.entry.mediaType, from: layout) }
         if step.isDryRun {
-            return StepRunResult(outputs: ["digest": .string(first.digest), "ref": .string(ref), "pushed": false],
+            return StepRunResult(outputs: ["digest": .string(first.digest), "ref": .string(ref), "refs": refs, "pushed": false],
                                  summary: "would push \(plan.blobs.count) blob(s) and \(tags.count) tag(s) of \(first.digest.prefix(19))… to \(image)",
                                  changed: false)
         }
@@ -105,7 +108,21 @@ enum GHCRPushStep {
         }
         let summary = pushed ? "pushed \(ref) (\(uploaded) blob(s), \(bytes) bytes uploaded; tags \(tags.joined(separator: ", ")))"
             : "\(ref) was already in the registry"
-        return StepRunResult(outputs: ["digest": .string(first.digest), "ref": .string(ref), "pushed": .bool(pushed)], summary: summary, changed: pushed)
+        return StepRunResult(outputs: ["digest": .string(first.digest), "ref": .string(ref), "refs": refs, "pushed": .bool(pushed)],
+                             summary: summary, changed: pushed)
+    }
+
+    /// For an index: each platform's architecture (with its variant, `arm64/v8`) -> image@its manifest digest; else null.
+    static func platformRefs(_ entry: OCILayout.Entry, in layout: OCILayout, image: ImageName) throws -> JSONValue {
+        let data = try layout.blob(entry.digest)
+        guard let index = try? JSONParser.parse(String(decoding: data, as: UTF8.self)), let list = index["manifests"]?.arrayValue else { return .null }
+        var refs: [String: JSONValue] = [:]
+        for m in list {
+            guard let digest = m["digest"]?.stringValue, let arch = m["platform"]?["architecture"]?.stringValue else { continue }
+            let key = m["platform"]?["variant"]?.stringValue.map { "\(arch)/\($0)" } ?? arch
+            refs[key] = .string("\(image)@\(digest)")
+        }
+        return .object(refs)
     }
 
     static func put(_ client: RegistryClient, reference: String, manifest: PushPlan.Item, layout: OCILayout) async throws {
