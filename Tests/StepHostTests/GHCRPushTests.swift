@@ -53,10 +53,13 @@ struct GHCRPushTests {
         let raw = try await TestSupport.run(["skopeo", "inspect", "--tls-verify=false", "--raw", "docker://\(image):multi"], cwd: "/tmp")
         let index = try JSONParser.parse(raw.stdout)
         #expect(index["manifests"]?.arrayValue?.compactMap { $0["platform"]?["architecture"]?.stringValue } == ["amd64", "arm64"], "\(raw.stderr)")
+        var refs: [String: JSONValue] = [:]
         for child in index["manifests"]?.arrayValue ?? [] {
             let d = child["digest"]?.stringValue ?? ""
             #expect(try await inspect("\(image)@\(d)") == d, "child manifest \(d) is in the registry")
+            if let arch = child["platform"]?["architecture"]?.stringValue { refs[arch] = .string("\(image)@\(d)") }
         }
+        #expect(o.outputs["refs"] == .object(refs) && refs.count == 2, "refs: each platform's manifest: \(o.outputs["refs"] ?? .null)")
     }
 
     @Test("only the tags asked for are pushed; an unknown tag is an error listing the layout's tags")
