@@ -2,7 +2,11 @@
 """The processor registry, read with the standard library only (no PyYAML), for the
 reference pipeline's exec steps and for modal_app.py.
 
-    registry.py processors DIR           outputs list (name, ref, file, image, function), refs (name -> ref), dir (absolute)
+    registry.py processors DIR           outputs list (name, ref, file, image, function), refs (name -> ref), dir (absolute);
+                                         DIR holds registry files (NAME.yaml), or units with a registry.yaml beside
+                                         their code (tools/<namespace>/<name>/<version>/registry.yaml), or both
+    registry.py units CHANGED_JSON       the units detect-changes found (a JSON list of {name, path}) that have a
+                                         registry.yaml: outputs list (name, ref, path, file, image, images, function)
     registry.py check-pins DIR           fails, listing every file whose image.oci is not repository@sha256:<64 hex>
     registry.py check-secrets DIR        reads `modal secret list --env ENV --json` on stdin; fails naming every Modal
                                          secret the deploy needs (REGISTRY_AUTH and each file's secrets.required)
@@ -81,16 +85,31 @@ def parse(text):
     return root
 
 
+def unit_name(path):
+    """A unit's name from its folder: tools/llm/litellm/2/registry.yaml -> llm-litellm (the version left out)."""
+    parts = os.path.normpath(os.path.dirname(path)).split(os.sep)
+    parts = parts[-3:-1] if len(parts) >= 3 else parts[-1:]
+    return "-".join(parts)
+
+
 def load(path):
-    """One registry file: ref, image, required secrets, runtime limits (as modal_app.py reads them)."""
+    """One registry file: ref, image, required secrets, runtime limits (as modal_app.py reads them).
+
+    `image` is image.oci, or for a file pinned per platform (image.platforms.amd64, .arm64, ...)
+    the amd64 one: what Modal runs. `images` holds every platform's."""
     with open(path, encoding="utf-8") as f:
         data = parse(f.read())
-    image = (data.get("image") or {}).get("oci") if isinstance(data.get("image"), dict) else None
+    block = data.get("image") if isinstance(data.get("image"), dict) else {}
+    platforms = block.get("platforms") if isinstance(block.get("platforms"), dict) else {}
+    image = block.get("oci") or platforms.get("amd64")
     required = (data.get("secrets") or {}).get("required") if isinstance(data.get("secrets"), dict) else None
     if isinstance(required, str):
         required = [required] if required else []
+    beside = os.path.basename(path) == "registry.yaml"
     return {
-        "name": os.path.basename(path)[: -len(".yaml")],
+        "name": unit_name(path) if beside else os.path.basename(path)[: -len(".yaml")],
+        "path": os.path.dirname(path) if beside else None,
+        "images": dict(platforms),
         "ref": data.get("ref") or data.get("name"),
         "file": path,
         "image": image,
@@ -130,7 +149,10 @@ def function_name(ref):
 
 
 def processors(directory):
-    return [load(p) for p in sorted(glob.glob(os.path.join(directory, "*.yaml")))]
+    """Registry files in DIR, and units' registry.yaml files anywhere below it."""
+    files = sorted(glob.glob(os.path.join(directory, "*.yaml")))
+    files += sorted(p for p in glob.glob(os.path.join(directory, "**", "registry.yaml"), recursive=True) if p not in files)
+    return [load(p) for p in files]
 
 
 def output(name, value):
@@ -151,16 +173,35 @@ def main(argv):
                 function = function_name(p["ref"])
             except ValueError as e:
                 sys.exit(f"{p['file']}: {e}")
-            items.append({"name": p["name"], "ref": p["ref"], "file": p["file"], "image": p["image"], "function": function})
+            items.append({"name": p["name"], "ref": p["ref"], "file": p["file"], "image": p["image"], "function": function,
+                          **({"path": p["path"], "images": p["images"]} if p["path"] else {})})
         for p in items:
             print(f"{p['ref']:<28} {p['function']:<32} {p['image']}")
         output("list", items)
         output("refs", {p["name"]: p["ref"] for p in items})
         output("dir", os.path.abspath(args[0]))
+    elif command == "units":
+        items = []
+        for unit in json.loads(args[0] or "[]"):
+            file = os.path.join(unit["path"], "registry.yaml")
+            if not os.path.exists(file):
+                print(f"{unit['path']}: no registry.yaml, not a unit", file=sys.stderr)
+                continue
+            p = load(file)
+            if not p["ref"]:
+                sys.exit(f"{file}: no name: or ref: naming the unit")
+            items.append({"name": p["name"], "ref": p["ref"], "path": unit["path"], "file": file, "image": p["image"],
+                          "images": p["images"], "function": function_name(p["ref"])})
+        for p in items:
+            print(f"{p['ref']:<28} {p['name']:<24} {p['path']}")
+        output("list", items)
     elif command == "check-pins":
-        bad = [p for p in processors(args[0]) if not DIGEST.match(p["image"] or "")]
-        for p in bad:
-            print(f"{p['file']}: image.oci is '{p['image'] or '(missing)'}', not repository@sha256:<digest>", file=sys.stderr)
+        bad = []
+        for p in processors(args[0]):
+            pins = {f"image.platforms.{k}": v for k, v in p["images"].items()} or {"image.oci": p["image"]}
+            bad += [(p, key, value) for key, value in pins.items() if not DIGEST.match(value or "")]
+        for p, key, value in bad:
+            print(f"{p['file']}: {key} is '{value or '(missing)'}', not repository@sha256:<digest>", file=sys.stderr)
         if bad:
             sys.exit(f"{len(bad)} registry file(s) not pinned to a digest: run the main (or full) workflow to build, push and pin them first")
         print(f"every image in {args[0]} is pinned to a digest")

@@ -13,7 +13,8 @@ enum SyncModalStep {
             "properties": [
                 "processor": ["type": "string", "description": "processor reference, e.g. llm/litellm@1 (function exec__llm_litellm__v1)"],
                 "registry": ["type": "string", "description": "folder of registry files (default Registry/processors)"],
-                "image": ["type": "string", "description": "repository@sha256:… (default: the registry file's image.oci)"],
+                "image": ["type": "string", "description": "repository@sha256:… (default: the registry file's image.oci, or image.platforms.amd64, what Modal runs)"],
+                "file": ["type": "string", "description": "the registry file itself (a registry.yaml beside the unit's code), instead of finding it in registry"],
                 "tool-secrets": ["type": "array", "items": ["type": "string"], "description": "Modal secrets the function gets (default: the file's secrets.required)"],
                 "app": ["type": "string", "description": "Modal app (default theory-rt)"],
                 "module": ["type": "string", "description": "Python module that builds the app (default modal_app)"],
@@ -57,9 +58,16 @@ enum SyncModalStep {
                                  summary: "would deploy a processor (named by an earlier step) to app \(app) in \(cli.modalEnvironment)", changed: false)
         }
         let processor = try ProcessorRef(processorText)
-        let file = try RegistryFile.load(processor, in: registry)
+        let file: RegistryFile
+        if let given = step.with["file"]?.stringValue {
+            file = try RegistryFile(path: step.path(given))
+            try file.check(processor)
+        } else {
+            file = try RegistryFile.load(processor, in: registry)
+        }
         let shown = step.relative(file.path)
-        let imageText = step.with["image"]?.stringValue ?? file.image
+        // Modal runs linux/amd64: a file pinned per platform deploys its amd64 digest.
+        let imageText = step.with["image"]?.stringValue ?? file.image ?? file.value(at: "image.platforms.amd64")
         guard let imageText else { throw RegistryFileError.noImage(file: shown) }
         let image: ImageReference
         do { image = try ImageReference(imageText) } catch {
