@@ -72,10 +72,13 @@ enum DockerBuildStep {
             throw ResponseError.invalidInput("with.tags", "tag '\(t)' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)")
         }
         // The time every timestamp is set to: the last commit that changed the context (0 outside git), so
-        // that commits elsewhere in the repository do not change this image's digest.
+        // that commits elsewhere in the repository do not change this image's digest. Files the build ignores
+        // (.dockerignore) do not count: a registry.yaml beside the code, pinned after each build, must not
+        // give the next build a new digest.
         var epoch = 0
         if reproducible, inGit {
-            let t = try await git.run(["log", "-1", "--format=%ct", "--", ".", dockerfile]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let ignored = dockerignore(context).map { ":(exclude,glob)\($0)" }
+            let t = try await git.run(["log", "-1", "--format=%ct", "--", ".", dockerfile] + ignored).trimmingCharacters(in: .whitespacesAndNewlines)
             epoch = Int(t) ?? 0
         }
 
@@ -131,6 +134,15 @@ enum DockerBuildStep {
         throw ResponseError.stepFailed(
             "\(step.relative(dockerfile)) has RUN instructions, which run the image's own programs: building for \(missing.map(\.description).joined(separator: ", ")) on this \(host) machine needs an emulator, and no QEMU binfmt handler is registered (\(dir)/\(OCIPlatform.qemuHandler(missing[0].architecture)))",
             hint: "register QEMU's handlers (Debian/Ubuntu: apt-get install qemu-user-static binfmt-support; GitHub Actions: docker/setup-qemu-action), build on a machine of that architecture or a remote BuildKit of it (builder input or BUILDKIT_HOST), or build the stage FROM --platform=$BUILDPLATFORM and cross-compile; a Dockerfile without RUN (COPY, LABEL, ENV) needs no emulator")
+    }
+
+    /// The patterns of `<context>/.dockerignore` (or `.containerignore`) that leave files out (not `!` exceptions).
+    static func dockerignore(_ context: String) -> [String] {
+        let text = ["\(context)/.dockerignore", "\(context)/.containerignore"].lazy
+            .compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.first ?? ""
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("!") }
+            .map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
     }
 
     static func defaultDockerfile(_ context: String) -> String {
