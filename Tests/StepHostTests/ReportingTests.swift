@@ -267,7 +267,9 @@ struct ReportingTests {
               at-once:
                 steps:
                   - {id: a, uses: fake, needs: [], with: {mode: logs, list: ["a-line"], release: "\(barrier)/b", message: "a failed"}}
-                  - {id: b, uses: fake, needs: [], with: {mode: barrier, dir: "\(barrier)", count: 1}}
+                  # b starts only after x, which started with a: so a is running (waiting for b) when b writes its line.
+                  - {id: x, uses: exec, needs: [], with: {run: 'true'}}
+                  - {id: b, uses: fake, needs: [x], with: {mode: barrier, dir: "\(barrier)", count: 1}}
             """)
         let one = try await TestSupport.stephost(["run", "one-by-one", "-j", "1", "--plugin", fake, "--json"], cwd: dir)
         #expect(one.code == 1)
