@@ -246,7 +246,7 @@ struct DockerBuildTests {
                                                              "docker": .string("\(TestSupport.repoRoot)/Tests/Fixtures/fake-docker")], workspace: dir)
         call.env = ["FAKE_DOCKER_LOG": log, "FAKE_DOCKER_HANG": "1"]
         call.cancelWhen = { FileManager.default.fileExists(atPath: "\(log).pid") }
-        let o = try await call.send(timeout: 30)
+        let o = try await call.send(timeout: 120)
         #expect(o.error?.code == .requestCancelled, "\(o.transcript)")
         let pid = Int32((try? String(contentsOfFile: "\(log).pid", encoding: .utf8)) ?? "") ?? 0
         #expect(pid > 0, "the fake build had started")

@@ -100,10 +100,10 @@ struct PluginAuthoringTests {
     }
 }
 
-/// A release build of PluginKit and the plugin: a pass of its own, so that its compiling does not starve
-/// the suite's timing-sensitive tests (`STEPHOST_SWIFT_TEMPLATE_TESTS=1 swift test --filter SwiftPluginTemplateTests`; .ci/run does).
+/// A release build of PluginKit and the plugin: in the slow pass (`STEPHOST_SLOW_TESTS=1`; .ci/run does), so that its
+/// compiling does not starve the main suite's timing-sensitive tests.
 @Suite("plugin new --lang swift", .timeLimit(.minutes(6)),
-       .enabled(if: ProcessInfo.processInfo.environment["STEPHOST_SWIFT_TEMPLATE_TESTS"] == "1"))
+       .enabled(if: TestSupport.slowPass, "runs in the slow pass (STEPHOST_SLOW_TESTS=1)"))
 struct SwiftPluginTemplateTests {
     @Test("the Swift scaffold (PluginKit by path) builds, passes plugin check and runs its example")
     func swiftScaffold() async throws {

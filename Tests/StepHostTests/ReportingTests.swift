@@ -334,7 +334,8 @@ struct ReportingTests {
         let summary = "\(dir)/summary.md", outputs = "\(dir)/outputs.txt"
         let r = try await TestSupport.stephost(["run", "w", "--plugin", fake, "--github-output", "v=steps.leak.outputs.v",
                                                 "--github-output", "n=steps.warn.status"], cwd: dir,
-                                               env: ["REPORT_TOKEN": Self.secret, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs])
+                                               env: ["REPORT_TOKEN": Self.secret, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs],
+                                               timeout: 180)
         #expect(r.code == 1)
         let commands = GitHubLog(lines: r.stdout.components(separatedBy: "\n")).commandLines
         #expect(commands.filter { $0.hasPrefix("::error ") }.count == 10 && commands.filter { $0.hasPrefix("::warning ") }.count == 10, "\(commands)")

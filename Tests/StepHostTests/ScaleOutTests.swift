@@ -240,7 +240,7 @@ struct ScaleOutTests {
 /// the repository, records moving only as artifacts (local stand-ins for the artifact actions that
 /// copy to and from a shared folder; act's own artifact server is never started).
 @Suite("scale-out: stephost ci github through act", .timeLimit(.minutes(10)),
-       .enabled(if: ActRunner.available || TestSupport.inCI))
+       .enabled(if: TestSupport.slowPass && (ActRunner.available || TestSupport.inCI), "runs in the slow pass (STEPHOST_SLOW_TESTS=1)"))
 struct FanOutActTests {
     static let token = "ghs_fanOutToken5150"
     /// The plugins of the image half faked by one flag (detect-changes and exec stay real).

@@ -6,9 +6,11 @@ import Testing
 /// with a registry.yaml beside the code), end to end with the real parts: two-platform images built
 /// with buildah, pushed to Debian's docker-registry, one digest per platform pinned byte-exactly, the
 /// bot PR against a fake GitHub API and a bare git remote, and the deploy of the amd64 digests to the fake Modal.
+/// Eight image builds: a pass of its own with the other heavy suites (`STEPHOST_SLOW_TESTS=1`; .ci/run does), so
+/// that they do not starve the main suite's timing-sensitive tests on a 2-core machine.
 @Suite("examples/theory-today end to end", .timeLimit(.minutes(8)),
-       .enabled(if: (LocalService.haveRegistry && FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah") && FakeModal.canDeploy) || TestSupport.inCI,
-                "needs docker-registry, buildah and the modal package"))
+       .enabled(if: TestSupport.slowPass && ((LocalService.haveRegistry && FileManager.default.isExecutableFile(atPath: "/usr/bin/buildah") && FakeModal.canDeploy) || TestSupport.inCI),
+                "needs docker-registry, buildah and the modal package; runs in the slow pass (STEPHOST_SLOW_TESTS=1)"))
 struct TheoryTodayTests {
     static let manifest = "examples/theory-today/stephost.yaml"
     static let litellm = "examples/theory-today/tools/llm/litellm/2"

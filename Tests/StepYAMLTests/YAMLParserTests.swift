@@ -4,7 +4,7 @@ import StepProcess
 import StepProtocol
 import StepYAML
 
-@Suite("YAML parser", .timeLimit(.minutes(1)))
+@Suite("YAML parser", .timeLimit(.minutes(3)))
 struct YAMLParserTests {
     func json(_ text: String) throws -> JSONValue { try YAMLParser.parse(text, file: "t.yaml").json }
 
