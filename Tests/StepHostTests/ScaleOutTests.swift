@@ -355,4 +355,17 @@ struct FanOutReadmeTests {
         #expect(r.stdout.contains(String(block[..<end.lowerBound])), "README.md's legs job differs from:\n\(r.stdout)")
         #expect(r.stdout.contains("stephost runs merge .stephost/runs/* --id merged") && r.stdout.contains("--resume=merged"))
     }
+
+    @Test("a step that changes the checkout (pin-digest) stays in the final job unless --legs says otherwise; --legs refuses what cannot run in a leg")
+    func legsLeaveTheCheckoutAlone() async throws {
+        let files = try await TestSupport.repositoryFiles { $0.hasPrefix("examples/theory-today/") || $0.hasPrefix("Registry/") }
+        let repo = try await TestSupport.gitRepo(files)
+        let f = ["-f", "examples/theory-today/stephost.yaml"]
+        let plain = try await TestSupport.stephost(["ci", "github", "main", "--fan-out", "build"] + f, cwd: repo)
+        #expect(plain.code == 0 && plain.stdout.contains(#"--only "build[${KEY}],push[${KEY}]" --resume last"#), "the pins are made where the PR is: \(plain.output)")
+        let given = try await TestSupport.stephost(["ci", "github", "main", "--fan-out", "build", "--legs", "build,push,pin"] + f, cwd: repo)
+        #expect(given.stdout.contains(#"--only "build[${KEY}],push[${KEY}],pin[${KEY}]""#), "\(given.output)")
+        let refused = try await TestSupport.stephost(["ci", "github", "main", "--fan-out", "build", "--legs", "build,pr"] + f, cwd: repo)
+        #expect(refused.code == 2 && refused.stderr.contains("step 'pr' cannot run in a leg"), "\(refused.stderr)")
+    }
 }

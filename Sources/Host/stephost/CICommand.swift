@@ -11,7 +11,7 @@ enum CICommand {
         let a: Arguments
         do {
             a = try Arguments(Array(argv.dropFirst()), valued: CommonOptions.valued.union(CommonOptions.selection)
-                                .union(["--fan-out", "--runs-on", "--action", "--chunks"]),
+                                .union(["--fan-out", "--runs-on", "--action", "--chunks", "--legs"]),
                               flags: [], aliases: CommonOptions.aliases)
         } catch { return CommonOptions.fail("\(error) (see stephost ci --help)") }
         var r = CommonOptions.request(a)
@@ -29,7 +29,8 @@ enum CICommand {
         }
         await p.pool.shutdownAll()
         do {
-            var w = GitHubFanOutWorkflow(run: p, split: try FanOut.split(p, at: fanOut), fanOut: fanOut)
+            let legs = a.value("--legs").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            var w = GitHubFanOutWorkflow(run: p, split: try FanOut.split(p, at: fanOut, legs: legs), fanOut: fanOut)
             if let label = a.value("--runs-on") { w.runsOn = label }
             if let action = a.value("--action") { w.action = action }
             w.chunks = chunks

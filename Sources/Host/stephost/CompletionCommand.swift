@@ -19,7 +19,7 @@ enum CompletionCommand {
         "stats": ["--last", "--json", "--html", "-f", "--file", "--workspace"],
         "schema": ["manifest", "events", "descriptor", "--plugins", "-f", "--file"],
         "plugin": ["new", "check", "--lang", "--dir", "--stephost-source", "--json", "--init-timeout", "--cancel-grace", "-f", "--file", "--plugins"],
-        "ci": ["github", "--fan-out", "--runs-on", "--action", "--chunks", "-f", "--file", "--env", "--var", "--workspace", "--plugin", "--plugins"],
+        "ci": ["github", "--fan-out", "--legs", "--runs-on", "--action", "--chunks", "-f", "--file", "--env", "--var", "--workspace", "--plugin", "--plugins"],
         "completion": ["bash", "zsh", "fish"],
     ]
 

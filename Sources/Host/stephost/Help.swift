@@ -103,11 +103,12 @@ enum Help {
         known instance (at most 500 steps per YAML document); with --resume, what ended there is left out.
         """,
         "ci": """
-        usage: stephost ci github WORKFLOW --fan-out ID [--runs-on LABEL] [--action REF] [--chunks N] [-f FILE] [--env ENV]
+        usage: stephost ci github WORKFLOW --fan-out ID [--legs ID,ID] [--runs-on LABEL] [--action REF] [--chunks N] [-f FILE] [--env ENV]
 
         Prints a GitHub Actions workflow for WORKFLOW: a prepare job runs what ID needs (--until) and
         plans the matrix; one leg per instance of ID (or chunk) runs ID's instances, with the for-each
-        steps over the same list that follow it and need nothing else, each on its own runner; a finish
+        steps over the same list that follow it, need nothing else and leave the checkout alone
+        (docker-build, ghcr-push, smoke-test; or --legs), each on its own runner; a finish
         job merges every record and runs the rest with --resume. Records travel as artifacts
         (actions/upload-artifact@v4, download-artifact@v4); secrets come from the repository's secrets.
         --action: how jobs install stephost (default stephost-dev/stephost@v1).

@@ -74,15 +74,20 @@ public enum FanOut {
 
 extension FanOut {
     /// A workflow cut for a matrix at for-each step `id`: what runs before it (everything it needs),
-    /// what each leg runs (it, and the for-each steps over the same list that follow it and need
-    /// nothing else, such as a push after a build), and the rest, after the legs.
+    /// what each leg runs (it, and the for-each steps over the same list that follow it, need nothing
+    /// else and leave the checkout alone, such as a push after a build; or `legs` when given), and
+    /// the rest, after the legs.
     public struct Split: Sendable {
         public var before: [String]
         public var legs: [String]
         public var after: [String]
     }
 
-    public static func split(_ p: PreparedRun, at id: String) throws(RunError) -> Split {
+    /// Bundled steps that change nothing in the checkout, so a leg may run them (a pin or a commit must
+    /// happen where the pull request is made from: the final job).
+    public static let legSteps: Set<String> = ["docker-build", "ghcr-push", "smoke-test"]
+
+    public static func split(_ p: PreparedRun, at id: String, legs given: [String]? = nil) throws(RunError) -> Split {
         guard let (wf, graph) = p.workflows.first, p.workflows.count == 1 else { throw .usage("name the workflow to fan out") }
         guard let k = graph.index(of: id) else {
             let ids = wf.steps.map(\.id)
@@ -93,8 +98,19 @@ extension FanOut {
         }
         let before = graph.ancestors(of: k)
         var legs: Set<Int> = [k]
-        for j in graph.order where j != k && wf.steps[j].forEachSource == source && graph.dependsOn(j, k) {
-            if graph.dependencies[j].allSatisfy({ legs.contains($0) || before.contains($0) }) { legs.insert(j) }
+        if let given {
+            for g in given where g != id {
+                guard let j = graph.index(of: g) else { throw .usage("--legs: workflow '\(wf.name)' has no step '\(g)'") }
+                guard wf.steps[j].forEachSource == source, graph.dependsOn(j, k),
+                      graph.dependencies[j].allSatisfy({ legs.contains($0) || before.contains($0) || given.contains(wf.steps[$0].id) }) else {
+                    throw .usage("--legs: step '\(g)' cannot run in a leg: it must iterate over the same list as '\(id)', follow it, and need nothing that runs after the legs")
+                }
+                legs.insert(j)
+            }
+        } else {
+            for j in graph.order where j != k && wf.steps[j].forEachSource == source && graph.dependsOn(j, k) && legSteps.contains(wf.steps[j].uses) {
+                if graph.dependencies[j].allSatisfy({ legs.contains($0) || before.contains($0) }) { legs.insert(j) }
+            }
         }
         let ids = { (set: Set<Int>) in graph.order.filter(set.contains).map { wf.steps[$0].id } }
         return Split(before: ids(before), legs: ids(legs),
