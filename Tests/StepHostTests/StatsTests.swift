@@ -45,7 +45,8 @@ struct StatsTests {
     if len(sys.argv) > 2: runs = runs[-int(sys.argv[2]):]
     steps, kinds = {}, {}
     for r in runs:
-        for s in r["steps"]:
+        # In the order they started, as stephost counts them (instances of a for-each run at once).
+        for s in sorted(r["steps"], key=lambda s: (s.get("startedAt") or "", s["id"])):
             if s["status"] not in ("success", "failure") or s["attempts"] == 0: continue
             key = (s["workflow"], s["id"].split("[")[0])
             steps.setdefault(key, {"kind": s["kind"], "d": [], "ok": 0})

@@ -80,7 +80,10 @@ public struct RunStats: Sendable {
         var index: [String: Int] = [:]
         for (n, r) in recorded.enumerated() {
             runs.append(Run(id: r.id, startedAt: r.startedAt, workflows: r.workflows, succeeded: r.exitCode == 0, durationMs: r.durationMs ?? 0))
-            for s in r.steps {
+            // In the order they started (a run's journal has them as they finished; instances run at once):
+            // a step's `last` is the instance that started last in the newest run.
+            let ordered = r.steps.sorted { ($0.record.startedAt ?? .distantPast, $0.record.id) < ($1.record.startedAt ?? .distantPast, $1.record.id) }
+            for s in ordered {
                 let rec = s.record
                 guard rec.status == .success || rec.status == .failure, rec.attempts > 0,
                       !(rec.reason ?? "").hasPrefix("reused from run") else { continue }
