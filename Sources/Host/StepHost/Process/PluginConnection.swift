@@ -136,8 +136,11 @@ public final class PluginConnection: @unchecked Sendable {
             throw .spawnFailed(plugin: descriptor.name, descriptor: descriptor.file, reason: error.description)
         }
         let id = c.startRequest(InitializeRequest.method, InitializeRequest(hostVersion: hostVersion).json)
+        // Only while the answer has not come: on a loaded machine the timer can fire after the answer
+        // arrived but before this task resumed to cancel it.
         let timer = DispatchWorkItem { [weak c] in
-            c?.fail(PluginFailure(.timedOut, "initialize timed out"), terminate: true)
+            guard let c, c.isOutstanding(id) else { return }
+            c.fail(PluginFailure(.timedOut, "initialize timed out"), terminate: true)
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + initTimeout, execute: timer)
         let reply = await c.awaitReply(id)

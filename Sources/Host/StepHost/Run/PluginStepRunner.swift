@@ -54,7 +54,9 @@ struct PluginStepRunner: StepRunner {
                 if conn.isOutstanding(id) { conn.terminate(reason: "plugin process terminated") }
             }
         }
+        // An answer that came before the deadline stands, even when this task resumes after it (a loaded machine).
         let timer = DispatchWorkItem {
+            guard conn.isOutstanding(id) else { return }
             state.timedOut = true
             teardown(false)
         }
