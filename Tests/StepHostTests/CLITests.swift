@@ -3,7 +3,7 @@ import StepHost
 import StepProtocol
 import Testing
 
-@Suite("stephost commands", .timeLimit(.minutes(1)))
+@Suite("stephost commands", .timeLimit(.minutes(3)))
 struct CLITests {
     let manifest = """
     env: {PREFIX: ghcr.io/acme}

@@ -5,7 +5,7 @@ import StepProcess
 
 /// Splitting a run across machines: --only/--until, records handed over by path, runs merge,
 /// the GitHub matrix and the Buildkite pipeline (checked with Buildkite's published schema).
-@Suite("scale-out: --only, --until, portable records, runs merge, plan formats", .timeLimit(.minutes(5)))
+@Suite("scale-out: --only, --until, portable records, runs merge, plan formats", .timeLimit(.minutes(8)))
 struct ScaleOutTests {
     static let token = "tok-scaleout-7731"
     /// list -> build (for-each) -> push (for-each, paired) -> final; build is granted a secret.
@@ -211,7 +211,8 @@ struct ScaleOutTests {
         for (n, doc) in documents.enumerated() {
             let file = "\(repo)/bk-\(n).yaml"
             TestSupport.write(file, doc)
-            let check = try await TestSupport.run(["check-jsonschema", "--builtin-schema", "vendor.buildkite", file], cwd: repo)
+            // A 300-step document against the published schema takes seconds; more on a loaded machine.
+            let check = try await TestSupport.run(["check-jsonschema", "--builtin-schema", "vendor.buildkite", file], cwd: repo, timeout: 300)
             #expect(check.code == 0, "document \(n): \(check.output)")
             #expect(doc.components(separatedBy: "\n  - label: ").count - 1 <= 500)
         }
@@ -223,7 +224,7 @@ struct ScaleOutTests {
         // The list read from a step: a step that plans the rest once everything before it ran.
         let later = try await run(repo, ["plan", "w", "--format", "buildkite"]).stdout
         TestSupport.write("\(repo)/later.yaml", "\(later)")
-        let check = try await TestSupport.run(["check-jsonschema", "--builtin-schema", "vendor.buildkite", "\(repo)/later.yaml"], cwd: repo)
+        let check = try await TestSupport.run(["check-jsonschema", "--builtin-schema", "vendor.buildkite", "\(repo)/later.yaml"], cwd: repo, timeout: 300)
         #expect(check.code == 0, "\(check.output)")
         #expect(later.contains("key: \"plan-build\"\n    depends_on: [\"list\"]") && later.contains("--format buildkite --resume=\"$$resume_id\" | buildkite-agent pipeline upload"), "\(later)")
         #expect(!later.contains("key: \"final\""), "what follows an unknown list waits for it")

@@ -69,11 +69,6 @@ public struct RegistryFile: Sendable {
     /// The `runtime` mapping as JSON values.
     public var runtime: [String: JSONValue] { root["runtime"]?.json.objectValue ?? [:] }
 
-    /// The file's bytes with `image.oci` set to `ref`; every other byte unchanged. A quoted value stays quoted the same way.
-    public func replacingImage(with ref: ImageReference) throws(RegistryFileError) -> [UInt8] {
-        try replacing([RegistryFile.defaultKey: ref])
-    }
-
     /// `image.oci`: where a single pin goes by default.
     public static let defaultKey = "image.oci"
 

@@ -114,15 +114,8 @@ enum GHCRPushStep {
 
     /// For an index: each platform's architecture (with its variant, `arm64/v8`) -> image@its manifest digest; else null.
     static func platformRefs(_ entry: OCILayout.Entry, in layout: OCILayout, image: ImageName) throws -> JSONValue {
-        let data = try layout.blob(entry.digest)
-        guard let index = try? JSONParser.parse(String(decoding: data, as: UTF8.self)), let list = index["manifests"]?.arrayValue else { return .null }
-        var refs: [String: JSONValue] = [:]
-        for m in list {
-            guard let digest = m["digest"]?.stringValue, let arch = m["platform"]?["architecture"]?.stringValue else { continue }
-            let key = m["platform"]?["variant"]?.stringValue.map { "\(arch)/\($0)" } ?? arch
-            refs[key] = .string("\(image)@\(digest)")
-        }
-        return .object(refs)
+        guard let digests = try layout.platformDigests(entry) else { return .null }
+        return .object(digests.mapValues { .string("\(image)@\($0)") })
     }
 
     static func put(_ client: RegistryClient, reference: String, manifest: PushPlan.Item, layout: OCILayout) async throws {

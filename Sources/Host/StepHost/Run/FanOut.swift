@@ -26,11 +26,8 @@ public enum FanOut {
             }
             steps[r] = ["status": "success", "outputs": .object(outputs(ended, of: r))]
         }
-        let envName = p.environment(ofStep: wf.name, id)
-        let ctx = EvaluationContext(contexts: [
-            "steps": .object(steps), "env": .object((p.envContexts[wf.name] ?? [:]).mapValues(JSONValue.string)),
-            "vars": p.vars(for: envName), "run": p.runContextJSON(workflow: wf.name),
-        ])
+        var ctx = p.baseContext(workflow: wf.name, environment: p.environment(ofStep: wf.name, id))
+        ctx.contexts["steps"] = .object(steps)
         let value: JSONValue
         do { value = try forEach.evaluate(ctx) } catch { throw .usage("step '\(id)': for-each: \(error.message)") }
         guard case .array(let items) = value else {

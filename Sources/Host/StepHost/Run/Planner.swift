@@ -30,9 +30,7 @@ public enum Planner {
             for k in graph.order {
                 let s = wf.steps[k]
                 let envName = p.environment(ofStep: wf.name, s.id)
-                let base = EvaluationContext(contexts: [
-                    "env": .object((p.envContexts[wf.name] ?? [:]).mapValues(JSONValue.string)),
-                    "vars": p.vars(for: envName), "run": p.runContextJSON(workflow: wf.name)])
+                let base = p.baseContext(workflow: wf.name, environment: envName)
                 let needs = graph.dependencies[k].map { wf.steps[$0].id }
                 let schema = p.descriptions[s.uses]?.inputs
                 func make(_ id: String, _ ctx: EvaluationContext) -> Step {
@@ -41,10 +39,9 @@ public enum Planner {
                 }
                 if let f = s.forEach, !f.expressions.contains(where: { $0.contextNames.contains("steps") }),
                    let items = (try? f.evaluate(base))?.arrayValue {
-                    for (n, item) in items.enumerated() {
+                    for (key, item) in zip(ForEachKeys.of(items), items) {
                         var ctx = base
                         ctx.contexts["item"] = item
-                        let key = item.stringValue ?? item["name"]?.stringValue ?? item.intValue.map(String.init) ?? String(n)
                         out.append(make("\(s.id)[\(key)]", ctx))
                     }
                 } else {

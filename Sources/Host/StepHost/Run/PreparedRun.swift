@@ -62,6 +62,12 @@ public final class PreparedRun: @unchecked Sendable {
         runInfo(workflow: workflow, failures: failures).json
     }
 
+    /// The `env`, `vars` and `run` contexts of a step of `workflow` in `environment`, before any step has run.
+    public func baseContext(workflow: String, environment: String?) -> EvaluationContext {
+        EvaluationContext(contexts: ["env": .object((envContexts[workflow] ?? [:]).mapValues(JSONValue.string)),
+                                     "vars": vars(for: environment), "run": runContextJSON(workflow: workflow)])
+    }
+
     /// A step's kind for metrics: its `kind:`, else what its plugin declared, else the default for its step name.
     public func kind(of step: StepSpec) -> String {
         StepKind.of(uses: step.uses, manifest: step.kind, declared: descriptions[step.uses]?.kind)

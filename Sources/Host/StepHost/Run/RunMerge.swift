@@ -69,11 +69,8 @@ public enum RunMerge {
         var steps: [StepOutcome] = []
         for key in order {
             guard let step = chosen[key]?.step else { continue }
-            var event = step.record.json.objectValue ?? [:]
-            event["spec"] = step.spec.map(JSONValue.string)
-            event["fingerprint"] = step.fingerprint?.json
-            if step.outputsMasked { event["outputsMasked"] = .bool(true) }
-            writer.append("step-finished", event, sync: false)
+            writer.append("step-finished", step.record.finishedEvent(spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked),
+                          sync: false)
             steps.append(step.record)
         }
         let failed = steps.contains { $0.status == .failure && !$0.continuedOnError } || steps.contains { $0.status == .cancelled }

@@ -56,9 +56,7 @@ extension Runner {
                 reporter.report(.warning("step '\(s.record.id)' runs again: its recorded outputs held a secret and were masked"))
                 continue
             }
-            let wf = s.record.workflow
-            let instance = s.record.id.hasPrefix("\(wf)/") ? String(s.record.id.dropFirst(wf.count + 1)) : s.record.id
-            p.reusable["\(wf)/\(instance)"] = s.record
+            p.reusable["\(s.record.workflow)/\(s.record.localID)"] = s.record
         }
         if !changed.isEmpty {
             throw .usage((changed + ["a step is reused only when its definition is unchanged; run without --resume to start over"])

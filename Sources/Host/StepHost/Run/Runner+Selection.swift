@@ -72,7 +72,7 @@ extension Runner {
     public static func ended(_ id: String, workflow: String, in run: RunJournal) -> [StepOutcome] {
         var out: [StepOutcome] = []
         for s in run.steps where s.record.workflow == workflow && s.record.reason != StepSelection.notSelected {
-            let rid = s.record.id.hasPrefix("\(workflow)/") ? String(s.record.id.dropFirst(workflow.count + 1)) : s.record.id
+            let rid = s.record.localID
             if rid == id || rid.hasPrefix("\(id)[") { out.append(s.record) }
         }
         return out

@@ -239,11 +239,8 @@ final class Scheduler {
         var shown = r
         shown.id = display
         if let record {
-            var event = shown.json.objectValue ?? [:]
-            event["spec"] = .string(spec.key)
-            event["fingerprint"] = run.fingerprints[spec.key]?.json
-            if !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs) { event["outputsMasked"] = .bool(true) }
-            record.append("step-finished", event, sync: false)
+            let masked = !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs)
+            record.append("step-finished", shown.finishedEvent(spec: spec.key, fingerprint: run.fingerprints[spec.key], outputsMasked: masked), sync: false)
             unsynced.insert(ObjectIdentifier(spec))
         }
         reporter.report(.stepFinished(shown))
