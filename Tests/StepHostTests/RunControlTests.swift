@@ -5,7 +5,7 @@ import StepProtocol
 import Testing
 
 /// Interrupts, fail-fast, limits on parallelism, contexts, and the defaults stephost takes inside GitHub Actions.
-@Suite("stephost run: control and contexts", .timeLimit(.minutes(2)))
+@Suite("stephost run: control and contexts", .timeLimit(.minutes(4)))
 struct RunControlTests {
     var fake: String { "fake=\(TestSupport.fake)" }
     func summary(_ r: TestSupport.Result) throws -> JSONValue { try r.summary() }
