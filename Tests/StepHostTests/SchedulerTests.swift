@@ -19,11 +19,22 @@ struct SchedulerTests {
 
     struct Quiet: RunReporter { func report(_ event: RunEvent) {} }
 
+    /// The retries the scheduler announced, as "step attempt/of".
+    final class Retries: RunReporter, @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen: [String] = []
+        func report(_ event: RunEvent) {
+            if case .stepRetrying(let step, let attempt, let of, _, _) = event { lock.withLock { seen.append("\(step) \(attempt)/\(of)") } }
+        }
+        var all: [String] { lock.withLock { seen } }
+    }
+
     static let work = StepDescription(name: "work", inputs: ["type": "object"])
 
     /// Runs `workflow` of `manifest` in `dir` (a new folder by default); `answer` decides each attempt.
     func run(_ manifest: String, in dir: String? = nil, jobs: Int = 4, failFast: Bool = false, resume: String? = nil,
-             _ answer: @escaping @Sendable (StepJob, Int) -> InMemoryStepRunner.Answer = { _, _ in .success(outputs: [:]) })
+             reporter: RunReporter = Quiet(),
+             _ answer: @escaping @Sendable (StepJob, Int) async -> InMemoryStepRunner.Answer = { _, _ in .success(outputs: [:]) })
         async throws -> (summary: RunSummary, log: Log, dir: String) {
         let dir = dir ?? TestSupport.tempDir("sched")
         TestSupport.write("\(dir)/stephost.yaml", manifest)
@@ -36,10 +47,10 @@ struct SchedulerTests {
         let log = Log()
         let runner = InMemoryStepRunner { job, attempt in
             log.add(job, attempt)
-            return answer(job, attempt)
+            return await answer(job, attempt)
         }
-        let prepared = try await Runner.prepare(r, reporter: Quiet(), steps: [Self.work], runner: runner)
-        return (await Runner.execute(prepared, reporter: Quiet()), log, dir)
+        let prepared = try await Runner.prepare(r, reporter: reporter, steps: [Self.work], runner: runner)
+        return (await Runner.execute(prepared, reporter: reporter), log, dir)
     }
 
     func statuses(_ s: RunSummary) -> [String: String] {
@@ -158,5 +169,148 @@ struct SchedulerTests {
         #expect(second.log.started == ["b", "c"], "a is reused: \(second.log.started)")
         #expect(second.log.job("c")?.inputs["from"] == 1, "c reads a's recorded output")
         #expect(second.summary.steps.first { $0.id == "a" }?.reason?.hasPrefix("reused from run") == true)
+    }
+
+    func outcome(_ s: RunSummary, _ id: String) -> StepOutcome? { s.steps.first { $0.id == id } }
+
+    @Test("for-each over an earlier step's output: push[x] reads build[x]; a later step gets an object by key; an empty list is nothing to do")
+    func forEachFromOutputs() async throws {
+        let (s, log, _) = try await run("""
+            workflows:
+              w:
+                steps:
+                  - {id: list, uses: work}
+                  - {id: build, uses: work, for-each: "${{ steps.list.outputs.items }}", with: {name: "${{ item.name }}", n: "${{ item.n }}"}}
+                  - {id: push, uses: work, needs: [build], for-each: "${{ steps.list.outputs.items }}", with: {image: "${{ steps.build.outputs.image }}"}}
+                  - {id: all, uses: work, needs: [push], with: {images: "${{ steps.build.outputs.image }}", pushed: "${{ toJSON(steps.push.outputs.pushed) }}"}}
+                  - {id: none, uses: work, for-each: "${{ fromJSON('[]') }}"}
+                  - {id: after-none, uses: work}
+            """) { job, _ in
+            switch job.spec.id {
+            case "list": return .success(outputs: ["items": [["name": "x", "n": 1], ["name": "y", "n": 2]]])
+            case "build": return .success(outputs: ["image": .string("img-\(job.inputs["name"]?.stringValue ?? "")-\(job.inputs["n"]?.intValue ?? 0)")])
+            case "push": return .success(outputs: ["pushed": job.inputs["image"] ?? .null])
+            default: return .success(outputs: [:])
+            }
+        }
+        #expect(s.exitCode == 0)
+        #expect(outcome(s, "push[x]")?.outputs["pushed"] == "img-x-1" && outcome(s, "push[y]")?.outputs["pushed"] == "img-y-2")
+        #expect(log.job("all")?.inputs["images"] == ["x": "img-x-1", "y": "img-y-2"])
+        #expect(log.job("all")?.inputs["pushed"] == #"{"x":"img-x-1","y":"img-y-2"}"#)
+        #expect(statuses(s)["none"] == "skipped (nothing to do)" && log.attempts("none") == 0)
+        #expect(statuses(s)["after-none"] == "success" && log.attempts("after-none") == 1, "nothing to do counts as done: what follows runs")
+    }
+
+    @Test("pairing: a paired step does not run when its partner failed as a whole, and per key otherwise")
+    func pairingFailures() async throws {
+        let (s, log, _) = try await run("""
+            workflows:
+              w:
+                steps:
+                  - {id: build, uses: work, for-each: "${{ fromJSON(env.NOPE) }}"}
+                  - {id: push, uses: work, needs: [build], for-each: "${{ fromJSON(env.NOPE) }}"}
+                  - {id: b2, uses: work, needs: [], for-each: [x, y]}
+                  - {id: p2, uses: work, needs: [b2], for-each: [x, y]}
+            """) { job, _ in job.stepID == "b2[x]" ? .failure(message: "no") : .success(outputs: [:]) }
+        let st = statuses(s)
+        #expect(st["build"] == "failure" && st["push"] == "skipped (needs failed)", "\(st)")
+        #expect(st["p2[x]"] == "skipped (needs failed)" && st["p2[y]"] == "success")
+        #expect(log.attempts("p2[x]") == 0 && log.attempts("p2[y]") == 1)
+    }
+
+    @Test("for-each keys must be unique: the step fails naming the duplicates, and none of its instances starts")
+    func duplicateKeys() async throws {
+        let (s, log, _) = try await run("""
+            workflows:
+              w:
+                steps:
+                  - {id: a, uses: work, for-each: "${{ fromJSON('[\\"x\\",\\"x\\",\\"y\\"]') }}"}
+            """)
+        #expect(s.exitCode == 1)
+        #expect(outcome(s, "a")?.error?.contains("duplicated: x") == true, "\(String(describing: outcome(s, "a")?.error))")
+        #expect(log.started.isEmpty)
+    }
+
+    @Test("conditions: needs failed, if was false, failure(), always(), continue-on-error; a failed step's outputs are readable")
+    func conditionsInFull() async throws {
+        let (s, log, _) = try await run("""
+            workflows:
+              w:
+                steps:
+                  - {id: bad, uses: work}
+                  - {id: dependant, uses: work}
+                  - {id: on-failure, uses: work, needs: [bad], if: failure(), with: {code: "${{ steps.bad.outputs.code }}"}}
+                  - {id: always, uses: work, needs: [dependant], if: "${{ always() }}"}
+                  - {id: false-if, uses: work, needs: [], if: "env.NOPE == 'x'"}
+                  - {id: after-false, uses: work, needs: [false-if]}
+                  - {id: soft, uses: work, needs: [], continue-on-error: true}
+                  - {id: after-soft, uses: work, needs: [soft], if: "steps.soft.status == 'failure'"}
+            """) { job, _ in
+            switch job.spec.id {
+            case "bad": return .failure(message: "bad", outputs: ["code": 9])
+            case "soft": return .failure(message: "soft")
+            default: return .success(outputs: [:])
+            }
+        }
+        #expect(s.exitCode == 1)
+        let st = statuses(s)
+        #expect(st == ["bad": "failure", "dependant": "skipped (needs failed)", "on-failure": "success", "always": "success",
+                       "false-if": "skipped (if was false)", "after-false": "skipped (needs skipped)",
+                       "soft": "failure (continue-on-error)", "after-soft": "success"], "\(st)")
+        #expect(log.job("on-failure")?.inputs["code"] == 9, "a failed step's outputs are readable")
+    }
+
+    @Test("continue-on-error alone keeps exit status 0")
+    func continueOnError() async throws {
+        let (s, _, _) = try await run("workflows:\n  w:\n    steps:\n      - {id: soft, uses: work, continue-on-error: true}\n") { _, _ in
+            .failure(message: "soft")
+        }
+        #expect(s.exitCode == 0 && statuses(s)["soft"] == "failure (continue-on-error)")
+    }
+
+    @Test("retry: each retry is announced with its attempt, and every attempt is in the step's attempt log")
+    func retryAnnounced() async throws {
+        let retries = Retries()
+        let (s, _, _) = try await run("""
+            workflows:
+              w:
+                steps:
+                  - {id: flaky, uses: work, retry: {attempts: 3, backoff: 1ms}}
+            """, reporter: retries) { _, attempt in attempt < 3 ? .failure(message: "reset", retryable: true) : .success(outputs: [:]) }
+        #expect(retries.all == ["flaky 2/3", "flaky 3/3"], "\(retries.all)")
+        #expect(outcome(s, "flaky")?.attempts == 3 && outcome(s, "flaky")?.attemptLog.count == 3)
+    }
+
+    /// How many answers are in progress at once, at most.
+    actor Overlap {
+        var now = 0, most = 0
+        func enter() { now += 1; most = max(most, now) }
+        func leave() { now -= 1 }
+        /// Waits (at most 5 s) until `n` answers are in progress at once.
+        func barrier(_ n: Int) async {
+            let end = ContinuousClock.now + .seconds(5)
+            while most < n && ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(2)) }
+        }
+    }
+
+    @Test("max-parallel limits a for-each step below -j; without it, -j is the limit")
+    func maxParallel() async throws {
+        let overlap = Overlap(), free = Overlap()
+        let (s, _, _) = try await run("""
+            workflows:
+              w:
+                steps:
+                  - {id: each, uses: work, max-parallel: 1, for-each: [a, b, c]}
+                  - {id: free, uses: work, needs: [], for-each: [a, b, c, d]}
+            """, jobs: 4) { job, _ in
+            let o = job.spec.id == "each" ? overlap : free
+            await o.enter()
+            if o === free { await o.barrier(2) } else { try? await Task.sleep(for: .milliseconds(20)) }
+            await o.leave()
+            return .success(outputs: [:])
+        }
+        #expect(s.exitCode == 0)
+        #expect(await overlap.most == 1)
+        #expect(await free.most >= 2, "steps without max-parallel ran at once (a barrier, not timing)")
     }
 }

@@ -8,7 +8,8 @@ public struct InMemoryStepRunner: StepRunner {
     /// What an attempt ends with.
     public enum Answer: Sendable {
         case success(outputs: [String: JSONValue])
-        case failure(message: String, hint: String? = nil, retryable: Bool = false)
+        /// `outputs`: what a plugin's error sends in `data.outputs`, readable by later steps.
+        case failure(message: String, hint: String? = nil, retryable: Bool = false, outputs: [String: JSONValue] = [:])
     }
 
     let answer: @Sendable (StepJob, Int) async -> Answer
@@ -24,8 +25,9 @@ public struct InMemoryStepRunner: StepRunner {
             rec.wouldRun = context.dryRun
             rec.outputs = outputs
             return (rec, .unmarked)
-        case .failure(let message, let hint, let retryable):
+        case .failure(let message, let hint, let retryable, let outputs):
             rec.status = .failure
+            rec.outputs = outputs
             rec.error = message
             rec.hint = hint
             return (rec, retryable ? .retryable : .unmarked)

@@ -6,7 +6,7 @@ import StepYAML
 
 /// A run whose manifest, plugins, inputs and secrets have all been checked:
 /// what stays is to schedule its steps.
-public final class PreparedRun: @unchecked Sendable {
+public final class PreparedRun: Sendable {
     public let request: RunRequest
     public let manifest: Manifest
     public let workspace: String
@@ -23,37 +23,41 @@ public final class PreparedRun: @unchecked Sendable {
     public let descriptions: [String: StepDescription]
     public let capabilities: [String: Capabilities]
     /// Per workflow: the `env` context (top-level env, then the workflow's).
-    public internal(set) var envContexts: [String: [String: String]] = [:]
+    public let envContexts: [String: [String: String]]
     /// Where plugin stderr lines go; `Runner.execute` points it at the run's reporters.
     let relay: ReporterRelay
     /// "workflow/step" → environment name and resolved secrets.
-    var stepEnvironments: [String: String?] = [:]
-    var stepSecrets: [String: [String: String]] = [:]
+    let stepEnvironments: [String: String?]
+    let stepSecrets: [String: [String: String]]
     /// "workflow/step" → what its result depends on in the manifest.
-    public internal(set) var fingerprints: [String: StepFingerprint] = [:]
+    public let fingerprints: [String: StepFingerprint]
     /// With `--resume`: the run resumed, and its successful steps that are reused, by
     /// "workflow/instance id" (`deploy/build[api]`), whether or not that run showed workflow names.
-    public internal(set) var resumedFrom: String?
-    public internal(set) var reusable: [String: StepOutcome] = [:]
+    public let resumedFrom: String?
+    public let reusable: [String: StepOutcome]
     /// `--only` or `--until`, checked against the workflow: what may start (nil: everything).
-    public internal(set) var selection: StepSelection?
-    /// What runs each attempt: the plugins, unless a test or benchmark put an in-memory runner here.
-    public internal(set) var runner: StepRunner
+    public let selection: StepSelection?
+    /// What runs each attempt: the plugins, or an in-memory runner in tests and benchmarks.
+    public let runner: StepRunner
 
-    init(request: RunRequest, manifest: Manifest, workspace: String, context: RunContext, runID: String, pool: PluginPool,
-         masker: Masker, catalog: PluginCatalog, workflows: [(spec: WorkflowSpec, graph: WorkflowGraph)],
-         skippedWorkflows: [(name: String, reason: String)], plugins: [String: PluginDescriptor],
-         descriptions: [String: StepDescription], capabilities: [String: Capabilities], relay: ReporterRelay) {
-        self.request = request; self.manifest = manifest; self.workspace = workspace; self.context = context; self.runID = runID
-        self.pool = pool; self.masker = masker; self.catalog = catalog; self.workflows = workflows
-        self.skippedWorkflows = skippedWorkflows; self.plugins = plugins; self.descriptions = descriptions
-        self.capabilities = capabilities; self.relay = relay
-        runner = PluginStepRunner(pool: pool, workspace: workspace, cancelGrace: request.cancelGrace)
+    init(_ setup: Runner.Setup, _ plugins: Runner.PluginSet, decisions d: Runner.Decisions, pool: PluginPool, masker: Masker,
+         relay: ReporterRelay, runner: StepRunner?) {
+        request = setup.request; manifest = setup.manifest; workspace = setup.workspace; context = setup.context; runID = setup.runID
+        catalog = setup.catalog; workflows = setup.graphs; skippedWorkflows = setup.skipped
+        self.pool = pool; self.masker = masker; self.relay = relay
+        self.plugins = plugins.descriptors; descriptions = plugins.descriptions; capabilities = plugins.capabilities
+        envContexts = d.envContexts; stepEnvironments = d.stepEnvironments; stepSecrets = d.stepSecrets
+        fingerprints = d.fingerprints; resumedFrom = d.resumedFrom; reusable = d.reusable; selection = d.selection
+        self.runner = runner ?? PluginStepRunner(pool: pool, workspace: setup.workspace, cancelGrace: setup.request.cancelGrace)
     }
 
     /// `params.run` and the `run` context: the run's environment (`--env`); a step's own is `params.step.environment`.
     public func runInfo(workflow: String, failures: [JSONValue] = []) -> StepRunRequest.Run {
-        StepRunRequest.Run(id: runID, workflow: workflow, environment: request.environment, event: context.event,
+        Self.runInfo(id: runID, request: request, context: context, workflow: workflow, failures: failures)
+    }
+
+    static func runInfo(id: String, request: RunRequest, context: RunContext, workflow: String, failures: [JSONValue]) -> StepRunRequest.Run {
+        StepRunRequest.Run(id: id, workflow: workflow, environment: request.environment, event: context.event,
                            branch: context.branch, sha: context.sha, base: context.base, failures: failures)
     }
 
@@ -74,7 +78,9 @@ public final class PreparedRun: @unchecked Sendable {
     }
 
     /// The `vars` context of an environment, with `--var` over it.
-    public func vars(for environment: String?) -> JSONValue {
+    public func vars(for environment: String?) -> JSONValue { Self.vars(manifest, request, environment: environment) }
+
+    static func vars(_ manifest: Manifest, _ request: RunRequest, environment: String?) -> JSONValue {
         var v = environment.flatMap { manifest.environment(named: $0)?.vars } ?? [:]
         for (k, x) in request.vars { v[k] = .string(x) }
         return .object(v)

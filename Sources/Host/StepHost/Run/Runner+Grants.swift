@@ -9,13 +9,13 @@ extension Runner {
     /// - A step without one must find them in the run's `--env` when one is
     ///   given, else all of them in at least one environment.
     /// - Granting secrets in a manifest without environments is an error.
-    static func secretGrantProblems(_ p: PreparedRun) -> [String] {
+    static func secretGrantProblems(_ p: Setup, _ d: Decisions) -> [String] {
         let m = p.manifest
         var problems: [String] = []
         func report(_ s: StepSpec, _ message: String) {
             problems.append(Diagnostic(file: m.file, position: s.position(of: "secrets"), message: message).description)
         }
-        for (wf, _) in p.workflows {
+        for (wf, _) in p.graphs {
             for s in wf.steps where !s.secrets.isEmpty {
                 let wanted = s.secrets.map(\.source)
                 let list = wanted.joined(separator: ", ")
@@ -27,7 +27,7 @@ extension Runner {
                     wanted.filter { name in !env.secrets.contains { $0.name == name } }
                 }
                 if s.environment != nil || p.request.environment != nil {
-                    guard let name = p.stepEnvironments["\(wf.name)/\(s.id)"] ?? nil, let env = m.environment(named: name) else { continue }
+                    guard let name = d.stepEnvironments["\(wf.name)/\(s.id)"] ?? nil, let env = m.environment(named: name) else { continue }
                     let missing = lacking(env)
                     if !missing.isEmpty {
                         report(s, "step '\(s.id)' of workflow '\(wf.name)' runs in environment '\(name)', which does not define \(missing.map { "'\($0)'" }.joined(separator: ", "))")

@@ -25,28 +25,30 @@ extension Runner {
     }
 
     /// Every step's fingerprint; the parts shared by many steps are hashed once.
-    static func computeFingerprints(_ p: PreparedRun) {
+    static func fingerprints(_ p: Setup, _ d: Decisions) -> [String: StepFingerprint] {
         var shared: [String: [String: String]] = [:]
-        for (wf, _) in p.workflows {
+        var out: [String: StepFingerprint] = [:]
+        for (wf, _) in p.graphs {
             for s in wf.steps {
-                let env = p.environment(ofStep: wf.name, s.id)
+                let env = d.environment(ofStep: "\(wf.name)/\(s.id)", p.request)
                 let key = "\(wf.name)\u{0}\(env ?? "")"
                 let context = shared[key] ?? StepFingerprint.contextParts(workflow: wf, manifest: p.manifest, environment: env,
                                                                           vars: p.vars(for: env))
                 shared[key] = context
-                p.fingerprints["\(wf.name)/\(s.id)"] = StepFingerprint(step: s, context: context)
+                out["\(wf.name)/\(s.id)"] = StepFingerprint(step: s, context: context)
             }
         }
+        return out
     }
 
     /// Which steps of the resumed run are reused: those that succeeded, whose
     /// definition is unchanged and whose outputs held no secret. A changed
     /// definition stops the run before anything starts, saying what changed.
-    static func planReuse(_ p: PreparedRun, _ previous: RunJournal, reporter: RunReporter) throws(RunError) {
-        p.resumedFrom = previous.id
+    static func planReuse(_ previous: RunJournal, _ d: inout Decisions, reporter: RunReporter) throws(RunError) {
+        d.resumedFrom = previous.id
         var changed: [String] = []
         for s in previous.steps where s.record.status == .success {
-            guard let spec = s.spec, let now = p.fingerprints[spec] else { continue }
+            guard let spec = s.spec, let now = d.fingerprints[spec] else { continue }
             guard let then = s.fingerprint else { continue }
             if then != now {
                 changed.append("step '\(s.record.id)' changed since run \(previous.id): \(now.changes(since: then))")
@@ -56,7 +58,7 @@ extension Runner {
                 reporter.report(.warning("step '\(s.record.id)' runs again: its recorded outputs held a secret and were masked"))
                 continue
             }
-            p.reusable["\(s.record.workflow)/\(s.record.localID)"] = s.record
+            d.reusable["\(s.record.workflow)/\(s.record.localID)"] = s.record
         }
         if !changed.isEmpty {
             throw .usage((changed + ["a step is reused only when its definition is unchanged; run without --resume to start over"])

@@ -1,14 +1,15 @@
 import Foundation
+import StepMask
 import StepProtocol
 
 extension Runner {
     /// Every step's environment, and every secret the run grants, before the first step starts.
-    static func resolveEnvironmentsAndSecrets(_ p: PreparedRun, resolveSecrets: Bool, reporter: RunReporter) throws(RunError) {
+    static func resolveEnvironmentsAndSecrets(_ p: Setup, _ d: inout Decisions, masker: Masker, resolveSecrets: Bool,
+                                              reporter: RunReporter) throws(RunError) {
         var missing: [String] = []
         var cache: [String: String] = [:]
-        for (wf, _) in p.workflows {
-            let ctx = EvaluationContext(contexts: ["run": p.runContextJSON(workflow: wf.name),
-                                                  "env": .object((p.envContexts[wf.name] ?? [:]).mapValues(JSONValue.string))])
+        for (wf, _) in p.graphs {
+            let ctx = EvaluationContext(contexts: ["run": p.runContextJSON(workflow: wf.name), "env": p.envContext(of: wf.name, d)])
             for s in wf.steps {
                 let key = "\(wf.name)/\(s.id)"
                 var envName = p.request.environment
@@ -21,9 +22,9 @@ extension Runner {
                         throw .invalid(["\(p.manifest.file):\(s.position(of: "environment")): step '\(s.id)' runs in environment '\(e)', which \(p.manifest.file) does not define (defined: \(p.manifest.environments.map(\.name).joined(separator: ", ")))"])
                     }
                 }
-                p.stepEnvironments[key] = envName
+                d.stepEnvironments[key] = envName
                 // A step that cannot start here (not selected by --only/--until) is granted nothing.
-                guard resolveSecrets, !s.secrets.isEmpty, p.selection?.contains(step: s.id) ?? true else { continue }
+                guard resolveSecrets, !s.secrets.isEmpty, d.selection?.contains(step: s.id) ?? true else { continue }
                 guard let envName, let env = p.manifest.environment(named: envName) else {
                     missing.append("step '\(s.id)' of workflow '\(wf.name)' is granted secrets (\(s.secrets.map(\.source).joined(separator: ", "))) but runs in no environment: pass --env or set its environment:")
                     continue
@@ -44,14 +45,14 @@ extension Runner {
                     case .success(let v):
                         cache[cacheKey] = v
                         granted[name] = v
-                        if !p.masker.add(v) {
+                        if !masker.add(v) {
                             reporter.report(.warning("secret '\(sourceName)' of environment '\(envName)' is 3 characters or fewer and is not masked"))
                         }
                     case .failure(let why):
                         missing.append("secret '\(sourceName)' of environment '\(envName)' is missing: \(source) \(why.description)")
                     }
                 }
-                p.stepSecrets[key] = granted
+                d.stepSecrets[key] = granted
             }
         }
         // One line per missing secret, however many steps are granted it.

@@ -40,8 +40,9 @@ extension Runner {
 
     /// Each need of a selected step that is not selected itself must have succeeded in the resumed
     /// run, whose recorded outputs feed it; else nothing runs, and every such need is named.
-    static func checkSelectedNeeds(_ p: PreparedRun, previous: RunJournal?) throws(RunError) {
-        guard let selection = p.selection, let (wf, graph) = p.workflows.first else { return }
+    static func checkSelectedNeeds(_ selection: StepSelection?, _ graphs: [(spec: WorkflowSpec, graph: WorkflowGraph)],
+                                   previous: RunJournal?) throws(RunError) {
+        guard let selection, let (wf, graph) = graphs.first else { return }
         var missing: [String] = []
         for (k, s) in wf.steps.enumerated() where selection.contains(step: s.id) {
             for d in graph.dependencies[k] {

@@ -88,10 +88,8 @@ public enum Runner {
         }
         let problems = setup.problems + checkSteps(setup, plugins)
         if !problems.isEmpty { throw .invalid(problems) }
-        let prepared = try await complete(setup, plugins, pool: pool, masker: masker, relay: ReporterRelay(reporter), reporter: reporter,
-                                          allWorkflows: false, resolveSecrets: true)
-        prepared.runner = runner
-        return prepared
+        return try await complete(setup, plugins, pool: pool, masker: masker, relay: ReporterRelay(reporter), reporter: reporter,
+                                  allWorkflows: false, resolveSecrets: true, runner: runner)
     }
 
     /// What is known before any plugin starts: the workspace, the resumed run, the manifest and
@@ -106,6 +104,8 @@ public enum Runner {
         let context: RunContext
         let graphs: [(spec: WorkflowSpec, graph: WorkflowGraph)]
         let skipped: [(name: String, reason: String)]
+        /// `--run-id`, else a new one.
+        let runID: String
     }
 
     static func select(_ request: RunRequest, allWorkflows: Bool) async throws(RunError) -> Setup {
@@ -145,7 +145,8 @@ public enum Runner {
             }
         }
         return Setup(request: request, workspace: workspace, previous: previous, manifest: manifest, problems: loadProblems.map(\.description),
-                     catalog: catalog, context: context, graphs: selected.map { ($0, manifest.graph(of: $0)) }, skipped: skipped)
+                     catalog: catalog, context: context, graphs: selected.map { ($0, manifest.graph(of: $0)) }, skipped: skipped,
+                     runID: request.runID ?? RunJournalWriter.newRunID())
     }
 
     /// Which plugin provides each step name, and what it said of it in `initialize`.
@@ -249,48 +250,37 @@ public enum Runner {
 
     /// The prepared run: env contexts, each step's environment and secrets, fingerprints, and what a resume reuses.
     static func complete(_ setup: Setup, _ plugins: PluginSet, pool: PluginPool, masker: Masker, relay: ReporterRelay, reporter: RunReporter,
-                         allWorkflows: Bool, resolveSecrets: Bool) async throws(RunError) -> PreparedRun {
+                         allWorkflows: Bool, resolveSecrets: Bool, runner: StepRunner? = nil) async throws(RunError) -> PreparedRun {
         let manifest = setup.manifest
-        if let id = setup.request.runID {
-            let dir = RunHistory(workspace: setup.workspace).directory
-            if id.isEmpty || id.contains("/") || id.hasPrefix(".") || id == "last" {
-                await pool.shutdownAll()
-                throw .usage("--run-id \(id): not a run id (no '/', not starting with '.', not 'last')")
-            }
-            if FileManager.default.fileExists(atPath: "\(dir)/\(id)") {
-                await pool.shutdownAll()
-                throw .usage("--run-id \(id): \(dir)/\(id) exists already")
-            }
-        }
-        let prepared = PreparedRun(
-            request: setup.request, manifest: manifest, workspace: setup.workspace, context: setup.context,
-            runID: setup.request.runID ?? RunJournalWriter.newRunID(),
-            pool: pool, masker: masker, catalog: setup.catalog, workflows: setup.graphs, skippedWorkflows: setup.skipped,
-            plugins: plugins.descriptors, descriptions: plugins.descriptions, capabilities: plugins.capabilities, relay: relay)
-        do {
-            for (wf, _) in setup.graphs {
-                prepared.envContexts[wf.name] = try resolveEnv(manifest.env + wf.env, run: prepared.runContextJSON(workflow: wf.name))
-            }
-        } catch {
-            await pool.shutdownAll()
-            throw .invalid(["\(manifest.file): env: \(error.message)"])
-        }
+        var d = Decisions()
         do throws(RunError) {
-            prepared.selection = try resolveSelection(setup.request, graphs: setup.graphs, manifest: manifest)
-            try resolveEnvironmentsAndSecrets(prepared, resolveSecrets: resolveSecrets, reporter: reporter)
+            if let id = setup.request.runID {
+                let dir = RunHistory(workspace: setup.workspace).directory
+                if id.isEmpty || id.contains("/") || id.hasPrefix(".") || id == "last" {
+                    throw .usage("--run-id \(id): not a run id (no '/', not starting with '.', not 'last')")
+                }
+                if FileManager.default.fileExists(atPath: "\(dir)/\(id)") { throw .usage("--run-id \(id): \(dir)/\(id) exists already") }
+            }
+            for (wf, _) in setup.graphs {
+                do { d.envContexts[wf.name] = try resolveEnv(manifest.env + wf.env, run: setup.runContextJSON(workflow: wf.name)) } catch {
+                    throw .invalid(["\(manifest.file): env: \(error.message)"])
+                }
+            }
+            d.selection = try resolveSelection(setup.request, graphs: setup.graphs, manifest: manifest)
+            try resolveEnvironmentsAndSecrets(setup, &d, masker: masker, resolveSecrets: resolveSecrets, reporter: reporter)
             if allWorkflows {
-                let problems = secretGrantProblems(prepared)
+                let problems = secretGrantProblems(setup, d)
                 if !problems.isEmpty { throw RunError.invalid(problems) }
             }
             // Fingerprints go into the run record; commands that run nothing need none.
-            if resolveSecrets { computeFingerprints(prepared) }
-            if let previous = setup.previous { try planReuse(prepared, previous, reporter: reporter) }
-            try checkSelectedNeeds(prepared, previous: setup.previous)
+            if resolveSecrets { d.fingerprints = fingerprints(setup, d) }
+            if let previous = setup.previous { try planReuse(previous, &d, reporter: reporter) }
+            try checkSelectedNeeds(d.selection, setup.graphs, previous: setup.previous)
         } catch {
             await pool.shutdownAll()
             throw error
         }
-        return prepared
+        return PreparedRun(setup, plugins, decisions: d, pool: pool, masker: masker, relay: relay, runner: runner)
     }
 
     /// Evaluates `env:` entries in order; each may read `run` and the entries before it.
