@@ -28,14 +28,15 @@ public struct JSONParser {
         }
     }
 
-    private let buf: UnsafeBufferPointer<UInt8>
-    private var i = 0
+    let buf: UnsafeBufferPointer<UInt8>
+    /// The next byte to read.
+    var i = 0
 
-    private init(buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
+    init(buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
 
     private func fail(_ m: String) -> Error { Error(offset: i, message: m) }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while i < buf.count, buf[i] == 0x20 || buf[i] == 0x0A || buf[i] == 0x0D || buf[i] == 0x09 { i += 1 }
     }
 
@@ -45,7 +46,7 @@ public struct JSONParser {
         switch buf[i] {
         case UInt8(ascii: "{"):
             i += 1
-            var o: [String: JSONValue] = [:]
+            var o = [String: JSONValue](minimumCapacity: 4)
             skipSpace()
             if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
             while true {
@@ -94,7 +95,7 @@ public struct JSONParser {
         i += w.count
     }
 
-    private mutating func number() throws(Error) -> Double {
+    mutating func number() throws(Error) -> Double {
         let start = i
         if i < buf.count, buf[i] == UInt8(ascii: "-") { i += 1 }
         guard i < buf.count, isDigit(buf[i]) else { throw fail("invalid value") }
@@ -110,6 +111,8 @@ public struct JSONParser {
             guard i < buf.count, isDigit(buf[i]) else { throw fail("digit expected in exponent") }
             while i < buf.count, isDigit(buf[i]) { i += 1 }
         }
+        // Integers of up to 15 digits are exact in a double: read without going through text.
+        if i - start <= 15, let n = Self.smallInteger(buf, start, i) { return n }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("invalid number") }
         // JSON has no infinity: a number too large for a double would come back as null.
@@ -118,6 +121,22 @@ public struct JSONParser {
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    /// The value of `buf[start..<end]` when it is an optional '-' and digits only.
+    private static func smallInteger(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+        var k = start
+        let negative = buf[k] == UInt8(ascii: "-")
+        if negative { k += 1 }
+        var v: Int64 = 0
+        while k < end {
+            let d = buf[k] &- 0x30
+            guard d < 10 else { return nil }
+            v = v * 10 + Int64(d)
+            k += 1
+        }
+        // -0 stays a negative zero, as Double("-0") reads it.
+        return negative ? -Double(v) : Double(v)
+    }
 
     private mutating func hex4() throws(Error) -> UInt32 {
         guard i + 4 <= buf.count else { throw fail("short \\u escape") }
@@ -137,7 +156,8 @@ public struct JSONParser {
         return v
     }
 
-    private mutating func string() throws(Error) -> String {
+    /// A string at `i` (its opening quote).
+    mutating func string() throws(Error) -> String {
         i += 1  // opening quote
         let start = i
         // Fast path: no escapes.

@@ -60,6 +60,11 @@ extension PluginConnection {
     /// Handles one stdout line; false after a protocol violation.
     func handle(_ line: [UInt8]) -> Bool {
         tap?(false, line)
+        // Most lines are log notifications: read those without the general decoder.
+        if let n = LogNotification.decode(line: line) {
+            deliver(.log(n), to: n.id)
+            return true
+        }
         let message: Message
         do { message = try Message.decode(line: line) } catch {
             let why = error.message.replacingOccurrences(of: "Parse error: ", with: "").replacingOccurrences(of: "Invalid Request: ", with: "")
@@ -85,20 +90,23 @@ extension PluginConnection {
             default: notice = nil  // unknown notifications are ignored
             }
             guard let notice else { break }
-            let id: RequestID
             switch notice {
-            case .log(let n): id = n.id
-            case .progress(let n): id = n.id
-            case .mask(let n): id = n.id
+            case .log(let n): deliver(notice, to: n.id)
+            case .progress(let n): deliver(notice, to: n.id)
+            case .mask(let n): deliver(notice, to: n.id)
             }
-            lock.lock()
-            let listener = listeners[id]
-            lock.unlock()
-            listener?(notice)
         case .request(let id, let method, _):
             write(Message.errorResponse(id: id, error: ResponseError(code: .methodNotFound, message: "Method not found: \(method)")).encodedLine())
         }
         return true
+    }
+
+    /// Passes a notification to the listener of the request it belongs to (none: it is dropped).
+    func deliver(_ notice: Notice, to id: RequestID) {
+        lock.lock()
+        let listener = listeners[id]
+        lock.unlock()
+        listener?(notice)
     }
 
     func stdoutClosed() {
