@@ -31,7 +31,8 @@ public final class PluginServer: @unchecked Sendable {
     public static var protocolFileDescriptor: Int32 { protocolFD }
     private var tasks: [RequestID: Task<Void, Never>] = [:]
     private var contexts: [RequestID: StepContext] = [:]
-    private let writeLock = NSLock()
+    /// Set by `run()`, once the protocol's descriptor is known.
+    nonisolated(unsafe) private var writer: ProtocolWriter?
 
     public init(name: String, version: String, capabilities: Capabilities = Capabilities(concurrency: 1, dryRun: true, cancel: true)) {
         self.name = name
@@ -50,6 +51,7 @@ public final class PluginServer: @unchecked Sendable {
         PluginServer.protocolFD = dup(1)
         _ = fcntl(PluginServer.protocolFD, F_SETFD, FD_CLOEXEC)
         dup2(2, 1)
+        writer = ProtocolWriter(fd: PluginServer.protocolFD)
         let reader = Thread { [self] in
             var framer = LineFramer()
             var buf = [UInt8](repeating: 0, count: 65536)
@@ -62,6 +64,7 @@ public final class PluginServer: @unchecked Sendable {
             for item in framer.finish() { handle(item) }
             // stdin closed: the host is gone or done. Stop what runs and exit.
             for c in lock.withLock({ Array(contexts.values) }) { c.stopChildren() }
+            writer?.flush()
             exit(0)
         }
         reader.stackSize = 4 << 20
@@ -70,9 +73,17 @@ public final class PluginServer: @unchecked Sendable {
     }
 
     /// Writes one message to the protocol stream.
+    /// Sends a message: an answer goes out at once, a notification with the next batch.
     func send(_ m: Message) {
-        let line = m.encodedLine()
-        writeLock.withLock { _ = FileDescriptor.writeAll(PluginServer.protocolFD, line) }
+        switch m {
+        case .notification: write(m.encodedLine(), now: false)
+        default: write(m.encodedLine(), now: true)
+        }
+    }
+
+    /// Writes one encoded line (ended by `\n`) to the protocol stream, after everything sent before it.
+    func write(_ line: [UInt8], now: Bool) {
+        if let writer { writer.send(line, now: now) } else { _ = FileDescriptor.writeAll(PluginServer.protocolFD, line) }
     }
 
     private func handle(_ item: LineFramer.Item) {

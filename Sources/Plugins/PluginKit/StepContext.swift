@@ -32,8 +32,7 @@ public final class StepContext: @unchecked Sendable {
     public var isCancelled: Bool { lock.withLock { cancelled } }
 
     public func log(_ message: String, level: LogNotification.Level = .info, file: String? = nil, line: Int? = nil) {
-        server.send(.notification(method: LogNotification.method,
-                                  params: LogNotification(id: id, level: level, message: masker.mask(message), file: file, line: line).json))
+        server.write(LogNotification(id: id, level: level, message: masker.mask(message), file: file, line: line).encodedLine(), now: false)
     }
 
     public func progress(_ message: String? = nil, completed: Double? = nil, total: Double? = nil) {
