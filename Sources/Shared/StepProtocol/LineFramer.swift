@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Splits a byte stream into protocol lines.
 ///
 /// Blank lines and a trailing `\r` are dropped. A line longer than `maxLine`
@@ -27,24 +33,31 @@ public struct LineFramer: Sendable {
         buffer.append(contentsOf: bytes)
         var items: [Item] = []
         var start = 0
-        var i = scanned
-        while i < buffer.count {
-            if buffer[i] == 0x0A {
-                if discarding {
-                    discarding = false
-                    discarded = 0
-                } else {
-                    var end = i
-                    if end > start, buffer[end - 1] == 0x0D { end -= 1 }
-                    if end - start > maxLine {
-                        items.append(.tooLong(length: end - start))
-                    } else if !isBlank(start, end) {
-                        items.append(.line(Array(buffer[start..<end])))
-                    }
-                }
-                start = i + 1
+        // Each newline found with memchr rather than byte by byte.
+        var newlines: [Int] = []
+        buffer.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            var k = scanned
+            while k < b.count, let hit = memchr(base + k, 0x0A, b.count - k) {
+                let at = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
+                newlines.append(at)
+                k = at + 1
             }
-            i += 1
+        }
+        for i in newlines {
+            if discarding {
+                discarding = false
+                discarded = 0
+            } else {
+                var end = i
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                if end - start > maxLine {
+                    items.append(.tooLong(length: end - start))
+                } else if !isBlank(start, end) {
+                    items.append(.line(Array(buffer[start..<end])))
+                }
+            }
+            start = i + 1
         }
         if start > 0 { buffer.removeFirst(start) }
         scanned = buffer.count

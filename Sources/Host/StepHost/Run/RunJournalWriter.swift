@@ -106,16 +106,20 @@ public final class RunJournalWriter: @unchecked Sendable {
 
     /// Appends one masked line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
     public func log(step: String, _ line: String) {
-        var text = masker.mask(line) + "\n"
+        var text = masker.mask(line)
         lock.lock()
         defer { lock.unlock() }
-        var entry = logs[step] ?? StepLog()
-        guard entry.bytes <= RunJournalWriter.stepLogLimit else { return }
-        if entry.bytes + text.utf8.count > RunJournalWriter.stepLogLimit { text = "… (log truncated at \(RunJournalWriter.stepLogLimit) bytes)\n" }
+        // Taken out of the table while it changes, so its buffer is mutated alone, not copied.
+        var entry = logs.removeValue(forKey: step) ?? StepLog()
+        if entry.bytes > RunJournalWriter.stepLogLimit { logs[step] = entry; return }
+        entry.bytes += text.utf8.count + 1
+        if entry.bytes > RunJournalWriter.stepLogLimit {
+            // The last line kept says so; nothing follows it.
+            text = "… (log truncated at \(RunJournalWriter.stepLogLimit) bytes)"
+            entry.bytes = RunJournalWriter.stepLogLimit + 1
+        }
         entry.pending.append(contentsOf: text.utf8)
-        entry.bytes += text.utf8.count
-        if entry.bytes > RunJournalWriter.stepLogLimit { entry.bytes = RunJournalWriter.stepLogLimit + 1 }
-        logs[step] = nil   // the entry is mutated alone, not copied
+        entry.pending.append(0x0A)
         if entry.ended || entry.pending.count >= RunJournalWriter.logChunk { writeLog(step, &entry) }
         if entry.ended && entry.fd >= 0 { close(entry.fd); entry.fd = -1 }
         logs[step] = entry
@@ -132,7 +136,7 @@ public final class RunJournalWriter: @unchecked Sendable {
             if entry.fd < 0 { entry.pending = []; return }
         }
         FileDescriptor.writeAll(entry.fd, entry.pending)
-        entry.pending.removeAll(keepingCapacity: false)
+        entry.pending.removeAll(keepingCapacity: !entry.ended)
     }
 
     /// Writes and closes one step's log when the step ends (a late stderr line opens it again), so a
