@@ -31,6 +31,12 @@ public struct YAMLParser {
     var pendingKeyAnchor: (String, Int)?
     /// Byte offset of the start of each line, for positions.
     let lineStarts: [Int]
+    /// The last position asked for: parsing moves forward, so the next is usually on the same line, after it.
+    private let lastPosition = PositionCache()
+
+    final class PositionCache {
+        var offset = -1, line = 0, column = 0, lineEnd = 0
+    }
 
     init(bytes: [UInt8], file: String) {
         var starts = [0]
@@ -48,6 +54,22 @@ public struct YAMLParser {
     /// count of the line's characters before it, over the bytes in place (every node asks, so this
     /// must not cost per-byte overhead on long lines).
     func position(_ offset: Int) -> SourcePosition {
+        let last = lastPosition
+        if last.offset >= 0, offset >= last.offset, offset < last.lineEnd {
+            // Same line, further on: count only the characters in between.
+            let col = b.withUnsafeBufferPointer { bytes -> Int in
+                var col = last.column
+                var k = last.offset
+                let end = min(offset, bytes.count)
+                while k < end {
+                    if bytes[k] & 0xC0 != 0x80 { col += 1 }
+                    k += 1
+                }
+                return col
+            }
+            last.offset = offset; last.column = col
+            return SourcePosition(line: last.line + 1, column: col)
+        }
         let line = lineStarts.withUnsafeBufferPointer { starts -> Int in
             var lo = 0, hi = starts.count - 1
             while lo < hi {
@@ -67,6 +89,8 @@ public struct YAMLParser {
             }
             return col
         }
+        last.offset = offset; last.line = line; last.column = col
+        last.lineEnd = line + 1 < lineStarts.count ? lineStarts[line + 1] : Int.max
         return SourcePosition(line: line + 1, column: col)
     }
 
