@@ -25,6 +25,7 @@ enum PlanCommand {
             return CommonOptions.fail(error.description)
         }
         await p.pool.shutdownAll()
+        p.keepUntilExit()
         var record: RunJournal?
         if let ref = r.resume {
             do { record = try RunHistory(workspace: p.workspace).find(ref) } catch { return CommonOptions.fail(error.description) }
@@ -39,24 +40,28 @@ enum PlanCommand {
             print(p.masker.mask(JSONValue.array(steps.map(\.json)).prettyEncoded()))
             return 0
         }
-        for (name, why) in p.skippedWorkflows { print("workflow \(name): skipped (not triggered) — \(why)") }
+        // Written at once: ten thousand steps are tens of thousands of lines.
+        var text = ""
+        func line(_ l: String) { text += l; text += "\n" }
+        for (name, why) in p.skippedWorkflows { line("workflow \(name): skipped (not triggered) — \(why)") }
         var current = ""
         for s in steps {
             if s.workflow != current {
                 current = s.workflow
-                print("workflow \(current)")
+                line("workflow \(current)")
             }
             var head = "  \(s.id)  uses \(s.uses)"
             head += s.needs.isEmpty ? "" : "  needs \(s.needs.joined(separator: ", "))"
-            print(head)
-            if let f = s.forEach { print("      for-each: \(f)") }
-            if let c = s.condition { print("      if: \(c)") }
-            if let e = s.environment { print("      environment: \(e)") }
-            if !s.secrets.isEmpty { print("      secrets: \(s.secrets.joined(separator: ", "))") }
+            line(head)
+            if let f = s.forEach { line("      for-each: \(f)") }
+            if let c = s.condition { line("      if: \(c)") }
+            if let e = s.environment { line("      environment: \(e)") }
+            if !s.secrets.isEmpty { line("      secrets: \(s.secrets.joined(separator: ", "))") }
             if let o = s.inputs.objectValue, !o.isEmpty {
-                for k in o.keys.sorted() { print("      with.\(k): \(p.masker.mask(o[k]!.encoded()))") }
+                for k in o.keys.sorted() { line("      with.\(k): \(p.masker.mask(o[k]!.encoded()))") }
             }
         }
+        print(text, terminator: "")
         return 0
     }
 

@@ -8,10 +8,31 @@ import StepProtocol
 public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var line: Int
     public var column: Int
-    public var anchor: AnchorOrigin?
-    public init(line: Int, column: Int, anchor: AnchorOrigin? = nil) { self.line = line; self.column = column; self.anchor = anchor }
+    /// Rare (only under an alias), so kept out of line: every node of a document has a position.
+    private var origin: Origin?
+    public var anchor: AnchorOrigin? {
+        get { origin?.value }
+        set { origin = newValue.map(Origin.init) }
+    }
+
+    private final class Origin: Sendable {
+        let value: AnchorOrigin
+        init(_ value: AnchorOrigin) { self.value = value }
+    }
+
+    public init(line: Int, column: Int, anchor: AnchorOrigin? = nil) {
+        self.line = line; self.column = column; self.origin = anchor.map(Origin.init)
+    }
     public var description: String { "\(line):\(column)" }
     public static func < (a: SourcePosition, b: SourcePosition) -> Bool { (a.line, a.column) < (b.line, b.column) }
+    public static func == (a: SourcePosition, b: SourcePosition) -> Bool {
+        a.line == b.line && a.column == b.column && a.anchor == b.anchor
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(line)
+        h.combine(column)
+        h.combine(anchor)
+    }
 }
 
 /// Where a node copied by an alias was written: the anchor's name and the

@@ -94,33 +94,158 @@ public struct RetryPolicy: Sendable, Hashable {
 }
 
 /// One entry of a workflow's `steps:`.
+///
+/// A value whose fields live in one shared box, copied only when a copy changes: steps are
+/// passed around whole (graphs, plans, jobs) many times a run, and a field-by-field copy
+/// retained each of its twenty fields every time.
 public struct StepSpec: Sendable {
-    public var id: String
-    public var uses: String
-    public var with: YAMLNode?
+    private final class Fields: @unchecked Sendable {
+        var id: String
+        var uses: String
+        var with: YAMLNode?
+        var inputs: InputTemplate?
+        var needs: [String]?
+        var forEach: Template?
+        var forEachSource: String?
+        var maxParallel: Int?
+        var timeout: StepDuration
+        var retry: RetryPolicy
+        var continueOnError: Bool
+        var condition: Expression?
+        var conditionSource: String?
+        var environment: Template?
+        var secrets: [(name: String, source: String)]
+        var env: [EnvEntry]
+        var kind: String?
+        var position: SourcePosition
+        var keyPositions: [String: SourcePosition]
+        var node: YAMLNode?
+        init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate?, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String?, position: SourcePosition, keyPositions: [String: SourcePosition], node: YAMLNode?) {
+            self.id = id
+            self.uses = uses
+            self.with = with
+            self.inputs = inputs
+            self.needs = needs
+            self.forEach = forEach
+            self.forEachSource = forEachSource
+            self.maxParallel = maxParallel
+            self.timeout = timeout
+            self.retry = retry
+            self.continueOnError = continueOnError
+            self.condition = condition
+            self.conditionSource = conditionSource
+            self.environment = environment
+            self.secrets = secrets
+            self.env = env
+            self.kind = kind
+            self.position = position
+            self.keyPositions = keyPositions
+            self.node = node
+        }
+
+        func copy() -> Fields {
+            Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, keyPositions: keyPositions, node: node)
+        }
+    }
+
+    private var fields: Fields
+
+    /// The box, copied first when another value shares it.
+    private mutating func unique() -> Fields {
+        if !isKnownUniquelyReferenced(&fields) { fields = fields.copy() }
+        return fields
+    }
+
+    public init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate? = nil, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String? = nil, position: SourcePosition, keyPositions: [String: SourcePosition], node: YAMLNode?) {
+        fields = Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, keyPositions: keyPositions, node: node)
+    }
+
+    public var id: String {
+        get { fields.id }
+        _modify { let f = unique(); yield &f.id }
+    }
+    public var uses: String {
+        get { fields.uses }
+        _modify { let f = unique(); yield &f.uses }
+    }
+    public var with: YAMLNode? {
+        get { fields.with }
+        _modify { let f = unique(); yield &f.with }
+    }
     /// `with:` compiled once (see `InputTemplate`).
-    public var inputs: InputTemplate?
+    public var inputs: InputTemplate? {
+        get { fields.inputs }
+        _modify { let f = unique(); yield &f.inputs }
+    }
     /// nil: the step after the one before it; []: none.
-    public var needs: [String]?
-    public var forEach: Template?
-    public var forEachSource: String?
-    public var maxParallel: Int?
-    public var timeout: StepDuration
-    public var retry: RetryPolicy
-    public var continueOnError: Bool
-    public var condition: Expression?
-    public var conditionSource: String?
-    public var environment: Template?
+    public var needs: [String]? {
+        get { fields.needs }
+        _modify { let f = unique(); yield &f.needs }
+    }
+    public var forEach: Template? {
+        get { fields.forEach }
+        _modify { let f = unique(); yield &f.forEach }
+    }
+    public var forEachSource: String? {
+        get { fields.forEachSource }
+        _modify { let f = unique(); yield &f.forEachSource }
+    }
+    public var maxParallel: Int? {
+        get { fields.maxParallel }
+        _modify { let f = unique(); yield &f.maxParallel }
+    }
+    public var timeout: StepDuration {
+        get { fields.timeout }
+        _modify { let f = unique(); yield &f.timeout }
+    }
+    public var retry: RetryPolicy {
+        get { fields.retry }
+        _modify { let f = unique(); yield &f.retry }
+    }
+    public var continueOnError: Bool {
+        get { fields.continueOnError }
+        _modify { let f = unique(); yield &f.continueOnError }
+    }
+    public var condition: Expression? {
+        get { fields.condition }
+        _modify { let f = unique(); yield &f.condition }
+    }
+    public var conditionSource: String? {
+        get { fields.conditionSource }
+        _modify { let f = unique(); yield &f.conditionSource }
+    }
+    public var environment: Template? {
+        get { fields.environment }
+        _modify { let f = unique(); yield &f.environment }
+    }
     /// Name the plugin sees → name in the environment.
-    public var secrets: [(name: String, source: String)]
-    public var env: [EnvEntry]
+    public var secrets: [(name: String, source: String)] {
+        get { fields.secrets }
+        _modify { let f = unique(); yield &f.secrets }
+    }
+    public var env: [EnvEntry] {
+        get { fields.env }
+        _modify { let f = unique(); yield &f.env }
+    }
     /// `kind:` for metrics (`build`, `deploy`, `test`, any word); nil: the plugin's default.
-    public var kind: String?
-    public var position: SourcePosition
+    public var kind: String? {
+        get { fields.kind }
+        _modify { let f = unique(); yield &f.kind }
+    }
+    public var position: SourcePosition {
+        get { fields.position }
+        _modify { let f = unique(); yield &f.position }
+    }
     /// Where each key of the step was written, for messages.
-    public var keyPositions: [String: SourcePosition]
+    public var keyPositions: [String: SourcePosition] {
+        get { fields.keyPositions }
+        _modify { let f = unique(); yield &f.keyPositions }
+    }
     /// The step as written, for fingerprints.
-    public var node: YAMLNode?
+    public var node: YAMLNode? {
+        get { fields.node }
+        _modify { let f = unique(); yield &f.node }
+    }
     public var definition: JSONValue { node?.json ?? .null }
 
     public func position(of key: String) -> SourcePosition { keyPositions[key] ?? position }

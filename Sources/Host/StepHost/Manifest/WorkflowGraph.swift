@@ -119,12 +119,13 @@ public struct WorkflowGraph: Sendable {
             for e in s.inputs?.expressions ?? [] { uses.append((e.path, e.position, e.expressions)) }
             for (what, pos, exprs) in uses {
                 for e in exprs {
-                    if e.contextNames.contains("item") && s.forEach != nil && what == "for-each" {
+                    let names = e.contextNames
+                    if names.contains("item") && s.forEach != nil && what == "for-each" {
                         problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)': for-each cannot use 'item' (it is what for-each defines)"))
-                    } else if e.contextNames.contains("item") && s.forEach == nil {
+                    } else if names.contains("item") && s.forEach == nil {
                         problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)' uses 'item' in \(what) but has no for-each"))
                     }
-                    for name in e.contextNames where !EvaluationContext.knownContexts.contains(name) {
+                    for name in names where !EvaluationContext.knownContexts.contains(name) {
                         problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)': \(WorkflowGraph.unknownContext(name, in: what))"))
                     }
                     for ref in e.referencedSteps.sorted() {
