@@ -78,12 +78,31 @@ public final class RunJournalWriter: @unchecked Sendable {
     public func append(_ type: String, _ fields: [String: JSONValue], sync: Bool) {
         let journal = !RunJournalWriter.streamOnly.contains(type)
         guard journal || lock.withLock({ eventsFD >= 0 }) else { return }
-        let body = fields.isEmpty ? "}" : "," + masker.mask(JSONValue.object(fields).encoded()).dropFirst()
+        // Encoded as bytes, outside the lock; masked only when there is something to mask.
+        var body: [UInt8] = []
+        if !fields.isEmpty {
+            JSONValue.object(fields).write(to: &body)
+            if !masker.isEmpty { body = Array(masker.mask(String(decoding: body, as: UTF8.self)).utf8) }
+        }
         let time = RunJournalWriter.timestamp(Date())
+        var line: [UInt8] = []
+        line.reserveCapacity(body.count + type.utf8.count + 80)
+        line.append(contentsOf: #"{"v":\#(RunJournalWriter.eventVersion),"seq":"#.utf8)
+        let seqAt = line.count
+        line.append(contentsOf: #","time":""#.utf8)
+        line.append(contentsOf: time.utf8)
+        line.append(contentsOf: #"","type":""#.utf8)
+        line.append(contentsOf: type.utf8)
+        line.append(UInt8(ascii: "\""))
+        if body.isEmpty { line.append(UInt8(ascii: "}")) } else {
+            line.append(UInt8(ascii: ","))
+            line.append(contentsOf: body.dropFirst())
+        }
+        line.append(0x0A)
         lock.lock()
         defer { lock.unlock() }
         seq += 1
-        let line = Array("{\"v\":\(RunJournalWriter.eventVersion),\"seq\":\(seq),\"time\":\"\(time)\",\"type\":\"\(type)\"\(body)\n".utf8)
+        line.insert(contentsOf: String(seq).utf8, at: seqAt)
         if eventsFD >= 0 { FileDescriptor.writeAll(eventsFD, line) }
         guard journal else { return }
         pending += line
