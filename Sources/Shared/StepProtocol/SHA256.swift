@@ -48,27 +48,39 @@ public struct SHA256: Sendable {
     /// The digest; the hasher should not be used afterwards.
     public mutating func finalize() -> [UInt8] {
         let bits = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
-        for s in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(s))) }
+        // 0x80, zeros up to 56 bytes into a block, then the length in bits: one or two blocks.
+        let padding = (pending.count < 56 ? 56 : 120) - pending.count
+        var tail = [UInt8](repeating: 0, count: padding + 8)
+        tail[0] = 0x80
+        for k in 0..<8 { tail[padding + k] = UInt8(truncatingIfNeeded: bits >> UInt64(56 - 8 * k)) }
         let saved = length
         update(tail)
         length = saved
         var out: [UInt8] = []
-        for w in h { out += [UInt8(w >> 24), UInt8(truncatingIfNeeded: w >> 16), UInt8(truncatingIfNeeded: w >> 8), UInt8(truncatingIfNeeded: w)] }
+        out.reserveCapacity(32)
+        for w in h {
+            out.append(UInt8(w >> 24)); out.append(UInt8(truncatingIfNeeded: w >> 16))
+            out.append(UInt8(truncatingIfNeeded: w >> 8)); out.append(UInt8(truncatingIfNeeded: w))
+        }
         return out
     }
 
     /// The digest as lowercase hex; the hasher should not be used afterwards.
     public mutating func finalizeHex() -> String { SHA256.lowercaseHex(finalize()) }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// Lowercase hex of bytes, two digits each.
     public static func lowercaseHex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var k = 0
+            for b in bytes {
+                out[k] = hexDigits[Int(b >> 4)]
+                out[k + 1] = hexDigits[Int(b & 0x0F)]
+                k += 2
+            }
+            return k
+        }
     }
 
     public static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {

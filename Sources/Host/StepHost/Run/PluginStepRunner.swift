@@ -158,8 +158,11 @@ final class StepFolders: @unchecked Sendable {
         guard let d = opendir(path) else { return false }
         defer { closedir(d) }
         while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if name != [46] && name != [46, 46] { return false }
+            // "." and "..", read in place.
+            let dots = withUnsafeBytes(of: e.pointee.d_name) { n in
+                n[0] == 46 && (n[1] == 0 || (n[1] == 46 && n[2] == 0))
+            }
+            if !dots { return false }
         }
         return true
     }

@@ -34,7 +34,11 @@ public struct StepFingerprint: Sendable, Hashable {
     }
 
     /// The first 16 hex digits of the SHA-256 of the value's canonical JSON (keys sorted).
-    static func digest(_ v: JSONValue) -> String { String(SHA256.hex(Array(v.encoded().utf8)).prefix(16)) }
+    static func digest(_ v: JSONValue) -> String {
+        var bytes: [UInt8] = []
+        v.write(to: &bytes)
+        return SHA256.lowercaseHex(SHA256.hash(bytes).prefix(8))
+    }
 
     public var json: JSONValue { .object(parts.mapValues(JSONValue.string)) }
 
