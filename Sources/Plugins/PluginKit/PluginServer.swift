@@ -72,7 +72,6 @@ public final class PluginServer: @unchecked Sendable {
         while true { sleep(1000) }
     }
 
-    /// Writes one message to the protocol stream.
     /// Sends a message: an answer goes out at once, a notification with the next batch.
     func send(_ m: Message) {
         switch m {

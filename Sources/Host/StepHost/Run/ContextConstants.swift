@@ -10,7 +10,7 @@ struct ContextConstants {
 
     mutating func env(of workflow: String, _ run: PreparedRun) -> JSONValue {
         if let v = envs[workflow] { return v }
-        let v = JSONValue.object((run.envContexts[workflow] ?? [:]).mapValues(JSONValue.string))
+        let v = PreparedRun.envContext(run.envContexts, workflow)
         envs[workflow] = v
         return v
     }

@@ -68,8 +68,13 @@ public final class PreparedRun: Sendable {
 
     /// The `env`, `vars` and `run` contexts of a step of `workflow` in `environment`, before any step has run.
     public func baseContext(workflow: String, environment: String?) -> EvaluationContext {
-        EvaluationContext(contexts: ["env": .object((envContexts[workflow] ?? [:]).mapValues(JSONValue.string)),
+        EvaluationContext(contexts: ["env": Self.envContext(envContexts, workflow),
                                      "vars": vars(for: environment), "run": runContextJSON(workflow: workflow)])
+    }
+
+    /// The `env` context of a workflow, from the resolved `env:` of each workflow.
+    static func envContext(_ contexts: [String: [String: String]], _ workflow: String) -> JSONValue {
+        .object((contexts[workflow] ?? [:]).mapValues(JSONValue.string))
     }
 
     /// A step's kind for metrics: its `kind:`, else what its plugin declared, else the default for its step name.
@@ -89,6 +94,10 @@ public final class PreparedRun: Sendable {
     public func environment(ofStep wf: String, _ id: String) -> String? { environment(ofStep: "\(wf)/\(id)") }
     public func secrets(ofStep wf: String, _ id: String) -> [String: String] { secrets(ofStep: "\(wf)/\(id)") }
     /// By "workflow/step" key.
-    func environment(ofStep key: String) -> String? { stepEnvironments[key] ?? request.environment }
+    func environment(ofStep key: String) -> String? { Self.environment(ofStep: key, stepEnvironments, request) }
+    /// A step's own environment, else the run's (`--env`).
+    static func environment(ofStep key: String, _ own: [String: String?], _ request: RunRequest) -> String? {
+        own[key] ?? request.environment
+    }
     func secrets(ofStep key: String) -> [String: String] { stepSecrets[key] ?? [:] }
 }

@@ -14,7 +14,9 @@ extension Runner {
         var reusable: [String: StepOutcome] = [:]
 
         /// A step's environment by "workflow/step": its own, else the run's.
-        func environment(ofStep key: String, _ request: RunRequest) -> String? { stepEnvironments[key] ?? request.environment }
+        func environment(ofStep key: String, _ request: RunRequest) -> String? {
+            PreparedRun.environment(ofStep: key, stepEnvironments, request)
+        }
     }
 }
 
@@ -27,6 +29,6 @@ extension Runner.Setup {
     func vars(for environment: String?) -> JSONValue { PreparedRun.vars(manifest, request, environment: environment) }
 
     func envContext(of workflow: String, _ d: Runner.Decisions) -> JSONValue {
-        .object((d.envContexts[workflow] ?? [:]).mapValues(JSONValue.string))
+        PreparedRun.envContext(d.envContexts, workflow)
     }
 }
