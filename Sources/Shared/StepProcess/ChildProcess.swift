@@ -181,7 +181,7 @@ public final class ChildProcess: @unchecked Sendable {
             let open = stdinOpen
             lock.unlock()
             guard open else { return }
-            FileDescriptor.writeAll(stdinFD, bytes, retryEAGAIN: true)
+            FileDescriptor.writeAll(stdinFD, bytes)
         }
     }
 
