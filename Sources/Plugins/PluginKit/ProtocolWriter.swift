@@ -28,18 +28,10 @@ final class ProtocolWriter: @unchecked Sendable {
         state.lock()
         while queued.count >= Self.limit { state.wait() }
         queued.append(contentsOf: line)
-        guard now, !writing else {
-            state.broadcast()
-            state.unlock()
-            return
+        if now && !writing {
+            var batch: [UInt8] = []
+            writeQueued(&batch)
         }
-        var batch: [UInt8] = []
-        swap(&batch, &queued)
-        writing = true
-        state.unlock()
-        _ = FileDescriptor.writeAll(fd, batch)
-        state.lock()
-        writing = false
         state.broadcast()
         state.unlock()
     }
@@ -53,19 +45,23 @@ final class ProtocolWriter: @unchecked Sendable {
 
     private func loop() {
         var batch: [UInt8] = []
+        state.lock()
         while true {
-            state.lock()
             while queued.isEmpty || writing { state.wait() }
-            swap(&batch, &queued)
-            writing = true
-            state.broadcast()
-            state.unlock()
-            _ = FileDescriptor.writeAll(fd, batch)
+            writeQueued(&batch)
             batch.removeAll(keepingCapacity: batch.capacity <= Self.limit)
-            state.lock()
-            writing = false
             state.broadcast()
-            state.unlock()
         }
+    }
+
+    /// Writes everything queued, as the one writer; called and returns with `state` locked.
+    private func writeQueued(_ batch: inout [UInt8]) {
+        swap(&batch, &queued)
+        writing = true
+        state.broadcast()
+        state.unlock()
+        _ = FileDescriptor.writeAll(fd, batch)
+        state.lock()
+        writing = false
     }
 }

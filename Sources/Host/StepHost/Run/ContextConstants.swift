@@ -28,6 +28,12 @@ struct ContextConstants {
         return v
     }
 
+    /// The `env`, `vars` and `run` contexts of a step of `workflow` in `environment`, after `failures`.
+    mutating func base(workflow: String, environment: String?, failures: [JSONValue] = [], _ run: PreparedRun) -> EvaluationContext {
+        EvaluationContext(contexts: ["env": env(of: workflow, run), "vars": vars(of: environment, run),
+                                     "run": self.run(of: workflow, failures: failures, run)])
+    }
+
     /// `failures` only grows during a run, so its count tells whether the cached value is current.
     mutating func run(of workflow: String, failures: [JSONValue], _ run: PreparedRun) -> JSONValue {
         if let c = runs[workflow], c.failures == failures.count { return c.value }

@@ -27,15 +27,13 @@ public enum Planner {
     public static func plan(_ p: PreparedRun) -> [Step] {
         var out: [Step] = []
         out.reserveCapacity(p.workflows.reduce(0) { $0 + $1.spec.steps.count })
-        // The base context is the same for every step of a workflow in one environment.
-        var bases: [String: EvaluationContext] = [:]
+        // The same for every step of a workflow in one environment: built once.
+        var constants = ContextConstants()
         for (wf, graph) in p.workflows {
             for k in graph.order {
                 let s = wf.steps[k]
                 let envName = p.environment(ofStep: wf.name, s.id)
-                let baseKey = "\(wf.name)\u{0}\(envName ?? "")"
-                let base = bases[baseKey] ?? p.baseContext(workflow: wf.name, environment: envName)
-                bases[baseKey] = base
+                let base = constants.base(workflow: wf.name, environment: envName, p)
                 let needs = graph.dependencies[k].map { wf.steps[$0].id }
                 let schema = p.descriptions[s.uses]?.inputs
                 func make(_ id: String, _ ctx: EvaluationContext) -> Step {

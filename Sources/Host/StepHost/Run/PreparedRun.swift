@@ -68,8 +68,8 @@ public final class PreparedRun: Sendable {
 
     /// The `env`, `vars` and `run` contexts of a step of `workflow` in `environment`, before any step has run.
     public func baseContext(workflow: String, environment: String?) -> EvaluationContext {
-        EvaluationContext(contexts: ["env": Self.envContext(envContexts, workflow),
-                                     "vars": vars(for: environment), "run": runContextJSON(workflow: workflow)])
+        var constants = ContextConstants()
+        return constants.base(workflow: workflow, environment: environment, self)
     }
 
     /// The `env` context of a workflow, from the resolved `env:` of each workflow.

@@ -144,12 +144,8 @@ extension Scheduler {
                 steps[id] = ["status": .string(d.status.rawValue), "outputs": .object(r?.outputs ?? [:])]
             }
         }
-        var ctx = EvaluationContext(contexts: [
-            "steps": .object(steps),
-            "env": constants.env(of: s.workflow.name, run),
-            "vars": constants.vars(of: run.environment(ofStep: s.key), run),
-            "run": constants.run(of: s.workflow.name, failures: failures, run),
-        ])
+        var ctx = constants.base(workflow: s.workflow.name, environment: run.environment(ofStep: s.key), failures: failures, run)
+        ctx.contexts["steps"] = .object(steps)
         if let item = instance?.item { ctx.contexts["item"] = item }
         ctx.success = directSuccess(s, instance)
         if s.readsFailure, let steps = byWorkflow[s.workflow.name] {
