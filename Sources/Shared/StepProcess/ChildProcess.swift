@@ -200,8 +200,21 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Sends `sig` to the child and every process descended from it (found through /proc).
+    ///
+    /// The tree is frozen first (SIGSTOP, scanned again until a scan finds nothing new): a process
+    /// forked between a scan and the signal would otherwise be missed, and once its parent died of
+    /// the signal it is no longer anyone's descendant here, so no later signal to the tree reaches it.
+    /// A stopped process cannot fork (a fork under way when SIGSTOP arrives is undone by the kernel).
     public func signalTree(_ sig: Int32) {
-        for p in ProcessTree.descendants(of: pid) + [pid] { kill(p, sig) }
+        var frozen = Set<pid_t>()
+        while true {
+            let found = Set(ProcessTree.descendants(of: pid) + [pid]).subtracting(frozen)
+            if found.isEmpty { break }
+            for p in found { kill(p, SIGSTOP) }
+            frozen.formUnion(found)
+        }
+        for p in frozen { kill(p, sig) }
+        if sig != SIGKILL { for p in frozen { kill(p, SIGCONT) } }
     }
 
     /// Which processes a stop reaches: the child's process group, or the child and its descendants.
