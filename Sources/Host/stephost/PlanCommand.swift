@@ -40,9 +40,14 @@ enum PlanCommand {
             print(p.masker.mask(JSONValue.array(steps.map(\.json)).prettyEncoded()))
             return 0
         }
-        // Written at once: ten thousand steps are tens of thousands of lines.
+        // Written in pieces of 64 KiB: ten thousand steps are tens of thousands of lines (a print each
+        // was slow), and the whole text at once would double the plan's memory.
         var text = ""
-        func line(_ l: String) { text += l; text += "\n" }
+        func line(_ l: String) {
+            text += l
+            text += "\n"
+            if text.utf8.count >= 64 << 10 { print(text, terminator: ""); text = "" }
+        }
         for (name, why) in p.skippedWorkflows { line("workflow \(name): skipped (not triggered) — \(why)") }
         var current = ""
         for s in steps {

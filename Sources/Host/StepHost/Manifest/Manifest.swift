@@ -118,9 +118,8 @@ public struct StepSpec: Sendable {
         var env: [EnvEntry]
         var kind: String?
         var position: SourcePosition
-        var keyPositions: [String: SourcePosition]
         var node: YAMLNode?
-        init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate?, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String?, position: SourcePosition, keyPositions: [String: SourcePosition], node: YAMLNode?) {
+        init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate?, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String?, position: SourcePosition, node: YAMLNode?) {
             self.id = id
             self.uses = uses
             self.with = with
@@ -139,12 +138,11 @@ public struct StepSpec: Sendable {
             self.env = env
             self.kind = kind
             self.position = position
-            self.keyPositions = keyPositions
             self.node = node
         }
 
         func copy() -> Fields {
-            Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, keyPositions: keyPositions, node: node)
+            Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, node: node)
         }
     }
 
@@ -156,8 +154,8 @@ public struct StepSpec: Sendable {
         return fields
     }
 
-    public init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate? = nil, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String? = nil, position: SourcePosition, keyPositions: [String: SourcePosition], node: YAMLNode?) {
-        fields = Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, keyPositions: keyPositions, node: node)
+    public init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate? = nil, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String? = nil, position: SourcePosition, node: YAMLNode?) {
+        fields = Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, node: node)
     }
 
     public var id: String {
@@ -236,19 +234,15 @@ public struct StepSpec: Sendable {
         get { fields.position }
         _modify { let f = unique(); yield &f.position }
     }
-    /// Where each key of the step was written, for messages.
-    public var keyPositions: [String: SourcePosition] {
-        get { fields.keyPositions }
-        _modify { let f = unique(); yield &f.keyPositions }
-    }
-    /// The step as written, for fingerprints.
+    /// The step as written, for fingerprints and for where each of its keys was written.
     public var node: YAMLNode? {
         get { fields.node }
         _modify { let f = unique(); yield &f.node }
     }
     public var definition: JSONValue { node?.json ?? .null }
 
-    public func position(of key: String) -> SourcePosition { keyPositions[key] ?? position }
+    /// Where the value of one of the step's keys was written, for messages (the step's own position without it).
+    public func position(of key: String) -> SourcePosition { node?[key]?.position ?? position }
 
     /// The `if`, with `success() &&` in front when it calls no status function.
     public var effectiveCondition: Expression {

@@ -203,9 +203,8 @@ public struct ManifestLoader {
         guard node.pairs != nil else { return nil }
         var s = StepSpec(id: "", uses: "", with: nil, needs: nil, forEach: nil, forEachSource: nil, maxParallel: nil,
                          timeout: ManifestLoader.defaultTimeout, retry: .none, continueOnError: false, condition: nil,
-                         conditionSource: nil, environment: nil, secrets: [], env: [], position: node.position, keyPositions: [:],
+                         conditionSource: nil, environment: nil, secrets: [], env: [], position: node.position,
                          node: node)
-        for p in pairs { s.keyPositions[p.key.scalar ?? ""] = p.value.position }
         guard let idNode = node["id"], let id = text(idNode, "id") else {
             report(node, "a step of workflow '\(workflow)' has no 'id:'")
             return nil
