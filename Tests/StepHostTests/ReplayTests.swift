@@ -55,6 +55,25 @@ struct ReplayTests {
         #expect(none.code == 2 && none.stderr.contains("no recording there"))
     }
 
+    @Test("a recording that cannot be written is said once on stderr; the run itself goes on")
+    func unwritableRecording() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              w:
+                steps:
+                  - {id: a, uses: exec, with: {run: 'echo one'}}
+                  - {id: b, uses: exec, with: {run: 'echo two'}}
+            """])
+        // Where exec's recording would go is a folder (a file cannot be opened for writing there, even as root).
+        try FileManager.default.createDirectory(atPath: "\(dir)/rec/exec.jsonl", withIntermediateDirectories: true)
+        let r = try await TestSupport.stephost(["run", "w", "--record", "rec", "--json"], cwd: dir)
+        #expect(r.code == 0, "\(r.output)")
+        let warnings = r.stderr.components(separatedBy: "\n").filter { $0.contains("--record: cannot write") }
+        #expect(warnings.count == 1 && warnings.first?.contains("rec/exec.jsonl (Is a directory); the recording is incomplete") == true,
+                "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/rec/exec.descriptor.json"))
+    }
+
     @Test("the reference pipeline's deploy, recorded once with the fake Modal CLI, replays with no Modal, registry or service at hand",
           .enabled(if: FakeModal.canDeploy || TestSupport.inCI))
     func referenceDeploy() async throws {

@@ -17,6 +17,7 @@ public final class PluginRecorder: @unchecked Sendable {
     private var files: [String: Int32] = [:]
     /// Per plugin and process: request id → the step it was for.
     private var steps: [String: String] = [:]
+    private var warned = false
 
     public init(directory: String, masker: Masker) throws(RunError) {
         self.directory = directory
@@ -42,7 +43,18 @@ public final class PluginRecorder: @unchecked Sendable {
         let json: JSONValue = ["name": .string(d.name), "command": .array(d.command.map(JSONValue.string)),
                                "steps": .array((d.steps ?? []).map(JSONValue.string)), "env": .array(d.env.map(JSONValue.string)),
                                "file": .string(d.file)]
-        FileManager.default.createFile(atPath: "\(directory)/\(d.name).descriptor.json", contents: Data((json.prettyEncoded() + "\n").utf8))
+        let file = "\(directory)/\(d.name).descriptor.json"
+        if !FileManager.default.createFile(atPath: file, contents: Data((json.prettyEncoded() + "\n").utf8)) {
+            let code = errno
+            lock.withLock { incomplete(file, code) }
+        }
+    }
+
+    /// Says once, on stderr, that the recording lacks something (the run itself goes on). The caller holds the lock.
+    private func incomplete(_ file: String, _ code: Int32) {
+        guard !warned else { return }
+        warned = true
+        FileHandle.standardError.write(Data("stephost: warning: --record: cannot write \(file) (\(String(cString: strerror(code)))); the recording is incomplete\n".utf8))
     }
 
     func record(_ plugin: String, process: Int, fromHost: Bool, line: [UInt8]) {
@@ -61,14 +73,16 @@ public final class PluginRecorder: @unchecked Sendable {
         } else if let id = message["params"]?["id"] {
             step = steps[key(id)]
         }
+        let file = "\(directory)/\(plugin).jsonl"
         var fd = files[plugin] ?? -1
         if fd < 0 {
-            fd = open("\(directory)/\(plugin).jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return incomplete(file, errno) }
             files[plugin] = fd
         }
-        guard fd >= 0 else { return }
         let entry = JSONValue.compactObject(["process": .int(process), "from": .string(fromHost ? "host" : "plugin"),
                                             "step": step.map(JSONValue.string), "message": message])
-        FileDescriptor.writeAll(fd, Array((entry.encoded() + "\n").utf8))
+        let code = FileDescriptor.writeAll(fd, Array((entry.encoded() + "\n").utf8))
+        if code != 0 { incomplete(file, code) }
     }
 }

@@ -59,7 +59,8 @@ public struct RunJournal: Sendable {
     /// This machine's name, as `run-started` records it.
     public static let hostName: String = {
         var buf = [CChar](repeating: 0, count: 256)
-        return gethostname(&buf, buf.count) == 0 ? String(cString: buf) : ""
+        guard gethostname(&buf, buf.count) == 0 else { return "" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }()
 
     static func isStephost(_ pid: Int32) -> Bool {
