@@ -205,7 +205,10 @@ public final class ChildProcess: @unchecked Sendable {
     /// forked between a scan and the signal would otherwise be missed, and once its parent died of
     /// the signal it is no longer anyone's descendant here, so no later signal to the tree reaches it.
     /// A stopped process cannot fork (a fork under way when SIGSTOP arrives is undone by the kernel).
+    /// Once the child has been reaped its pid may be another process's, and what it left running has
+    /// been handed to a reaper: there is no tree left to signal.
     public func signalTree(_ sig: Int32) {
+        guard exitStatus == nil else { return }
         var frozen = Set<pid_t>()
         while true {
             let found = Set(ProcessTree.descendants(of: pid) + [pid]).subtracting(frozen)
