@@ -6,18 +6,8 @@ import StepProtocol
 /// `anchor` says where the copied block was written, so that a problem inside
 /// a shared block is reported where the user used it and where it came from.
 public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
-    // Stored in 32 bits: every node of a document has a position (a manifest of ten thousand steps has
-    // over a hundred thousand nodes), and the parser reads documents of at most 16 MiB.
-    private var storedLine: Int32
-    private var storedColumn: Int32
-    public var line: Int {
-        get { Int(storedLine) }
-        set { storedLine = Int32(clamping: newValue) }
-    }
-    public var column: Int {
-        get { Int(storedColumn) }
-        set { storedColumn = Int32(clamping: newValue) }
-    }
+    @Stored32 public var line: Int
+    @Stored32 public var column: Int
     /// Rare (only under an alias), so kept out of line: every node of a document has a position.
     private var origin: Origin?
     public var anchor: AnchorOrigin? {
@@ -31,7 +21,7 @@ public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     public init(line: Int, column: Int, anchor: AnchorOrigin? = nil) {
-        storedLine = Int32(clamping: line); storedColumn = Int32(clamping: column); origin = anchor.map(Origin.init)
+        self.line = line; self.column = column; self.origin = anchor.map(Origin.init)
     }
     public var description: String { "\(line):\(column)" }
     public static func < (a: SourcePosition, b: SourcePosition) -> Bool { (a.line, a.column) < (b.line, b.column) }
@@ -75,26 +65,9 @@ public struct YAMLNode: Sendable, Hashable {
     public var kind: Kind
     public var style: Style
     public var position: SourcePosition
-    // 32 bits each, as in SourcePosition.
-    private var storedStart: Int32
-    private var storedEnd: Int32
     /// Byte offsets of the node's source text (for scalars: without quotes' surrounding space).
-    public var startOffset: Int {
-        get { Int(storedStart) }
-        set { storedStart = Int32(clamping: newValue) }
-    }
-    public var endOffset: Int {
-        get { Int(storedEnd) }
-        set { storedEnd = Int32(clamping: newValue) }
-    }
-
-    public init(kind: Kind, style: Style, position: SourcePosition, startOffset: Int, endOffset: Int) {
-        self.kind = kind
-        self.style = style
-        self.position = position
-        storedStart = Int32(clamping: startOffset)
-        storedEnd = Int32(clamping: endOffset)
-    }
+    @Stored32 public var startOffset: Int
+    @Stored32 public var endOffset: Int
 
     public var scalar: String? { if case .scalar(let s) = kind { return s }; return nil }
     public var pairs: [Pair]? { if case .mapping(let p) = kind { return p }; return nil }
