@@ -186,7 +186,7 @@ struct ScaleOutTests {
         #expect(include[0]["only"] == "build[p0,p256]" && include[0]["name"] == "build (chunk 1/256)" && include[44]["key"] == "p44")
 
         let out = "\(repo)/github-output"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        #expect(FileManager.default.createFile(atPath: out, contents: nil))
         let chunked = try await TestSupport.stephost(["plan", "w", "-f", "small.yaml", "--format", "github-matrix", "--step", "build", "--chunks", "2",
                                                       "--github-output", "legs"] + plugin, cwd: repo, env: ["GITHUB_OUTPUT": out])
         #expect(chunked.code == 0, "\(chunked.stderr)")
