@@ -55,7 +55,7 @@ struct ReplayTests {
         #expect(none.code == 2 && none.stderr.contains("no recording there"))
     }
 
-    @Test("a recording that cannot be written is said once on stderr; the run itself goes on")
+    @Test("a recording that cannot be written is said once, as a warning of the run; the run itself goes on")
     func unwritableRecording() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": """
             workflows:

@@ -20,7 +20,9 @@ try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectorie
 defer { try? FileManager.default.removeItem(atPath: dir) }
 var manifest = "workflows:\n  w:\n    steps:\n"
 for i in 0..<n { manifest += "      - {id: s\(i), uses: work, needs: []}\n" }
-FileManager.default.createFile(atPath: "\(dir)/stephost.yaml", contents: Data(manifest.utf8))
+guard FileManager.default.createFile(atPath: "\(dir)/stephost.yaml", contents: Data(manifest.utf8)) else {
+    fatalError("cannot write \(dir)/stephost.yaml")
+}
 var r = RunRequest(manifestPath: "\(dir)/stephost.yaml", jobs: jobs, pluginSearch: .init(currentDirectory: dir),
                    hostDirectory: dir, hostEnvironment: [:], hostVersion: "bench")
 r.workflow = "w"

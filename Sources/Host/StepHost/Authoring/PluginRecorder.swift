@@ -18,10 +18,13 @@ public final class PluginRecorder: @unchecked Sendable {
     /// Per plugin and process: request id → the step it was for.
     private var steps: [String: String] = [:]
     private var warned = false
+    /// Where a file it cannot write is said: the run's warnings (every reporter shows them).
+    private let warn: @Sendable (String) -> Void
 
-    public init(directory: String, masker: Masker) throws(RunError) {
+    public init(directory: String, masker: Masker, warn: @escaping @Sendable (String) -> Void) throws(RunError) {
         self.directory = directory
         self.masker = masker
+        self.warn = warn
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw .usage("--record: cannot create \(directory): \(error.localizedDescription)")
         }
@@ -46,22 +49,26 @@ public final class PluginRecorder: @unchecked Sendable {
         let file = "\(directory)/\(d.name).descriptor.json"
         if !FileManager.default.createFile(atPath: file, contents: Data((json.prettyEncoded() + "\n").utf8)) {
             let code = errno
-            lock.withLock { incomplete(file, code) }
+            if let w = lock.withLock({ incomplete(file, code) }) { warn(w) }
         }
     }
 
-    /// Says once, on stderr, that the recording lacks something (the run itself goes on). The caller holds the lock.
-    private func incomplete(_ file: String, _ code: Int32) {
-        guard !warned else { return }
+    /// The warning that the recording lacks something (the run itself goes on), the first time only.
+    /// The caller holds the lock, and says it after letting go.
+    private func incomplete(_ file: String, _ code: Int32) -> String? {
+        guard !warned else { return nil }
         warned = true
-        FileHandle.standardError.write(Data("stephost: warning: --record: cannot write \(file) (\(String(cString: strerror(code)))); the recording is incomplete\n".utf8))
+        return "--record: cannot write \(file) (\(String(cString: strerror(code)))); the recording is incomplete"
     }
 
     func record(_ plugin: String, process: Int, fromHost: Bool, line: [UInt8]) {
         let text = masker.mask(String(decoding: line.last == 0x0A ? Array(line.dropLast()) : line, as: UTF8.self))
         let message = (try? JSONParser.parse(text)) ?? .string(text)
-        lock.lock()
-        defer { lock.unlock() }
+        if let w = lock.withLock({ write(plugin, process: process, fromHost: fromHost, message: message) }) { warn(w) }
+    }
+
+    /// Appends one exchanged message to the plugin's file; the warning when it cannot. The caller holds the lock.
+    private func write(_ plugin: String, process: Int, fromHost: Bool, message: JSONValue) -> String? {
         // The step a message belongs to: a step/run's own, its answer's, its notifications'.
         let key = { (id: JSONValue?) in "\(plugin)/\(process)/\(id?.encoded() ?? "")" }
         var step: String?
@@ -83,6 +90,6 @@ public final class PluginRecorder: @unchecked Sendable {
         let entry = JSONValue.compactObject(["process": .int(process), "from": .string(fromHost ? "host" : "plugin"),
                                             "step": step.map(JSONValue.string), "message": message])
         let code = FileDescriptor.writeAll(fd, Array((entry.encoded() + "\n").utf8))
-        if code != 0 { incomplete(file, code) }
+        return code != 0 ? incomplete(file, code) : nil
     }
 }

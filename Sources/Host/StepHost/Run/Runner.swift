@@ -48,7 +48,8 @@ public enum Runner {
                                            reuseProcesses: setup.request.reuseProcesses, masker: masker, passEnv: setup.manifest.passEnv,
                                            withheld: setup.manifest.secretVariables)
         settings.recorder = try setup.request.recordDirectory.map { dir throws(RunError) in
-            try PluginRecorder(directory: PluginCatalog.absolute(dir, setup.request.pluginSearch.currentDirectory), masker: masker)
+            try PluginRecorder(directory: PluginCatalog.absolute(dir, setup.request.pluginSearch.currentDirectory), masker: masker,
+                               warn: { relay.report(.warning($0)) })
         }
         let pool = PluginPool(
             settings: settings,
