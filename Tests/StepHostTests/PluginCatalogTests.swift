@@ -30,8 +30,9 @@ struct PluginCatalogTests {
     func override() throws {
         let root = TestSupport.tempDir("catalog")
         descriptor("\(root)/d", "exec", steps: ["exec", "other"])
-        let c = try PluginCatalog.load(.init(overrides: ["exec=/bin/fake --flag 'two words'", "exec=/bin/ignored"], directories: ["\(root)/d"],
-                                             currentDirectory: root))
+        let c = try PluginCatalog.load(.init(overrides: [.init(name: "exec", command: ["/bin/fake", "--flag", "two words"], origin: "--plugin exec=…"),
+                                                         .init(name: "exec", command: ["/bin/ignored"], origin: "--plugin exec=/bin/ignored")],
+                                             directories: ["\(root)/d"], currentDirectory: root))
         #expect(c.overrides.map(\.command) == [["/bin/fake", "--flag", "two words"]], "the first --plugin for a NAME wins")
         #expect(c.descriptor(forStep: "other") == nil, "the replaced descriptor's steps are gone with it")
         #expect(c.descriptor(forStep: "exec") == nil)

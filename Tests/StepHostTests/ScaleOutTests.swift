@@ -218,7 +218,9 @@ struct ScaleOutTests {
         }
         #expect(text.contains("key: \"push_p7_\"\n    depends_on: [\"build_p7_\"]\n"), "a paired instance waits for its namesake")
         #expect(text.contains("key: \"done\"\n    depends_on: [") && text.contains("allow_dependency_failure: true"), "if: always() runs after failures")
-        #expect(text.contains("stephost run w -f big.yaml --plugin ") && text.contains(" --only 'build[p7]' $$resume --run-id"),
+        // Values reach the script through its environment, never its text; every `$` is Buildkite's `$$`.
+        #expect(text.contains(#"STEPHOST_ARGS: "[\"w\",\"-f\",\"big.yaml\",\"--plugin\","#) && text.contains(#"STEPHOST_ONLY: "build[p7]""#)
+                && text.contains(#"stephost run --args-json "$$STEPHOST_ARGS" --only "$$STEPHOST_ONLY" $$resume --run-id"#),
                 "each step runs its own selection, with the options the plan was made with")
 
         // The list read from a step: a step that plans the rest once everything before it ran.

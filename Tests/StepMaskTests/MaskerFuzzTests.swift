@@ -118,3 +118,98 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Secrets of any bytes (1–200), in every form the masker lists, inside text that is then cut at
+/// random points (streamed in random chunks, and shortened with `mask(_:keeping:)`): no output
+/// holds a secret, or the first four bytes of any form of it. Values under four characters are refused.
+@Suite("Masker with any bytes, cut anywhere (randomized)", .timeLimit(.minutes(3)))
+struct MaskerCutFuzzTests {
+    /// Filler drawn from a few characters; a form whose first four bytes could be made of them
+    /// (or of the replacement and base64 padding) is not checked for its prefix.
+    static let filler: [UInt8] = Array(" ~|".utf8)
+
+    static func forms(_ s: String) -> [(name: String, text: String)] {
+        var out: [(String, String)] = [("exact", s)]
+        for line in s.split(whereSeparator: \.isNewline) { out.append(("line", String(line))) }
+        let json = MaskerFuzzTests.jsonString(s)
+        out.append(("json", String(json.dropFirst().dropLast())))
+        out.append(("json-html", String(json.dropFirst().dropLast()).replacingOccurrences(of: "<", with: "\\u003c")
+            .replacingOccurrences(of: ">", with: "\\u003e").replacingOccurrences(of: "&", with: "\\u0026")))
+        out.append(("url", s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s))
+        for k in 0..<3 {
+            // The secret after k zero bytes: what base64 shows of it starts two or three characters in.
+            let enc = Data([UInt8](repeating: 0, count: k) + Array(s.utf8)).base64EncodedString()
+            out.append(("base64-\(k)", enc))
+        }
+        return out
+    }
+
+    /// Byte search (Foundation's `String.contains` stops at a NUL character).
+    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, hay.count >= needle.count else { return needle.isEmpty }
+        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { return true }
+        return false
+    }
+
+    @Test("never a secret or its first four bytes in the output")
+    func cut() {
+        let seed = UInt64(ProcessInfo.processInfo.environment["STEPHOST_FUZZ_SEED"] ?? "") ?? UInt64.random(in: 0...UInt64.max)
+        var rng = SplitMix(seed: seed)
+        let deadline = Date().addingTimeInterval(MaskerFuzzTests.budget)
+        var cases = 0, refused = 0
+        while Date() < deadline {
+            cases += 1
+            let raw = (0..<Int.random(in: 1...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let secret = String(decoding: raw, as: UTF8.self)
+            let m = Masker()
+            guard m.add(secret) else {
+                refused += 1
+                #expect(secret.count < Masker.minimumLength, "seed \(seed): \(secret.debugDescription) refused")
+                continue
+            }
+            var text: [UInt8] = []
+            var used: [(name: String, text: String)] = []
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                text += (0..<Int.random(in: 0...6, using: &rng)).map { _ in Self.filler.randomElement(using: &rng)! }
+                let f = Self.forms(secret).randomElement(using: &rng)!
+                used.append(f)
+                text += Array(f.text.utf8)
+            }
+            text += (0..<Int.random(in: 0...6, using: &rng)).map { _ in Self.filler.randomElement(using: &rng)! }
+            let input = String(decoding: text, as: UTF8.self)
+            var outputs = [m.mask(input)]
+            let limit = Int.random(in: 0...max(0, input.count), using: &rng)
+            outputs.append(m.mask(input, keeping: limit))
+            var stream = MaskStream(m)
+            var streamed: [UInt8] = []
+            var rest = Array(input.utf8)[...]
+            while !rest.isEmpty {
+                let n = Int.random(in: 1...max(1, min(rest.count, 64)), using: &rng)
+                streamed += stream.feed(Array(rest.prefix(n)))
+                rest = rest.dropFirst(n)
+            }
+            outputs.append(String(decoding: streamed + stream.finish(), as: UTF8.self))
+            let harmless = Set(Self.filler + Array("*=A".utf8))
+            for out in outputs {
+                let bytes = Array(out.utf8)
+                for f in used {
+                    let form = Array(f.text.utf8)
+                    // base64 shows the secret from its third (or fourth) character on: the core is what must go.
+                    let core = f.name.hasPrefix("base64") ? Array(form.dropFirst(3).dropLast(4)) : form
+                    // Lines of a multi-line value shorter than four characters are not masked (they would hide ordinary text).
+                    guard String(decoding: core, as: UTF8.self).count >= Masker.minimumLength else { continue }
+                    let context = "seed \(seed), case \(cases): \(f.name) of \(secret.debugDescription) in \(out.debugDescription)"
+                    #expect(!Self.contains(bytes, core), "the \(f.name) form survived; \(context)")
+                    let prefix = Array(core.prefix(4))
+                    // A line too short to mask shows as it is, and may hold those bytes.
+                    let shortLines = used.filter { $0.name == "line" && $0.text.count < Masker.minimumLength }
+                    if !prefix.allSatisfy(harmless.contains) && !f.name.hasPrefix("base64")
+                        && !shortLines.contains(where: { Self.contains(Array($0.text.utf8), prefix) }) {
+                        #expect(!Self.contains(bytes, prefix), "the first four bytes of the \(f.name) form show; \(context)")
+                    }
+                }
+            }
+        }
+        #expect(cases - refused > 20, "only \(cases - refused) cases with a secret ran")
+    }
+}

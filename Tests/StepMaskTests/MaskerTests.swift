@@ -106,12 +106,12 @@ struct MaskerTests {
         #expect(m.mask(v) == .object(["***": .array([.string("a ***"), .int(3)])]))
     }
 
-    @Test("a value split across chunks of a stream is masked; whole lines are not held back")
+    @Test("a value split across chunks of a stream is masked; only what could begin a value is held back")
     func stream() {
         let m = Self.masker("SECRET-VALUE-123")
         var s = MaskStream(m)
         var out = s.feed(Array("line one\nthe value is SECR".utf8))
-        #expect(String(decoding: out, as: UTF8.self) == "line one\n")
+        #expect(String(decoding: out, as: UTF8.self) == "line one\nthe value is ")
         out += s.feed(Array("ET-VAL".utf8))
         out += s.feed(Array("UE-123 done\n".utf8))
         #expect(String(decoding: out, as: UTF8.self) == "line one\nthe value is *** done\n")

@@ -1,4 +1,5 @@
 import StepHost
+import StepProtocol
 /// A small command-line parser: `--name value`, `--name=value`, `-x value`, flags, repeats, positionals.
 struct Arguments {
     struct UsageError: Error, CustomStringConvertible { var description: String }
@@ -47,4 +48,32 @@ struct Arguments {
     func value(_ name: String) -> String? { values[name]?.last }
     func all(_ name: String) -> [String] { values[name] ?? [] }
     func has(_ name: String) -> Bool { flags.contains(name) }
+}
+
+extension Arguments {
+    /// `--args-json JSON` (anywhere before `--`) stands for the arguments in JSON, a list of strings. Generated
+    /// CI files pass values from the repository and the run this way, through the CI system's environment
+    /// (`--args-json "$STEPHOST_ARGS"`), so that no value is ever part of a script's text.
+    static func expandingArgsJSON(_ args: [String]) throws(UsageError) -> [String] {
+        var out: [String] = []
+        var k = 0
+        while k < args.count {
+            let a = args[k]
+            k += 1
+            if a == "--" { out += args[(k - 1)...]; break }
+            var json: String?
+            if a == "--args-json" {
+                guard k < args.count else { throw UsageError(description: "--args-json needs a value: a JSON list of strings") }
+                json = args[k]; k += 1
+            } else if a.hasPrefix("--args-json=") {
+                json = String(a.dropFirst("--args-json=".count))
+            }
+            guard let json else { out.append(a); continue }
+            guard let list = (try? JSONParser.parse(json))?.arrayValue, let words = Optional(list.compactMap(\.stringValue)), words.count == list.count else {
+                throw UsageError(description: "--args-json takes a JSON list of strings, got \(JSONValue.string(String(json.prefix(80))).encoded())")
+            }
+            out += words
+        }
+        return out
+    }
 }

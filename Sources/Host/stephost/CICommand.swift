@@ -14,7 +14,8 @@ enum CICommand {
                                 .union(["--fan-out", "--runs-on", "--action", "--chunks", "--legs"]),
                               flags: [], aliases: CommonOptions.aliases)
         } catch { return CommonOptions.fail("\(error) (see stephost ci --help)") }
-        var r = CommonOptions.request(a)
+        var r: RunRequest
+        do { r = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
         if let usage = CommonOptions.applySelection(a, command: "ci github", to: &r) { return CommonOptions.fail(usage) }
         guard r.workflow != nil else { return CommonOptions.fail("ci github needs the workflow: stephost ci github WORKFLOW --fan-out ID") }
         guard let fanOut = a.value("--fan-out") else { return CommonOptions.fail("ci github needs --fan-out ID: the for-each step whose instances run on separate runners") }
@@ -34,8 +35,8 @@ enum CICommand {
             if let label = a.value("--runs-on") { w.runsOn = label }
             if let action = a.value("--action") { w.action = action }
             w.chunks = chunks
-            print(w.text(), terminator: "")
-        } catch { return CommonOptions.fail(error.description) }
+            print(try w.text(), terminator: "")
+        } catch { return CommonOptions.fail("\(error)") }
         return 0
     }
 }

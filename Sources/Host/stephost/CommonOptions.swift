@@ -11,17 +11,33 @@ enum CommonOptions {
         return (exe as NSString).deletingLastPathComponent
     }
 
-    static func request(_ a: Arguments, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) -> RunRequest {
+    struct UsageError: Error, CustomStringConvertible { var description: String }
+
+    static func request(_ a: Arguments, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws(UsageError) -> RunRequest {
         let cwd = FileManager.default.currentDirectoryPath
         let env = ProcessInfo.processInfo.environment
         var r = RunRequest(
             manifestPath: a.value("--file") ?? "stephost.yaml", jobs: jobs,
-            pluginSearch: PluginCatalog.Search(overrides: a.all("--plugin"), directories: a.all("--plugins"),
+            pluginSearch: PluginCatalog.Search(overrides: try a.all("--plugin").map(pluginOverride), directories: a.all("--plugins"),
                                                pluginPath: env["STEPHOST_PLUGIN_PATH"], currentDirectory: cwd,
                                                hostDirectory: hostDirectory),
             hostDirectory: hostDirectory, hostEnvironment: env, hostVersion: version)
         r.workspace = a.value("--workspace")
         return r
+    }
+
+    /// `--plugin NAME=COMMAND`: COMMAND split by POSIX shell quoting rules, with no expansion.
+    static func pluginOverride(_ text: String) throws(UsageError) -> PluginCatalog.Override {
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+            throw UsageError(description: "--plugin takes NAME=COMMAND, got '\(text)'")
+        }
+        let name = String(text[..<eq])
+        let command: [String]
+        do { command = try ShellWords.split(String(text[text.index(after: eq)...])) } catch {
+            throw UsageError(description: "--plugin \(name): \(error)")
+        }
+        guard !command.isEmpty else { throw UsageError(description: "--plugin \(name)= has an empty command") }
+        return PluginCatalog.Override(name: name, command: command, origin: "--plugin \(text)")
     }
 
     /// Options that pick what runs: the environment, the event, and `--var`.

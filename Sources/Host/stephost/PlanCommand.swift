@@ -10,7 +10,8 @@ enum PlanCommand {
                                 .union(["--format", "--step", "--chunks", "--github-output", "--resume"]),
                               flags: ["--json"], aliases: CommonOptions.aliases)
         } catch { return CommonOptions.fail("\(error) (see stephost plan --help)") }
-        var r = CommonOptions.request(a)
+        var r: RunRequest
+        do { r = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
         if let usage = CommonOptions.applySelection(a, command: "plan", to: &r) { return CommonOptions.fail(usage) }
         let format = a.value("--format") ?? (a.has("--json") ? "json" : "text")
         guard ["text", "json", "github-matrix", "buildkite"].contains(format) else {

@@ -23,7 +23,8 @@ enum PluginCommand {
             a = try Arguments(split.map { Array(argv[..<$0]) } ?? argv, valued: CommonOptions.valued.union(["--init-timeout", "--cancel-grace"]),
                               flags: ["--json"], aliases: CommonOptions.aliases)
         } catch { return CommonOptions.fail("\(error) (see stephost plugin --help)") }
-        let request = CommonOptions.request(a)
+        let request: RunRequest
+        do { request = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
         let env = request.hostEnvironment
         let cwd = request.pluginSearch.currentDirectory
         let target: PluginCheck.Target

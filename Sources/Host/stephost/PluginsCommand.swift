@@ -7,7 +7,8 @@ enum PluginsCommand {
         do { a = try Arguments(argv, valued: CommonOptions.valued, flags: [], aliases: CommonOptions.aliases) } catch {
             return CommonOptions.fail("\(error) (see stephost plugins --help)")
         }
-        let r = CommonOptions.request(a)
+        let r: RunRequest
+        do { r = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
         var search = r.pluginSearch
         let manifestDir = (PluginCatalog.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
         search.manifestDirectory = manifestDir

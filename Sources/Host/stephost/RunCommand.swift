@@ -18,7 +18,8 @@ enum RunCommand {
             guard let n = Int(j), n >= 1 else { return CommonOptions.fail("-j needs a whole number of at least 1, got '\(j)'") }
             jobs = n
         }
-        var r = CommonOptions.request(a, jobs: jobs)
+        var r: RunRequest
+        do { r = try CommonOptions.request(a, jobs: jobs) } catch { return CommonOptions.fail(error.description) }
         if let usage = CommonOptions.applySelection(a, command: "run", to: &r) { return CommonOptions.fail(usage) }
         r.dryRun = a.has("--dry-run")
         r.failFast = a.has("--fail-fast")
@@ -95,16 +96,21 @@ enum RunCommand {
 extension RunCommand {
     struct ReplayError: Error, CustomStringConvertible { var description: String }
 
-    /// `--replay DIR`: each recorded plugin becomes `--plugin NAME=stephost __replay DIR/NAME.jsonl`,
-    /// unless a `--plugin` of that name is given (it wins).
-    static func replayOverrides(_ dir: String, keeping given: [String]) throws -> [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".descriptor.json") }
-            .map { String($0.dropLast(".descriptor.json".count)) }.sorted()
-        guard !names.isEmpty else { throw ReplayError(description: "--replay \(dir): no recording there (a folder written by run --record)") }
+    /// `--replay DIR`: each recorded plugin NAME is served by `stephost __replay DIR/NAME.jsonl` (an argv: the
+    /// file is one argument, never text a shell or a splitter reads), unless a `--plugin` of that name is given
+    /// (it wins). A recording whose name is not `[A-Za-z0-9._-]+` is refused: a file name is never a command.
+    static func replayOverrides(_ dir: String, keeping given: [PluginCatalog.Override]) throws -> [PluginCatalog.Override] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".descriptor.json") }.sorted()
+        guard !files.isEmpty else { throw ReplayError(description: "--replay \(dir): no recording there (a folder written by run --record)") }
+        let names = files.map { String($0.dropLast(".descriptor.json".count)) }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-".unicodeScalars)
+        for (file, name) in zip(files, names) where name.isEmpty || !name.unicodeScalars.allSatisfy(allowed.contains) || name == "." || name == ".." {
+            throw ReplayError(description: "--replay \(dir): \(JSONValue.string(file).encoded()) is not a recording: a plugin's name is letters, digits, '.', '_' and '-'")
+        }
         let exe = "\(CommonOptions.hostDirectory)/stephost"
         let folder = PluginCatalog.absolute(dir, FileManager.default.currentDirectoryPath)
-        return names.filter { name in !given.contains { $0.hasPrefix("\(name)=") } }
-            .map { "\($0)=\(Shell.quote(exe)) __replay \(Shell.quote("\(folder)/\($0).jsonl"))" }
+        return names.filter { name in !given.contains { $0.name == name } }
+            .map { PluginCatalog.Override(name: $0, command: [exe, "__replay", "\(folder)/\($0).jsonl"], origin: "--replay \(dir) (\($0))") }
     }
 
     /// `last`, a run id (`20261129T105501Z-3f2a`, or a prefix of one with at least the date), or a

@@ -10,7 +10,9 @@ enum RunsCommand {
             a = try Arguments(argv, valued: ["--file", "--workspace", "--limit", "--keep", "--id"], flags: ["--json"],
                               aliases: ["-f": "--file", "-n": "--limit"])
         } catch { return CommonOptions.fail("\(error) (see stephost runs --help)") }
-        let history = RunHistory(workspace: await Runner.workspace(for: CommonOptions.request(a)))
+        let request: RunRequest
+        do { request = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
+        let history = RunHistory(workspace: await Runner.workspace(for: request))
         let json = a.has("--json")
         switch a.positionals.first {
         case nil: return list(history, limit: a.value("--limit"), json: json)

@@ -21,7 +21,8 @@ enum SchemaCommand {
         case "descriptor": print(ManifestSchema.descriptor.prettyEncoded())
         default:
             // The bundled plugins' steps always; with --plugins, also those found for the manifest here.
-            let r = CommonOptions.request(a)
+            let r: RunRequest
+            do { r = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
             var search = r.pluginSearch
             if a.has("--plugins") {
                 search.manifestDirectory = (PluginCatalog.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent

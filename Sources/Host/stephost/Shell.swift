@@ -4,4 +4,7 @@ enum Shell {
     static func quote(_ s: String) -> String {
         s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
+
+    /// An argv as one line of shell words.
+    static func join(_ argv: [String]) -> String { argv.map(quote).joined(separator: " ") }
 }

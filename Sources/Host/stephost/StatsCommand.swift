@@ -16,7 +16,9 @@ enum StatsCommand {
             guard let n = Int(v), n >= 1 else { return CommonOptions.fail("--last needs a whole number of at least 1, got '\(v)'") }
             last = n
         }
-        let workspace = await Runner.workspace(for: CommonOptions.request(a))
+        let request: RunRequest
+        do { request = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
+        let workspace = await Runner.workspace(for: request)
         let history = RunHistory(workspace: workspace)
         let workflow = a.positionals.first
         // Every journal is read once.

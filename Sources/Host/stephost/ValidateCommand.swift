@@ -8,7 +8,8 @@ enum ValidateCommand {
             return CommonOptions.fail("\(error) (see stephost validate --help)")
         }
         guard a.positionals.isEmpty else { return CommonOptions.fail("validate checks every workflow; it takes no workflow name (see stephost validate --help)") }
-        var r = CommonOptions.request(a)
+        var r: RunRequest
+        do { r = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
         // With --env, every step without its own environment: is checked against that environment, as `run --env` would.
         r.environment = a.value("--env")
         do {

@@ -36,7 +36,11 @@ default:
         Console.err("stephost: unknown command '\(first)'\(guess)\n\n\(Help.top)")
         exit(2)
     }
-    let rest = Array(args.dropFirst())
+    let rest: [String]
+    do { rest = try Arguments.expandingArgsJSON(Array(args.dropFirst())) } catch {
+        Console.err("stephost: \(error)\n")
+        exit(2)
+    }
     if rest.contains("--help") || rest.contains("-h") {
         print(Help.commands[first] ?? Help.top)
         exit(0)

@@ -17,11 +17,15 @@ public enum MaskForms {
 
     static func encodings(of v: String) -> [String] {
         var out: [String] = []
+        // JSON as encoders write it: each choice they differ on (short \b and \f, `\/`, `\uXXXX` for
+        // non-ASCII, `<`, `>`, `&` escaped for HTML as Go does, DEL escaped, upper-case hex), in every
+        // combination; most values need no escape and give one form.
         let json = JSONValue.string(v).encoded()
         out.append(String(json.dropFirst().dropLast()))
-        // Some encoders (Foundation's JSONSerialization, PHP) also escape `/`.
-        out.append(String(json.dropFirst().dropLast()).replacingOccurrences(of: "/", with: "\\/"))
-        if v.unicodeScalars.contains(where: { !$0.isASCII }) { out.append(asciiJSON(v)) }
+        let special = v.unicodeScalars.contains { $0.value < 0x20 || $0.value >= 0x7F || "\"\\/<>&".unicodeScalars.contains($0) }
+        if special {
+            for flags in 0..<64 { out.append(jsonEscaped(v, JSONStyle(rawValue: flags))) }
+        }
         if let s = v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { out.append(s) }
         if let s = v.addingPercentEncoding(withAllowedCharacters: unreserved) { out.append(s) }
         if let s = v.addingPercentEncoding(withAllowedCharacters: unreserved.union(CharacterSet(charactersIn: " "))) {
@@ -34,12 +38,42 @@ public enum MaskForms {
     private static let unreserved = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
         .union(CharacterSet(charactersIn: "-._~"))
 
-    /// JSON with every non-ASCII character as `\uXXXX` (Python's `json.dumps` default).
-    static func asciiJSON(_ v: String) -> String {
+    /// The choices JSON encoders differ on.
+    struct JSONStyle: OptionSet {
+        let rawValue: Int
+        static let shortControl = JSONStyle(rawValue: 1)   // \b and \f rather than \u0008, \u000c
+        static let slash = JSONStyle(rawValue: 2)          // `/` as `\/` (Foundation, PHP)
+        static let ascii = JSONStyle(rawValue: 4)          // non-ASCII as \uXXXX (Python's default)
+        static let html = JSONStyle(rawValue: 8)           // `<`, `>`, `&`, U+2028, U+2029 as \uXXXX (Go)
+        static let del = JSONStyle(rawValue: 16)           // DEL as \u007f
+        static let upper = JSONStyle(rawValue: 32)         // upper-case hex digits
+    }
+
+    /// The inside of a JSON string holding `v`, written in `style`.
+    static func jsonEscaped(_ v: String, _ style: JSONStyle) -> String {
         var s = ""
-        let escaped = String(JSONValue.string(v).encoded().dropFirst().dropLast())
-        for u in escaped.utf16 {
-            if u < 0x80 { s.unicodeScalars.append(Unicode.Scalar(u)!) } else { s += String(format: "\\u%04x", u) }
+        func u(_ code: UInt16) { s += String(format: style.contains(.upper) ? "\\u%04X" : "\\u%04x", code) }
+        for scalar in v.unicodeScalars {
+            switch scalar {
+            case "\"": s += "\\\""
+            case "\\": s += "\\\\"
+            case "\n": s += "\\n"
+            case "\r": s += "\\r"
+            case "\t": s += "\\t"
+            case "\u{8}" where style.contains(.shortControl): s += "\\b"
+            case "\u{C}" where style.contains(.shortControl): s += "\\f"
+            case "/" where style.contains(.slash): s += "\\/"
+            case "<", ">", "&", "\u{2028}", "\u{2029}":
+                if style.contains(.html) { u(UInt16(scalar.value)) } else { s.unicodeScalars.append(scalar) }
+            default:
+                if scalar.value < 0x20 || (scalar.value == 0x7F && style.contains(.del)) {
+                    u(UInt16(scalar.value))
+                } else if scalar.value >= 0x80 && style.contains(.ascii) {
+                    for unit in String(scalar).utf16 { u(unit) }
+                } else {
+                    s.unicodeScalars.append(scalar)
+                }
+            }
         }
         return s
     }

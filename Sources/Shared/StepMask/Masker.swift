@@ -4,24 +4,32 @@ import StepProtocol
 /// Replaces secret values with `***` in text the host (or a plugin) prints or stores.
 ///
 /// Each value is masked in every form it is likely to take in output: the
-/// exact value; each line of a multi-line value; JSON-escaped; URL-encoded
-/// (strict, unreserved-safe and form encodings); base64 and base64url in all
-/// three alignments, so a value inside `base64(user:password)` is caught.
-/// Values of 3 characters or fewer, and forms that short, are not masked: they
-/// would hide ordinary text.
+/// exact value; each line of a multi-line value; JSON-escaped (also with `<`,
+/// `>`, `&` and non-ASCII as `\u` escapes); URL-encoded (strict,
+/// unreserved-safe and form encodings); base64 and base64url in all three
+/// alignments, so a value inside `base64(user:password)` is caught. Values of 3
+/// characters or fewer, and forms that short, are not masked: they would hide
+/// ordinary text.
+///
+/// Masking is one pass over the text for all values (an Aho–Corasick automaton), so its
+/// cost is linear in the text whatever the number of values. Values added one by one are
+/// compiled lazily into a few automata whose sizes halve (a binary counter): each form is
+/// rebuilt O(log n) times, so adding n values costs O(n log n) in all, never O(n²).
 ///
 /// Only a multi-line value itself contains a newline; every other form is
-/// within one line. So a stream can be masked up to its last newline without
-/// waiting, unless what follows could be the start of a multi-line value: see
-/// `MaskStream`. Masking a whole string and masking it as a stream split
-/// anywhere give the same output.
+/// within one line. A stream is held back only by what could still begin a
+/// value: see `MaskStream`. Masking a whole string and masking it as a stream
+/// split anywhere give the same output.
 public final class Masker: @unchecked Sendable {
     public static let minimumLength = 4
     public static let replacement: [UInt8] = Array("***".utf8)
 
     private let lock = NSLock()
     private var values = Set<String>()
-    private var current = Needles()
+    /// Forms added since the automata were last built.
+    private var pending: [[UInt8]] = []
+    private var automata: [NeedleAutomaton] = []
+    private var generation = 0
 
     public init() {}
 
@@ -29,19 +37,35 @@ public final class Masker: @unchecked Sendable {
     @discardableResult
     public func add(_ value: String) -> Bool {
         guard value.count >= Masker.minimumLength else { return false }
+        let forms = MaskForms.of(value).map { Array($0.utf8) }
         lock.lock()
         defer { lock.unlock() }
         guard values.insert(value).inserted else { return true }
-        var next = current
-        for form in MaskForms.of(value) { next.insert(Array(form.utf8)) }
-        current = next
+        pending += forms
+        generation += 1
         return true
     }
 
-    public var isEmpty: Bool { lock.withLock { current.isEmpty } }
+    /// How many values it masks.
+    public var count: Int { lock.withLock { values.count } }
 
-    /// The needles as they are now; a stream takes one per chunk.
-    var needles: Needles { lock.withLock { current } }
+    public var isEmpty: Bool { lock.withLock { values.isEmpty } }
+
+    /// The automata as they are now; a stream takes one snapshot per chunk.
+    var needles: Needles {
+        lock.withLock {
+            if !pending.isEmpty {
+                var built = NeedleAutomaton(pending)
+                pending = []
+                while let last = automata.last, last.needles.count <= built.needles.count {
+                    built = NeedleAutomaton(last.needles + built.needles)
+                    automata.removeLast()
+                }
+                automata.append(built)
+            }
+            return Needles(automata: automata, generation: generation)
+        }
+    }
 
     public func mask(_ text: String) -> String {
         let set = needles
@@ -49,6 +73,13 @@ public final class Masker: @unchecked Sendable {
         var stream = MaskStream(self)
         let bytes = stream.feed(Array(text.utf8), using: set) + stream.finish(using: set)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Masks `text`, then keeps at most `limit` characters of it (with `…` when cut): masking
+    /// comes first, so a cut never leaves the beginning of a secret showing.
+    public func mask(_ text: String, keeping limit: Int) -> String {
+        let masked = mask(text)
+        return masked.count > limit ? String(masked.prefix(limit)) + "…" : masked
     }
 
     /// Masks every string inside a JSON value, object keys included.
@@ -65,42 +96,9 @@ public final class Masker: @unchecked Sendable {
     }
 }
 
-/// The byte strings to mask, indexed by first byte, longest first.
+/// A snapshot of the values to mask: the automata, and which version of the set they are.
 struct Needles: Sendable {
-    /// For each byte value, the needles that start with it (a flat table: one lookup per byte scanned).
-    private(set) var byFirst = [[[UInt8]]](repeating: [], count: 256)
-    private(set) var maxLength = 0
-    /// The needles that span lines (multi-line values, whole).
-    private(set) var multiLine: [[UInt8]] = []
-    var isEmpty: Bool { maxLength == 0 }
-
-    mutating func insert(_ n: [UInt8]) {
-        guard let f = n.first, !byFirst[Int(f)].contains(n) else { return }
-        byFirst[Int(f)].append(n)
-        byFirst[Int(f)].sort { $0.count > $1.count }
-        maxLength = max(maxLength, n.count)
-        if n.contains(0x0A) { multiLine.append(n) }
-    }
-
-    /// Whether `b[i...]` is the beginning of a multi-line needle (too short to tell yet).
-    func startsMultiLine(in b: [UInt8], at i: Int) -> Bool {
-        for n in multiLine where b.count - i < n.count {
-            var k = 0
-            while i + k < b.count && b[i + k] == n[k] { k += 1 }
-            if i + k == b.count { return true }
-        }
-        return false
-    }
-
-    /// The end of the longest needle that occurs at `i`, or `i` when none does.
-    func matchEnd(in b: [UInt8], at i: Int) -> Int {
-        let list = byFirst[Int(b[i])]
-        if list.isEmpty { return i }
-        for n in list where i + n.count <= b.count {
-            var k = 1
-            while k < n.count && b[i + k] == n[k] { k += 1 }
-            if k == n.count { return i + n.count }
-        }
-        return i
-    }
+    var automata: [NeedleAutomaton] = []
+    var generation = 0
+    var isEmpty: Bool { automata.isEmpty }
 }

@@ -31,6 +31,15 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The value with the member at `path` (objects all the way) set to `value`; unchanged where
+    /// the path does not lead through objects.
+    public func replacing(path: [String], with value: JSONValue) -> JSONValue {
+        guard let key = path.first else { return value }
+        guard case .object(var o) = self, let inner = o[key] else { return self }
+        o[key] = inner.replacing(path: Array(path.dropFirst()), with: value)
+        return .object(o)
+    }
+
     /// The JSON type name used in schema and error messages.
     public var typeName: String {
         switch self {

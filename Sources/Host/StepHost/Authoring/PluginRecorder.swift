@@ -62,8 +62,21 @@ public final class PluginRecorder: @unchecked Sendable {
     }
 
     func record(_ plugin: String, process: Int, fromHost: Bool, line: [UInt8]) {
-        let text = masker.mask(String(decoding: line.last == 0x0A ? Array(line.dropLast()) : line, as: UTF8.self))
-        let message = (try? JSONParser.parse(text)) ?? .string(text)
+        let text = String(decoding: line.last == 0x0A ? Array(line.dropLast()) : line, as: UTF8.self)
+        guard var message = try? JSONParser.parse(text) else {
+            if let w = lock.withLock({ write(plugin, process: process, fromHost: fromHost, message: .string(masker.mask(text))) }) { warn(w) }
+            return
+        }
+        // The tap sees a line before the connection acts on it: a value the plugin asks to mask is
+        // masked from this very line on. Secrets sent and mask values are never written, whatever their length.
+        if !fromHost, message["method"] == .string(MaskNotification.method), let value = message["params"]?["value"]?.stringValue {
+            masker.add(value)
+            message = message.replacing(path: ["params", "value"], with: "***")
+        }
+        if fromHost, message["method"] == .string(StepRunRequest.method), let secrets = message["params"]?["secrets"]?.objectValue {
+            message = message.replacing(path: ["params", "secrets"], with: .object(secrets.mapValues { _ in "***" }))
+        }
+        message = masker.mask(message)
         if let w = lock.withLock({ write(plugin, process: process, fromHost: fromHost, message: message) }) { warn(w) }
     }
 

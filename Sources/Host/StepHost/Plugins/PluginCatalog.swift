@@ -11,15 +11,27 @@ public struct PluginCatalog: Sendable {
     /// One entry per folder (and the bundled set last), each a list of descriptors.
     public var layers: [[PluginDescriptor]]
 
+    /// A plugin given on the command line (`--plugin NAME=COMMAND`, or a `--replay` recording):
+    /// a name and an argv, never text to split again.
+    public struct Override: Sendable, Equatable {
+        public var name: String
+        public var command: [String]
+        /// How the user gave it, for messages (`--plugin exec=./fake.sh`).
+        public var origin: String
+        public init(name: String, command: [String], origin: String) {
+            self.name = name; self.command = command; self.origin = origin
+        }
+    }
+
     public struct Search: Sendable {
-        public var overrides: [String]
+        public var overrides: [Override]
         public var directories: [String]
         public var pluginPath: String?
         public var manifestDirectory: String?
         public var currentDirectory: String
         /// The folder of the `stephost` executable, for the installed `plugins.d`.
         public var hostDirectory: String?
-        public init(overrides: [String] = [], directories: [String] = [], pluginPath: String? = nil,
+        public init(overrides: [Override] = [], directories: [String] = [], pluginPath: String? = nil,
                     manifestDirectory: String? = nil, currentDirectory: String, hostDirectory: String? = nil) {
             self.overrides = overrides; self.directories = directories; self.pluginPath = pluginPath
             self.manifestDirectory = manifestDirectory; self.currentDirectory = currentDirectory; self.hostDirectory = hostDirectory
@@ -29,21 +41,16 @@ public struct PluginCatalog: Sendable {
     public static func load(_ search: Search) throws(PluginError) -> PluginCatalog {
         var overrides: [PluginDescriptor] = []
         for o in search.overrides {
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
-                throw .badOverride("--plugin takes NAME=COMMAND, got '\(o)'")
-            }
-            let name = String(o[..<eq])
-            var command: [String]
-            do { command = try ShellWords.split(String(o[o.index(after: eq)...])) } catch { throw .badOverride("--plugin \(name): \(error)") }
-            guard !command.isEmpty else { throw .badOverride("--plugin \(name)= has an empty command") }
+            var command = o.command
+            guard !command.isEmpty else { throw .badOverride("\(o.origin): the command is empty") }
             // Relative paths are relative to the current directory, but plugins run in the
             // workspace: arguments that name existing files are made absolute here.
             for k in command.indices.dropFirst() where command[k].contains("/") && !command[k].hasPrefix("/") {
                 let candidate = absolute(command[k], search.currentDirectory)
                 if FileManager.default.fileExists(atPath: candidate) { command[k] = candidate }
             }
-            if overrides.contains(where: { $0.name == name }) { continue }  // the first one for a NAME wins
-            overrides.append(PluginDescriptor(name: name, command: command, steps: nil, file: "--plugin \(o)",
+            if overrides.contains(where: { $0.name == o.name }) { continue }  // the first one for a NAME wins
+            overrides.append(PluginDescriptor(name: o.name, command: command, steps: nil, file: o.origin,
                                               origin: .commandLine, baseDirectory: search.currentDirectory))
         }
         var dirs = search.directories.map { absolute($0, search.currentDirectory) }
