@@ -41,7 +41,7 @@ let package = Package(
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
         .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
         .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/OCI"),
-        .executableTarget(name: "stephost-exec", dependencies: ["PluginKit", "StepProtocol"], path: "Sources/Plugins/exec"),
+        .executableTarget(name: "stephost-exec", dependencies: ["PluginKit", "StepMask", "StepProtocol"], path: "Sources/Plugins/exec"),
         .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit", "StepChanges", "StepProtocol"], path: "Sources/Plugins/detect-changes"),
         .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/docker-build"),
         .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/ghcr-push"),

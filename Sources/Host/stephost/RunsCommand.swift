@@ -50,7 +50,7 @@ enum RunsCommand {
             [r.id, r.workflows.joined(separator: ","), r.stateText, r.startedAt.map(RunJournalWriter.timestamp) ?? "-",
              r.durationMs.map(formatDuration) ?? "-", [r.dryRun ? "dry run" : nil, r.resumedFrom.map { "resumes \($0)" }].compactMap { $0 }.joined(separator: ", ")]
         }
-        Console.out(TextTable.lines(["RUN", "WORKFLOWS", "STATUS", "STARTED", "DURATION", ""], rows).joined(separator: "\n") + "\n")
+        emit(TextTable.lines(["RUN", "WORKFLOWS", "STATUS", "STARTED", "DURATION", ""], rows).joined(separator: "\n") + "\n")
         return 0
     }
 
@@ -104,6 +104,15 @@ enum RunsCommand {
             out += "\n\(s.record.id): \(s.record.error ?? "failed")\n"
             for h in s.record.shownHints { out += "  hint: \(h)\n" }
         }
-        Console.out(out)
+        emit(out)
+    }
+
+    /// Prints what a record says: a record is data anyone could have written, so its text never drives the
+    /// terminal (control characters removed) nor, inside GitHub Actions, the runner (workflow commands stopped).
+    static func emit(_ text: String) {
+        let safe = TerminalText.printable(text)
+        guard ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" else { return Console.out(safe) }
+        let token = UUID().uuidString.lowercased()
+        Console.out("::stop-commands::\(token)\n\(safe)::\(token)::\n")
     }
 }

@@ -34,8 +34,9 @@ struct TraceExporter {
         }
         var headers: [String: String] = [:]
         for name in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
-            for entry in (env[name] ?? "").split(separator: ",") where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let eq = entry.firstIndex(of: "=") else { warn("\(name): '\(entry.prefix(40))…' is not key=value; left out"); continue }
+            for (n, entry) in (env[name] ?? "").split(separator: ",").enumerated() where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+                // Its text is a credential's: never quoted, not even in part.
+                guard let eq = entry.firstIndex(of: "=") else { warn("\(name): entry \(n + 1) is not key=value; left out"); continue }
                 let key = entry[..<eq].trimmingCharacters(in: .whitespaces)
                 let raw = entry[entry.index(after: eq)...].trimmingCharacters(in: .whitespaces)
                 headers[key] = raw.removingPercentEncoding ?? raw
@@ -59,8 +60,12 @@ struct TraceExporter {
         let outcome: String? = await withTaskGroup(of: String?.self) { group in
             group.addTask {
                 do {
+                    // OTLP headers are credentials whatever their names: never over plain http off this machine.
+                    if target.scheme?.lowercased() == "http", !HTTPClient.isLoopback(target.host), !headers.isEmpty {
+                        return "OTEL_EXPORTER_OTLP_HEADERS are credentials and go only over https (or to a loopback address); the endpoint is plain http"
+                    }
                     let r = try await client.send("POST", target, headers: h, body: body)
-                    return (200..<300).contains(r.status) ? nil : "the collector answered HTTP \(r.status)\(r.text.isEmpty ? "" : ": \(r.text.prefix(200))")"
+                    return (200..<300).contains(r.status) ? nil : "the collector answered HTTP \(r.status)\(r.text.isEmpty ? "" : ": \(masker.mask(r.text, keeping: 200))")"
                 } catch is CancellationError {
                     return "no answer within \(Int(TraceExporter.deadline)) s"
                 } catch let e as URLError where e.code == .timedOut {
@@ -77,6 +82,6 @@ struct TraceExporter {
             group.cancelAll()
             return first
         }
-        return outcome.map { masker.mask("trace of run \(summary.id) not exported to \(target.absoluteString): \($0)") }
+        return outcome.map { masker.mask("trace of run \(summary.id) not exported to \(HTTPClient.redacted(target)): \($0)") }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PluginKit
+import StepMask
 import StepProtocol
 
 enum ExecStep {
@@ -39,7 +40,7 @@ enum ExecStep {
         var env = step.commandEnvironment((step.with["env"]?.objectValue ?? [:]).mapValues { $0.stringValue ?? $0.encoded() })
         env["STEPHOST_OUTPUT"] = outputFile
         let result = try await step.runProcess(argv, cwd: cwd, environment: env)
-        var outputs = try OutputFile.parse((try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "")
+        var outputs = try OutputFile.parse((try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "", masker: step.masker)
         outputs["exitCode"] = .int(result.exitCode)
         guard result.exitCode == 0 else {
             // exec cannot tell a flaky command from a broken one: a step's `retry:` retries it.
@@ -51,7 +52,7 @@ enum ExecStep {
 
 /// `$STEPHOST_OUTPUT`: `name=value` lines, or `name<<DELIM` … `DELIM` for multi-line values.
 enum OutputFile {
-    static func parse(_ text: String) throws -> [String: JSONValue] {
+    static func parse(_ text: String, masker: Masker) throws -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
         var lines = text.components(separatedBy: "\n")[...]
         if lines.last == "" { lines = lines.dropLast() }
@@ -71,7 +72,8 @@ enum OutputFile {
             } else if let eq = line.firstIndex(of: "=") {
                 out[String(line[..<eq])] = .string(String(line[line.index(after: eq)...]))
             } else {
-                throw ResponseError.stepFailed("$STEPHOST_OUTPUT: line '\(line.prefix(80))' is neither name=value nor name<<DELIMITER")
+                // Masked whole before it is shortened: a cut never leaves a secret's beginning showing.
+                throw ResponseError.stepFailed("$STEPHOST_OUTPUT: line '\(masker.mask(String(line), keeping: 80))' is neither name=value nor name<<DELIMITER")
             }
         }
         return out

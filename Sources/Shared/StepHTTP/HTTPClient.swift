@@ -44,8 +44,74 @@ public final class HTTPClient: Sendable {
 
     deinit { session.invalidateAndCancel() }
 
-    /// Sends one request with `body` as is.
+    /// Sends one request with `body` as is, following up to `maxRedirects` redirects itself: to another
+    /// scheme, host or port only the headers in `HTTPClient.portableHeaders` go along (never `Authorization`,
+    /// a token or an OTLP header; a registry's blob redirect to its storage host is followed without them, as
+    /// Docker does). A credential is never sent over plain `http://` except to a loopback address: such a
+    /// request is refused before connecting.
     public func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) async throws -> HTTPResponse {
+        var method = method, url = url, headers = headers, body = body
+        var hops = 0
+        while true {
+            try HTTPClient.checkCredentials(url, headers)
+            let r = try await sendOnce(method, url, headers: headers, body: body)
+            guard [301, 302, 303, 307, 308].contains(r.status), let location = r.header("Location"),
+                  let next = URL(string: location, relativeTo: url)?.absoluteURL, ["http", "https"].contains(next.scheme?.lowercased() ?? "")
+            else { return r }
+            hops += 1
+            guard hops <= HTTPClient.maxRedirects else { throw HTTPError.tooManyRedirects(url: HTTPClient.redacted(url)) }
+            if !HTTPClient.sameOrigin(url, next) {
+                headers = headers.filter { HTTPClient.portableHeaders.contains($0.key.lowercased()) }
+            }
+            if r.status == 303 || ((r.status == 301 || r.status == 302) && method == "POST") {
+                if method != "HEAD" { method = "GET" }
+                body = nil
+                headers = headers.filter { $0.key.lowercased() != "content-type" && $0.key.lowercased() != "content-length" }
+            }
+            url = next
+        }
+    }
+
+    public static let maxRedirects = 5
+    /// The headers that may follow a redirect to another origin: none of them can carry a credential.
+    public static let portableHeaders: Set<String> = ["accept", "accept-encoding", "accept-language", "content-type", "content-length",
+                                                      "user-agent", "range", "if-match", "if-none-match"]
+
+    static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
+        func port(_ u: URL) -> Int? { u.port ?? (u.scheme?.lowercased() == "https" ? 443 : u.scheme?.lowercased() == "http" ? 80 : nil) }
+        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && port(a) == port(b)
+    }
+
+    /// Whether a header can carry a credential: anything a client may not pass on to another origin,
+    /// judged by name (`Authorization`, cookies, tokens, keys, secrets, passwords, sessions).
+    public static func isCredential(_ header: String) -> Bool {
+        let h = header.lowercased()
+        return h == "authorization" || h == "proxy-authorization" || h == "cookie"
+            || ["token", "key", "secret", "auth", "password", "session", "signature"].contains { h.contains($0) }
+    }
+
+    public static func isLoopback(_ host: String?) -> Bool {
+        guard let h = host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) else { return false }
+        return h == "localhost" || h.hasSuffix(".localhost") || h == "::1" || h.hasPrefix("127.")
+    }
+
+    /// Refuses a credential (a credential header or `user:password@`) over plain HTTP to a host that is not loopback.
+    static func checkCredentials(_ url: URL, _ headers: [String: String]) throws {
+        guard url.scheme?.lowercased() == "http", !isLoopback(url.host) else { return }
+        if let h = headers.keys.first(where: isCredential) { throw HTTPError.credentialOverPlainHTTP(url: redacted(url), what: "the \(h) header") }
+        if url.user != nil || url.password != nil { throw HTTPError.credentialOverPlainHTTP(url: redacted(url), what: "the user and password in the URL") }
+    }
+
+    /// The URL with any `user:password@` replaced by `***@`, for messages.
+    public static func redacted(_ url: URL) -> String {
+        guard url.user != nil || url.password != nil, var c = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return url.absoluteString }
+        c.user = nil; c.password = nil
+        let s = c.string ?? url.absoluteString
+        guard let r = s.range(of: "://") else { return s }
+        return s.replacingCharacters(in: r, with: "://***@")
+    }
+
+    private func sendOnce(_ method: String, _ url: URL, headers: [String: String], body: Data?) async throws -> HTTPResponse {
         var request = URLRequest(url: url)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
@@ -80,10 +146,30 @@ public final class HTTPClient: Sendable {
     }
 }
 
-/// Turns down every authentication challenge and keeps the 401 that carried it, so the caller gets that answer.
+/// Why a request was not sent, or not followed further.
+public enum HTTPError: Error, CustomStringConvertible {
+    case credentialOverPlainHTTP(url: String, what: String)
+    case tooManyRedirects(url: String)
+
+    public var description: String {
+        switch self {
+        case .credentialOverPlainHTTP(let url, let what):
+            return "refused to send \(what) over plain http to \(url): credentials go only over https, or to a loopback address"
+        case .tooManyRedirects(let url): return "more than \(HTTPClient.maxRedirects) redirects from \(url)"
+        }
+    }
+}
+
+/// Turns down every authentication challenge and keeps the 401 that carried it, so the caller gets that answer;
+/// refuses URLSession's own redirects (the client follows them itself, deciding which headers go along).
 private final class ChallengeCatcher: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     private let lock = NSLock()
     private var refused: [Int: HTTPURLResponse] = [:]
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
                     completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {

@@ -68,6 +68,7 @@ public final class Masker: @unchecked Sendable {
     }
 
     public func mask(_ text: String) -> String {
+        let text = Masker.redactingURLCredentials(text)
         let set = needles
         guard !set.isEmpty else { return text }
         var stream = MaskStream(self)
@@ -80,6 +81,23 @@ public final class Masker: @unchecked Sendable {
     public func mask(_ text: String, keeping limit: Int) -> String {
         let masked = mask(text)
         return masked.count > limit ? String(masked.prefix(limit)) + "…" : masked
+    }
+
+    /// `scheme://user:password@host` → `scheme://***@host`, wherever a URL with a password appears in `text`.
+    public static func redactingURLCredentials(_ text: String) -> String {
+        guard text.contains("://") else { return text }
+        var out = Substring("")
+        var rest = Substring(text)
+        while let r = rest.range(of: "://") {
+            out += rest[..<r.upperBound]
+            rest = rest[r.upperBound...]
+            let userinfo = rest.prefix { !"/?#@ \t\r\n\"'<>`".contains($0) }
+            if rest.dropFirst(userinfo.count).first == "@", userinfo.contains(":") {
+                out += "***"
+                rest = rest.dropFirst(userinfo.count)
+            }
+        }
+        return String(out + rest)
     }
 
     /// Masks every string inside a JSON value, object keys included.

@@ -34,8 +34,10 @@ extension PluginConnection {
     func violation(_ what: String, line: [UInt8]?) {
         var m = "plugin '\(name)' broke the protocol: \(what)"
         if let line {
-            let shown = String(decoding: line.prefix(200), as: UTF8.self)
-            m += ": \(JSONValue.string(shown).encoded())\(line.count > 200 ? "…" : "")"
+            // Masked whole, then shortened: a cut never leaves the beginning of a secret showing.
+            let masked = Array(masker.mask(String(decoding: line, as: UTF8.self)).utf8)
+            let shown = String(decoding: masked.prefix(200), as: UTF8.self)
+            m += ": \(JSONValue.string(shown).encoded())\(masked.count > 200 ? "…" : "")"
         }
         fail(PluginFailure(.protocolViolation, m, stderrTail: stderrTail), terminate: true)
     }

@@ -49,6 +49,8 @@ public final class PluginConnection: @unchecked Sendable {
     var stderr = TailBuffer()
     /// Masks stderr before it is split into lines or truncated, so no line holds part of a secret.
     var stderrMask: MaskStream
+    /// The run's secrets: what the connection quotes from the plugin is masked before it is shortened.
+    let masker: Masker
     var nextID = 1
     var outstanding: Set<RequestID> = []
     var waiting: [RequestID: CheckedContinuation<Reply, Never>] = [:]
@@ -107,6 +109,7 @@ public final class PluginConnection: @unchecked Sendable {
 
     private init(descriptor: PluginDescriptor, masker: Masker, onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void) {
         self.descriptor = descriptor
+        self.masker = masker
         self.stderrMask = MaskStream(masker)
         self.onStderrLine = onStderrLine
     }

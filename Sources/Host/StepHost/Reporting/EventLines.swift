@@ -18,6 +18,8 @@ public enum EventLines {
                 current = ""; afterCR = false
             } else if u == "\r" {
                 out.append(current); current = ""; afterCR = true
+            } else if TerminalText.isControl(u) {
+                afterCR = false   // no escape sequence from a plugin or a record reaches the terminal or the CI log
             } else {
                 current.unicodeScalars.append(u); afterCR = false
             }

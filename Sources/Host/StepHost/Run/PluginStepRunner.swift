@@ -9,6 +9,8 @@ import Glibc
 /// notifications passed on, the step's timeout, cancellation (`$/cancel`, then the process
 /// stopped after the grace period), and the answer turned into the step's record.
 struct PluginStepRunner: StepRunner {
+    /// How many values one step may ask to mask (security: the masker's work and memory stay bounded).
+    static let maxMaskValues = 10_000
     let pool: PluginPool
     let workspace: String
     let cancelGrace: Double
@@ -31,6 +33,7 @@ struct PluginStepRunner: StepRunner {
             tempDir: job.tempDir, dryRun: context.dryRun)
         let reporter = context.reporter, masker = context.masker, control = context.control, display = job.displayID
         let logTail = LogTail(limit: HintRule.logLines)
+        let maskCount = Counter()
         let id = conn.startRequest(StepRunRequest.method, params.json) { notice in
             switch notice {
             case .log(let n):
@@ -38,6 +41,11 @@ struct PluginStepRunner: StepRunner {
                 reporter.report(.stepLog(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
             case .progress(let n): reporter.report(.stepProgress(step: display, message: n.message, completed: n.completed, total: n.total))
             case .mask(let n):
+                // A bound on what a plugin can make the host hold and match: past it the plugin broke the protocol.
+                guard maskCount.increment() <= PluginStepRunner.maxMaskValues else {
+                    conn.violation("more than \(PluginStepRunner.maxMaskValues) mask values in one step", line: nil)
+                    return
+                }
                 if masker.add(n.value) {
                     reporter.report(.mask(n.value))
                 } else {
@@ -201,4 +209,11 @@ final class AttemptState: @unchecked Sendable {
     private var _timedOut = false, _cancelled = false
     var timedOut: Bool { get { lock.withLock { _timedOut } } set { lock.withLock { _timedOut = newValue } } }
     var cancelled: Bool { get { lock.withLock { _cancelled } } set { lock.withLock { _cancelled = newValue } } }
+}
+
+/// A count shared with a notification handler.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int { lock.withLock { value += 1; return value } }
 }

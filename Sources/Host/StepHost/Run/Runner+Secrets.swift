@@ -42,12 +42,13 @@ extension Runner {
                         // Optional and not configured here: the step gets the empty string and decides (notify sends nothing).
                         cache[cacheKey] = ""
                         granted[name] = ""
+                    case .success(let v) where v.count < Masker.minimumLength:
+                        // It could not be masked without hiding ordinary text; no CI secret store holds one so short.
+                        missing.append("secret '\(sourceName)' of environment '\(envName)' (\(source)) is \(v.count) character\(v.count == 1 ? "" : "s") long: a secret of 3 characters or fewer cannot be masked, and is refused")
                     case .success(let v):
                         cache[cacheKey] = v
                         granted[name] = v
-                        if !masker.add(v) {
-                            reporter.report(.warning("secret '\(sourceName)' of environment '\(envName)' is 3 characters or fewer and is not masked"))
-                        }
+                        masker.add(v)
                     case .failure(let why):
                         missing.append("secret '\(sourceName)' of environment '\(envName)' is missing: \(source) \(why.description)")
                     }

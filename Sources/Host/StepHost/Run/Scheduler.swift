@@ -172,7 +172,8 @@ final class Scheduler {
         }
         let envName = run.environment(ofStep: s.key)
         // The runner creates it when it needs it (an in-memory runner does not).
-        let tempDir = "\(run.workspace)/.stephost/tmp/\(run.runID)/\(multiWorkflow ? "\(s.workflow.name)/" : "")\(i.id)"
+        // A for-each key comes from data (a directory's name, an output): encoded, it never leaves the run's folder.
+        let tempDir = "\(run.workspace)/.stephost/tmp/\(run.runID)/\(multiWorkflow ? "\(PathComponent.encode(s.workflow.name))/" : "")\(PathComponent.encode(i.id))"
         return StepExecutor.Job(
             displayID: display(s, i.id), stepID: i.id, workflow: s.workflow.name, spec: s.step,
             descriptor: run.plugins[s.step.uses]!, description: desc, inputs: inputs, env: env,
