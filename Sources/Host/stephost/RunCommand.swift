@@ -9,7 +9,8 @@ enum RunCommand {
             a = try Arguments(argv, valued: CommonOptions.valued.union(CommonOptions.selection)
                                 .union(["--jobs", "--init-timeout", "--cancel-grace", "--timeout", "--progress", "--ci", "--junit", "--events",
                                         "--github-output", "--only", "--until", "--run-id", "--record", "--replay"]),
-                              flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process", "--quiet", "--no-color"],
+                              flags: ["--dry-run", "--json", "--fail-fast", "--verbose", "--fresh-process", "--quiet", "--no-color", "--trust",
+                                      "--resume-other-commit"],
                               aliases: CommonOptions.aliases.merging(["-j": "--jobs", "-v": "--verbose", "-q": "--quiet"]) { $1 },
                               optional: ["--resume": (default: "last", accepts: RunCommand.looksLikeRunID)])
         } catch { return CommonOptions.fail("\(error) (see stephost run --help)") }
@@ -23,6 +24,8 @@ enum RunCommand {
         if let usage = CommonOptions.applySelection(a, command: "run", to: &r) { return CommonOptions.fail(usage) }
         r.dryRun = a.has("--dry-run")
         r.failFast = a.has("--fail-fast")
+        r.trust = a.has("--trust")
+        r.resumeOtherCommit = a.has("--resume-other-commit")
         r.reuseProcesses = !a.has("--fresh-process")
         r.resume = a.value("--resume")
         r.runID = a.value("--run-id")

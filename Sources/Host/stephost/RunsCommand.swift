@@ -18,7 +18,11 @@ enum RunsCommand {
         case nil: return list(history, limit: a.value("--limit"), json: json)
         case "show":
             guard a.positionals.count <= 2 else { return CommonOptions.fail("runs show takes one run id (or 'last')") }
-            do { show(try history.find(a.positionals.count == 2 ? a.positionals[1] : "last"), json: json) } catch {
+            do {
+                let r = try history.find(a.positionals.count == 2 ? a.positionals[1] : "last")
+                if let problem = integrityProblem(r) { return CommonOptions.fail("runs show \(r.id): \(problem)") }
+                show(r, json: json)
+            } catch {
                 return CommonOptions.fail(error.description)
             }
             return 0
@@ -30,7 +34,12 @@ enum RunsCommand {
         case "merge":
             do {
                 let sources = try a.positionals.dropFirst().map { ref throws(RunError) in try history.find(ref) }
-                print(try RunMerge.merge(sources, into: history, id: a.value("--id")))
+                for s in sources { if let problem = integrityProblem(s) { return CommonOptions.fail("runs merge: run \(s.id): \(problem)") } }
+                let id = try RunMerge.merge(sources, into: history, id: a.value("--id"))
+                if let secret = recordSecret, !RecordSignature.sign("\(history.directory)/\(id)", secret: secret) {
+                    return CommonOptions.fail("runs merge: could not write \(history.directory)/\(id)/\(RecordSignature.file)")
+                }
+                print(id)
             } catch { return CommonOptions.fail(error.description) }
             return 0
         case let other?: return CommonOptions.fail("runs: unknown subcommand '\(other)' (runs, runs show ID, runs merge RUN… [--id NEW], runs prune --keep N)")
@@ -79,6 +88,13 @@ enum RunsCommand {
             "resumedFrom": r.resumedFrom.map(JSONValue.string), "directory": .string(r.directory),
             "dryRun": .bool(r.dryRun),
         ])
+    }
+
+    static var recordSecret: String? { ProcessInfo.processInfo.environment[RecordSignature.variable].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// With `STEPHOST_RECORD_SECRET` set, what is wrong with a record's signature (nil: nothing).
+    static func integrityProblem(_ r: RunJournal) -> String? {
+        recordSecret.flatMap { RecordSignature.problem(r.directory, secret: $0) }
     }
 
     static func show(_ r: RunJournal, json: Bool) {

@@ -14,6 +14,8 @@ public struct Manifest: Sendable {
     public var workflows: [WorkflowSpec]
     /// `pass-env:`: host variables (names, or prefixes ending in `*`) that plugins and exec commands also see.
     public var passEnv: [String] = []
+    /// `override:`: bundled step names a descriptor inside the workspace may serve instead of stephost's own.
+    public var overrides: [String] = []
     /// `hints:`: the team's troubleshooting table, matched against a failed step's error, hint and last log lines.
     public var hints: [HintRule] = []
     /// Host variables named by a secret source (`env:VAR`) of any environment: never passed to a plugin.

@@ -87,7 +87,7 @@ public struct ManifestLoader {
         var m = Manifest(file: file, version: 1, env: [], environments: [], workflows: [])
         if root.scalar == "" && root.isPlain { report(root, "the manifest is empty; it needs at least 'workflows:'"); return m }
         // Top-level `x-` keys are the user's own (a place for blocks shared with anchors); stephost ignores them.
-        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "pass-env", "hints", "workflows"], extensions: true)
+        let pairs = mapping(root, "the manifest", allowed: ["version", "env", "environments", "pass-env", "override", "hints", "workflows"], extensions: true)
         var sawWorkflows = false
         for p in pairs {
             switch p.key.scalar {
@@ -103,6 +103,10 @@ public struct ManifestLoader {
                     } else {
                         m.passEnv.append(name)
                     }
+                }
+            case "override":
+                for item in p.value.items ?? [p.value] {
+                    if let name = text(item, "an entry of override") { m.overrides.append(name) }
                 }
             case "hints": m.hints = hints(p.value)
             case "environments":

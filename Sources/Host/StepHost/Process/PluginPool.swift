@@ -38,12 +38,8 @@ public actor PluginPool {
     public static let baseEnvironment = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
                                          "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"]
 
-    /// The CI context every plugin sees: `CI`, and `GITHUB_*`, `RUNNER_*`, `BUILDKITE_*` without `TOKEN` in the name.
-    public static func isCIContext(_ name: String) -> Bool {
-        if name == "CI" { return true }
-        guard name.hasPrefix("GITHUB_") || name.hasPrefix("RUNNER_") || name.hasPrefix("BUILDKITE_") else { return false }
-        return !name.contains("TOKEN")
-    }
+    /// The CI context every plugin sees: the documented defaults of each CI system, by name (`CIContext`).
+    public static func isCIContext(_ name: String) -> Bool { CIContext.allowed.contains(name) }
 
     /// Whether a `pass-env:` entry (a name, or a prefix ending in `*`) names a variable.
     static func matches(_ entry: String, _ name: String) -> Bool {

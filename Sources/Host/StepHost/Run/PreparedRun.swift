@@ -37,6 +37,8 @@ public final class PreparedRun: Sendable {
     public let reusable: [String: StepOutcome]
     /// `--only` or `--until`, checked against the workflow: what may start (nil: everything).
     public let selection: StepSelection?
+    /// "workflow/step" → why an untrusted run skips it (`untrusted: secrets withheld`).
+    public let withheld: [String: String]
     /// What runs each attempt: the plugins, or an in-memory runner in tests and benchmarks.
     public let runner: StepRunner
 
@@ -48,6 +50,7 @@ public final class PreparedRun: Sendable {
         self.plugins = plugins.descriptors; descriptions = plugins.descriptions; capabilities = plugins.capabilities
         envContexts = d.envContexts; stepEnvironments = d.stepEnvironments; stepSecrets = d.stepSecrets
         fingerprints = d.fingerprints; resumedFrom = d.resumedFrom; reusable = d.reusable; selection = d.selection
+        withheld = d.withheld
         self.runner = runner ?? PluginStepRunner(pool: pool, workspace: setup.workspace, cancelGrace: setup.request.cancelGrace)
     }
 
@@ -63,7 +66,14 @@ public final class PreparedRun: Sendable {
 
     /// The `run` context; `failures` are the steps that failed so far (none before the run starts).
     public func runContextJSON(workflow: String, failures: [JSONValue] = []) -> JSONValue {
-        runInfo(workflow: workflow, failures: failures).json
+        Self.withTrust(runInfo(workflow: workflow, failures: failures).json, context)
+    }
+
+    /// `run.trusted` in expressions (not in `params.run`: plugins are told nothing new).
+    static func withTrust(_ run: JSONValue, _ context: RunContext) -> JSONValue {
+        guard case .object(var o) = run else { return run }
+        o["trusted"] = .bool(context.trusted)
+        return .object(o)
     }
 
     /// The `env`, `vars` and `run` contexts of a step of `workflow` in `environment`, before any step has run.

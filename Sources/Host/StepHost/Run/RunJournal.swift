@@ -33,6 +33,8 @@ public struct RunJournal: Sendable {
     public var lastEventAt: Date?
     public var workflows: [String] = []
     public var environment: String?
+    /// The commit the run was made at (`run.sha`); empty outside git.
+    public var sha: String?
     /// The manifest the run read, relative to the workspace when it lies inside it.
     public var manifestPath: String?
     public var vars: [String: String] = [:]
@@ -113,6 +115,7 @@ public struct RunJournal: Sendable {
                 run.startedAt = lastTime.flatMap(RunJournalWriter.parseTimestamp)
                 run.workflows = o["workflows"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 run.environment = o["environment"]?.stringValue
+                run.sha = o["sha"]?.stringValue
                 run.manifestPath = o["manifestPath"]?.stringValue
                 run.dryRun = o["dryRun"]?.boolValue ?? false
                 run.hostPID = o["pid"]?.intValue.map(Int32.init)

@@ -20,6 +20,9 @@ public enum RunMerge {
             if s.manifestPath != first.manifestPath {
                 throw .usage("runs merge: run \(first.id) ran \(first.manifestPath ?? "?") but run \(s.id) ran \(s.manifestPath ?? "?")")
             }
+            if let a = first.sha, let b = s.sha, !a.isEmpty, !b.isEmpty, a != b {
+                throw .usage("runs merge: run \(first.id) was made at commit \(a) but run \(s.id) at \(b)")
+            }
             if s.environment != first.environment {
                 throw .usage("runs merge: run \(first.id) ran in environment '\(first.environment ?? "none")' but run \(s.id) in '\(s.environment ?? "none")'")
             }
@@ -65,6 +68,7 @@ public enum RunMerge {
             "environment": first.environment.map(JSONValue.string) ?? .null, "dryRun": .bool(false),
             "vars": .object(first.vars.mapValues(JSONValue.string)), "host": .string(RunJournal.hostName),
             "resumedFrom": .array(sources.map { .string($0.id) }), "merged": .bool(true),
+            "sha": first.sha.map(JSONValue.string) ?? .null,
         ], sync: false)
         var steps: [StepOutcome] = []
         for key in order {

@@ -6,6 +6,10 @@ public struct RunRequest: Sendable {
     public var jobs: Int
     public var dryRun = false
     public var failFast = false
+    /// `--trust`: run an untrusted event (a fork's pull request, `pull_request_target`) with its secrets.
+    public var trust = false
+    /// `--resume-other-commit`: resume a record made at another commit than the one checked out.
+    public var resumeOtherCommit = false
     public var context = RunContext.Options()
     public var workspace: String?
     public var pluginSearch: PluginCatalog.Search

@@ -12,6 +12,8 @@ extension Runner {
         var fingerprints: [String: StepFingerprint] = [:]
         var resumedFrom: String?
         var reusable: [String: StepOutcome] = [:]
+        /// "workflow/step" → why an untrusted run does not start it (secrets withheld, a plugin from the workspace).
+        var withheld: [String: String] = [:]
 
         /// A step's environment by "workflow/step": its own, else the run's.
         func environment(ofStep key: String, _ request: RunRequest) -> String? {
@@ -23,7 +25,7 @@ extension Runner {
 extension Runner.Setup {
     /// The `run` context before any step has run.
     func runContextJSON(workflow: String) -> JSONValue {
-        PreparedRun.runInfo(id: runID, request: request, context: context, workflow: workflow, failures: []).json
+        PreparedRun.withTrust(PreparedRun.runInfo(id: runID, request: request, context: context, workflow: workflow, failures: []).json, context)
     }
 
     func vars(for environment: String?) -> JSONValue { PreparedRun.vars(manifest, request, environment: environment) }

@@ -55,15 +55,20 @@ extension Runner {
             let bad = steps.contains { ($0.status == .failure && !$0.continuedOnError) || $0.status == .cancelled }
             exitCode = bad ? 1 : 0
         }
-        let summary = RunSummary(id: p.runID, workflows: names, skippedWorkflows: p.skippedWorkflows, environment: p.request.environment,
+        var summary = RunSummary(id: p.runID, workflows: names, skippedWorkflows: p.skippedWorkflows, environment: p.request.environment,
                                  exitCode: exitCode, steps: steps, startedAt: started,
                                  durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun,
                                  resumedFrom: p.resumedFrom)
+        summary.trusted = p.context.trusted
         record?.append("run-finished", ["exitCode": .int(Int(exitCode)), "durationMs": .int(summary.durationMs)], sync: true)
         if let record, !record.writeSummary(summary) {
             reporter.report(.warning("could not write \(record.directory)/summary.json"))
         }
         record?.closeLogs()
+        if let record, let secret = p.request.hostEnvironment[RecordSignature.variable], !secret.isEmpty,
+           !RecordSignature.sign(record.directory, secret: secret) {
+            reporter.report(.warning("could not write \(record.directory)/\(RecordSignature.file)"))
+        }
         reporter.report(.runFinished(summary))
         return summary
     }

@@ -23,6 +23,8 @@ extension Runner {
                     }
                 }
                 d.stepEnvironments[key] = envName
+                // Untrusted code (a fork's pull request) never sees a secret: the step is skipped instead.
+                if !p.context.trusted, !s.secrets.isEmpty { d.withheld[key] = "untrusted: secrets withheld"; continue }
                 // A step that cannot start here (not selected by --only/--until) is granted nothing.
                 guard resolveSecrets, !s.secrets.isEmpty, d.selection?.contains(step: s.id) ?? true else { continue }
                 guard let envName, let env = p.manifest.environment(named: envName) else {

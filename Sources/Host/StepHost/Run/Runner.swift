@@ -107,6 +107,8 @@ public enum Runner {
         let skipped: [(name: String, reason: String)]
         /// `--run-id`, else a new one.
         let runID: String
+        /// Said once the run's reporters are there (an untrusted run, `--trust`).
+        var warnings: [String] = []
     }
 
     static func select(_ request: RunRequest, allWorkflows: Bool) async throws(RunError) -> Setup {
@@ -119,7 +121,21 @@ public enum Runner {
         search.manifestDirectory = (PluginCatalog.absolute(request.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
         let catalog: PluginCatalog
         do { catalog = try PluginCatalog.load(search) } catch { throw .plugin(error) }
-        let context = try await RunContext.resolve(request.context, workspace: workspace, environment: request.hostEnvironment)
+        try checkBundledOverrides(catalog, manifest: manifest, workspace: workspace)
+        if let previous { try checkRecordIntegrity(previous, environment: request.hostEnvironment) }
+        var warnings: [String] = []
+        var context = try await RunContext.resolve(request.context, workspace: workspace, environment: request.hostEnvironment)
+        if let why = context.untrustedBecause, request.trust {
+            context.trusted = true
+            warnings.append("--trust: running the untrusted event \(why) with its secrets and the workspace's plugins")
+        }
+        // A record is bound to the commit it was made at: a test that passed at another commit proves nothing about this one.
+        if let previous, let then = previous.sha, !then.isEmpty, !context.sha.isEmpty, then != context.sha, !request.resumeOtherCommit {
+            throw .usage("--resume \(previous.id): that run was made at commit \(then), but \(context.sha) is checked out; its successes say nothing about this commit (--resume-other-commit resumes it anyway)")
+        }
+        if let why = context.untrustedBecause, context.trusted == false {
+            warnings.append("untrusted run (\(why)): no secret is resolved and steps granted secrets are skipped; --trust overrides")
+        }
 
         if let env = request.environment, manifest.environment(named: env) == nil {
             let known = manifest.environments.map(\.name)
@@ -147,7 +163,28 @@ public enum Runner {
         }
         return Setup(request: request, workspace: workspace, previous: previous, manifest: manifest, problems: loadProblems.map(\.description),
                      catalog: catalog, context: context, graphs: selected.map { ($0, manifest.graph(of: $0)) }, skipped: skipped,
-                     runID: request.runID ?? RunJournalWriter.newRunID())
+                     runID: request.runID ?? RunJournalWriter.newRunID(), warnings: warnings)
+    }
+
+    /// A descriptor from inside the workspace (anyone who can open a pull request can add one) may serve a
+    /// bundled step name only when the manifest says so with `override:`; `--plugin` is the caller's own choice.
+    static func checkBundledOverrides(_ catalog: PluginCatalog, manifest: Manifest, workspace: String) throws(RunError) {
+        let bundled = (try? BundledPlugins.descriptors()) ?? []
+        var problems: [String] = []
+        for step in bundled.flatMap({ $0.steps ?? [] }).sorted() where !manifest.overrides.contains(step) {
+            guard let d = catalog.descriptor(forStep: step), case .directory(let dir) = d.origin,
+                  dir == workspace || dir.hasPrefix(workspace.hasSuffix("/") ? workspace : workspace + "/") else { continue }
+            // A copy of the bundled descriptor (this repository's own plugins.d) runs the bundled plugin: nothing is replaced.
+            if let own = bundled.first(where: { $0.name == d.name }), own.command == d.command, own.steps == d.steps, own.env == d.env { continue }
+            problems.append("\(d.file): descriptor '\(d.name)' claims the bundled step '\(step)'; a plugin from the workspace replaces a bundled step only when \(manifest.file) says `override: [\(step)]` at the top level")
+        }
+        if !problems.isEmpty { throw .usage(problems.joined(separator: "\n")) }
+    }
+
+    /// With `STEPHOST_RECORD_SECRET` set, a resumed record must carry a signature that matches its files.
+    static func checkRecordIntegrity(_ record: RunJournal, environment: [String: String]) throws(RunError) {
+        guard let secret = environment[RecordSignature.variable], !secret.isEmpty else { return }
+        if let problem = RecordSignature.problem(record.directory, secret: secret) { throw .usage("--resume \(record.id): \(problem)") }
     }
 
     /// Which plugin provides each step name, and what it said of it in `initialize`.
@@ -253,6 +290,7 @@ public enum Runner {
     static func complete(_ setup: Setup, _ plugins: PluginSet, pool: PluginPool, masker: Masker, relay: ReporterRelay, reporter: RunReporter,
                          allWorkflows: Bool, resolveSecrets: Bool, runner: StepRunner? = nil) async throws(RunError) -> PreparedRun {
         let manifest = setup.manifest
+        for w in setup.warnings { reporter.report(.warning(w)) }
         var d = Decisions()
         do throws(RunError) {
             if let id = setup.request.runID {

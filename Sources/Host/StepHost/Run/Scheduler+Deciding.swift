@@ -59,6 +59,8 @@ extension Scheduler {
         if !usesStatus && !unpaired.allSatisfy(\.countsAsSuccess) {
             return end(s, .skipped, reason: needsReason(unpaired.filter { !$0.countsAsSuccess }))
         }
+        // An untrusted run (a fork's pull request) starts nothing that holds a secret; what needs it is skipped as after any skip.
+        if let why = run.withheld["\(s.workflow.name)/\(s.step.id)"] { return end(s, .skipped, reason: why) }
         guard let forEach = s.step.forEach else {
             s.instances = [Instance(spec: s, id: s.step.id, key: nil, item: nil)]
             return

@@ -113,6 +113,8 @@ public struct RunSummary: Sendable {
     public var resumedFrom: String? = nil
     /// A merged record's sources (`stephost runs merge`); `resumedFrom` in its JSON.
     public var mergedFrom: [String] = []
+    /// False for an untrusted run (a fork's pull request): its steps had no secret.
+    public var trusted = true
 
     public var json: JSONValue {
         .compactObject([
@@ -122,7 +124,7 @@ public struct RunSummary: Sendable {
                 ["name": .string($0.name), "status": "skipped", "reason": "not triggered", "detail": .string($0.reason)]
             }),
             "environment": environment.map(JSONValue.string), "exitCode": .int(Int(exitCode)),
-            "startedAt": .string(RunJournalWriter.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun),
+            "startedAt": .string(RunJournalWriter.timestamp(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun), "trusted": .bool(trusted),
             "resumedFrom": mergedFrom.isEmpty ? resumedFrom.map(JSONValue.string) : .array(mergedFrom.map(JSONValue.string)),
             "steps": .array(steps.map(\.json)),
         ])
