@@ -16,6 +16,7 @@ enum ValidateCommand {
             let p = try await Runner.prepare(r, reporter: SilentReporter(), allWorkflows: true, resolveSecrets: false)
             await p.pool.shutdownAll()
             p.keepUntilExit()
+            for w in ShellInjection.warnings(p.manifest) { Console.err(w + "\n") }
             let steps = p.workflows.reduce(0) { $0 + $1.spec.steps.count }
             print("\(p.manifest.file): ok (\(p.workflows.count) workflow\(p.workflows.count == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s"))")
             return 0
