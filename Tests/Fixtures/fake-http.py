@@ -8,12 +8,16 @@
   fake-http.py registry LOG UPSTREAM
                                   GHCR's auth in front of a real registry:
                                   the Bearer token challenge, then a proxy
+  fake-http.py redirect LOG TARGET
+                                  answers every request with FAKE_REDIRECT_STATUS (default 307)
+                                  and Location: TARGET + the request's path (an attacker's
+                                  redirect to another host)
   fake-http.py service LOG STATE  the deployed service a smoke test asks: GET /ENV/FUNCTION
                                   answers {"status": "ok", "function", "image"} when the fake
                                   modal's STATE has FUNCTION deployed in ENV, else 404;
                                   FAKE_UNHEALTHY=N answers 503 to the first N requests
 
-Prints the port it listens on (127.0.0.1), then serves until killed. Every
+Prints the port it listens on (FAKE_BIND, default 127.0.0.1), then serves until killed. Every
 request is appended to LOG as one JSON line: method, path, query,
 authorization, body. Environment: FAKE_TOKEN (the GitHub token it accepts),
 FAKE_USER/FAKE_PASSWORD (the registry credentials), FAKE_DENY_PUSH=1 (GHCR's
@@ -46,6 +50,7 @@ class Handler(BaseHTTPRequestHandler):
         u = urllib.parse.urlsplit(self.path)
         entry = {"method": self.command, "path": u.path, "query": urllib.parse.parse_qs(u.query),
                  "authorization": self.headers.get("Authorization"), "contentType": self.headers.get("Content-Type"),
+                 "headers": {k.lower(): v for k, v in self.headers.items()},
                  "body": body.decode("utf-8", "replace") if body and len(body) < 65536 else None}
         with lock, open(LOG, "a") as f:
             f.write(json.dumps(entry) + "\n")
@@ -78,7 +83,12 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         body = self.read_body()
         self.record(body)
-        {"github": self.github, "registry": self.registry, "service": self.service, "webhook": self.webhook}[MODE](body)
+        {"github": self.github, "registry": self.registry, "service": self.service, "webhook": self.webhook,
+         "redirect": self.redirect}[MODE](body)
+
+    # --- a redirect to another host ---------------------------------------
+    def redirect(self, body):
+        self.reply(int(os.environ.get("FAKE_REDIRECT_STATUS", "307")), headers={"Location": UPSTREAM + self.path})
 
     do_GET = do_POST = do_PUT = do_PATCH = do_HEAD = do_DELETE = handle_any
 
@@ -235,6 +245,6 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server = ThreadingHTTPServer((os.environ.get("FAKE_BIND", "127.0.0.1"), 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()

@@ -30,6 +30,15 @@ enum PluginsCommand {
             }
             print("  descriptor: \(d.file)")
             print("  command: \(d.command.joined(separator: " "))")
+            // Which descriptor serves each step it claims: a bundled step served from a folder says so.
+            for step in d.steps ?? [] {
+                guard let server = catalog.overrides.first(where: { $0.name == step }) ?? catalog.descriptor(forStep: step) else { continue }
+                if server.file != d.file {
+                    print("  \(step): served by '\(server.name)' (\(server.file)), not by this plugin")
+                } else if BundledPlugins.stepNames.contains(step), d.origin != .bundled, !BundledPlugins.isCopy(d) {
+                    print("  \(step): replaces the bundled step (override)")
+                }
+            }
         }
         await pool.shutdownAll()
         return failed ? 2 : 0

@@ -80,6 +80,18 @@ public enum BundledPlugins {
         """),
     ]
 
+    /// Whether `d` is a copy of a bundled descriptor (this repository's own plugins.d): it runs the bundled plugin.
+    public static func isCopy(_ d: PluginDescriptor) -> Bool {
+        guard let own = parsed.first(where: { $0.name == d.name }) else { return false }
+        return own.command == d.command && own.steps == d.steps && own.env == d.env
+    }
+
+    /// The step names the bundled plugins provide.
+    public static let stepNames: Set<String> = Set(parsed.flatMap { $0.steps ?? [] })
+
+    /// The descriptors, read once.
+    static let parsed: [PluginDescriptor] = (try? descriptors()) ?? []
+
     public static func descriptors() throws(PluginError) -> [PluginDescriptor] {
         var out: [PluginDescriptor] = []
         for f in files {

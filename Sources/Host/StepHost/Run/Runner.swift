@@ -175,7 +175,7 @@ public enum Runner {
             guard let d = catalog.descriptor(forStep: step), case .directory(let dir) = d.origin,
                   dir == workspace || dir.hasPrefix(workspace.hasSuffix("/") ? workspace : workspace + "/") else { continue }
             // A copy of the bundled descriptor (this repository's own plugins.d) runs the bundled plugin: nothing is replaced.
-            if let own = bundled.first(where: { $0.name == d.name }), own.command == d.command, own.steps == d.steps, own.env == d.env { continue }
+            if BundledPlugins.isCopy(d) { continue }
             problems.append("\(d.file): descriptor '\(d.name)' claims the bundled step '\(step)'; a plugin from the workspace replaces a bundled step only when \(manifest.file) says `override: [\(step)]` at the top level")
         }
         if !problems.isEmpty { throw .usage(problems.joined(separator: "\n")) }

@@ -16,6 +16,14 @@ struct StepExecutor: Sendable {
     let masker: Masker
     let dryRun: Bool
 
+    /// The step's `uses` as its line shows it: a bundled step served by a descriptor from a folder (an
+    /// `override:`) names that plugin and its file, so a reader never takes it for stephost's own.
+    func shownUses(_ job: Job) -> String {
+        guard case .directory = job.descriptor.origin, BundledPlugins.stepNames.contains(job.spec.uses), !BundledPlugins.isCopy(job.descriptor)
+        else { return job.spec.uses }
+        return "\(job.spec.uses), plugin '\(job.descriptor.name)' from \(job.descriptor.file)"
+    }
+
     func execute(_ job: Job) async -> StepOutcome {
         let started = Date()
         var rec = StepOutcome(id: job.stepID, workflow: job.workflow, uses: job.spec.uses, status: .failure, startedAt: started)
@@ -27,7 +35,7 @@ struct StepExecutor: Sendable {
         while true {
             attempt += 1
             rec.attempts = attempt
-            reporter.report(.stepStarted(step: job.displayID, uses: job.spec.uses, attempt: attempt, of: attempts))
+            reporter.report(.stepStarted(step: job.displayID, uses: shownUses(job), attempt: attempt, of: attempts))
             record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: false)
             let verdict: RetryVerdict
             let attemptStarted = Date()
