@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "StepFuzz", dependencies: ["StepHost", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
         .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
         // The scheduler's own cost, every attempt answered in memory (benchmarks/run.sh).
-        .executableTarget(name: "stephost-bench", dependencies: ["StepHost", "StepProtocol"], path: "Sources/Host/stephost-bench"),
+        .executableTarget(name: "stephost-bench", dependencies: ["StepHost", "StepMask", "StepProtocol"], path: "Sources/Host/stephost-bench"),
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.

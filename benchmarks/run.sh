@@ -125,6 +125,10 @@ for _ in 1 2 3; do "$BIN/stephost-bench" scheduler "$N" -j 2; done | sort -t: -k
 for _ in 1 2 3; do "$BIN/stephost-bench" scheduler "$N" -j 2 --no-record; done | sort -t: -k2 -n | head -1 | sed 's/^/  /'
 
 echo
+echo "the masker (one pass for all values: time per MiB should not grow with the text or the number of values)"
+"$BIN/stephost-bench" mask | sed 's/^/  /'
+
+echo
 read -r t m < <(measure "$BIN/stephost" run logs -f logs.yaml --plugin "$FAKE" -q)
 read -r t1 _ < <(measure "$BIN/stephost" run logs -f one-log.yaml --plugin "$FAKE" -q)
 printf '%s log notifications from one step: %ss, %.0f lines/s; less the fixed cost of a run (one line: %ss), %.0f lines/s (goal >= 500000); peak RSS %s MiB\n' \

@@ -1,4 +1,5 @@
 import Foundation
+import StepHost
 import StepProtocol
 import Testing
 
@@ -37,13 +38,11 @@ struct SecurityTests {
         return try await TestSupport.gitRepo(files)
     }
 
-    /// Every file under `dir` (recursively) whose bytes contain `needle`.
-    static func filesContaining(_ needle: String, under dir: String) -> [String] {
+    /// Every path under `dir`, recursively, relative to it.
+    static func paths(under dir: String) -> [String] {
         guard let walk = FileManager.default.enumerator(atPath: dir) else { return [] }
         var out: [String] = []
-        while let rel = walk.nextObject() as? String {
-            if let data = FileManager.default.contents(atPath: "\(dir)/\(rel)"), data.range(of: Data(needle.utf8)) != nil { out.append(rel) }
-        }
+        while let rel = walk.nextObject() as? String { out.append(rel) }
         return out
     }
 
@@ -387,7 +386,9 @@ struct SecurityTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(dir)/examples/plugins/file_stats.py")
         let r = try await TestSupport.stephost(["run", "-f", "examples/quickstart/stephost.yaml"], cwd: dir)
         #expect(r.code == 0, "\(r.output)")
-        #expect(Self.filesContaining("", under: dir).allSatisfy { !$0.hasSuffix("pwned") }, "the directory's name ran as a command")
+        let all = Self.paths(under: dir)
+        #expect(all.contains { $0.hasSuffix("a$(touch${IFS}pwned)/main.py") }, "the walk sees the tree")
+        #expect(!all.contains { $0 == "pwned" || $0.hasSuffix("/pwned") }, "the directory's name ran as a command")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/examples/quickstart/processors/pwned"))
 
         TestSupport.write("\(dir)/bad.yaml", """
@@ -502,5 +503,56 @@ struct HTTPCredentialTests {
         ])
         #expect(r.code == 0 && r.stderr.contains("go only over https"), "\(r.output)")
         #expect(!r.output.contains("plain-http-key-7"))
+    }
+}
+
+@Suite("security: the docs")
+struct SecurityDocsTests {
+    @Test("docs/security.md names every variable of the CI context allowlist; the README's CI section points to it")
+    func allowlistDocumented() throws {
+        let doc = try String(contentsOfFile: "\(TestSupport.repoRoot)/docs/security.md", encoding: .utf8)
+        let missing = CIContext.allowed.filter { !doc.contains("`\($0)`") }
+        #expect(missing.isEmpty, "docs/security.md does not list \(missing.sorted())")
+        let readme = try String(contentsOfFile: "\(TestSupport.repoRoot)/README.md", encoding: .utf8)
+        let ci = try #require(readme.range(of: "## Using it in CI"))
+        let section = readme[ci.upperBound...].prefix { _ in true }
+        let end = section.range(of: "\n## ")?.lowerBound ?? section.endIndex
+        #expect(section[..<end].contains("(docs/security.md)"))
+    }
+
+    /// Lines of shell text in a document: `run:` values, the lines of a `run: |` block, and `args:` of the action.
+    static func shellLines(_ text: String) -> [(line: Int, text: String)] {
+        var out: [(Int, String)] = []
+        var blockIndent: Int?
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let indent = line.prefix { $0 == " " }.count
+            if let b = blockIndent, indent > b || line.trimmingCharacters(in: .whitespaces).isEmpty { out.append((n + 1, String(line))); continue }
+            blockIndent = nil
+            let trimmed = line.trimmingCharacters(in: .whitespaces).drop { $0 == "-" }.trimmingCharacters(in: .whitespaces)
+            for key in ["run:", "args:"] where trimmed.hasPrefix(key) {
+                let value = trimmed.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+                if value.hasPrefix("|") || value.hasPrefix(">") { blockIndent = indent } else { out.append((n + 1, String(line))) }
+            }
+            if trimmed.contains("{run:") || trimmed.contains(", run:") { out.append((n + 1, String(line))) }
+        }
+        return out
+    }
+
+    @Test("no doc, example or workflow puts an expression that reads data into shell text")
+    func noInjectionInDocs() async throws {
+        let files = try await TestSupport.repositoryFiles {
+            ($0.hasSuffix(".md") && !$0.hasPrefix("Tests/")) || (($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix("Tests/"))
+        }
+        let data = ["${{ item", "${{ steps.", "${{ inputs.", "${{ github.event.", "${{ github.head_ref", "${{ run.branch", "${{ run.tag", "${{ matrix."]
+        var found: [String] = []
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            for (n, line) in Self.shellLines(text) where data.contains(where: { line.contains($0) }) {
+                found.append("\(path):\(n): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(found.isEmpty, "expressions in shell text:\n\(found.joined(separator: "\n"))")
+        // The check itself finds the pattern it is for.
+        #expect(Self.shellLines("steps:\n  - run: echo \"${{ item }}\"\n  - with:\n      run: |\n        x=${{ steps.a.outputs.b }}\n")
+            .filter { $0.text.contains("${{") }.count == 2)
     }
 }

@@ -59,8 +59,10 @@ struct MaskerTests {
     @Test("URL-encoded: strict, unreserved and form encodings")
     func url() {
         let m = Self.masker("p@ss w/rd~x")
-        #expect(m.mask("https://u:p%40ss%20w%2Frd%7Ex@host/") == "https://u:***@host/")
-        #expect(m.mask("https://u:p%40ss%20w%2Frd~x@host/") == "https://u:***@host/")
+        // A URL's user and password go whole (URL credentials are masked whatever they are).
+        #expect(m.mask("https://u:p%40ss%20w%2Frd%7Ex@host/") == "https://***@host/")
+        #expect(m.mask("https://u:p%40ss%20w%2Frd~x@host/") == "https://***@host/")
+        #expect(m.mask("see https://host/?q=p%40ss%20w%2Frd%7Ex") == "see https://host/?q=***")
         #expect(m.mask("password=p%40ss+w%2Frd~x&x=1") == "password=***&x=1")
     }
 
@@ -128,5 +130,28 @@ struct MaskerTests {
         m.add("token-abcdef")
         out += s.feed(Array("after token-abcdef\n".utf8))
         #expect(String(decoding: out, as: UTF8.self) == "before token-abcdef\nafter ***\n")
+    }
+}
+
+@Suite("Masker: URL credentials and the cost of many values")
+struct MaskerURLTests {
+    @Test("user:password@ in any URL shows as ***@, known secret or not; a URL without a password is left alone")
+    func urlCredentials() {
+        let m = Masker()
+        #expect(m.mask("fetch https://bot:hunter2@example.com/x.git failed") == "fetch https://***@example.com/x.git failed")
+        #expect(m.mask("ssh://git@example.com/x.git and https://example.com/a:b") == "ssh://git@example.com/x.git and https://example.com/a:b")
+        #expect(m.mask("a: http://u:p@h, b: redis://:pw@h") == "a: http://***@h, b: redis://***@h")
+    }
+
+    @Test("3,000 values added one by one, a line masked after each: every one masked (built lazily, merged as a binary counter)")
+    func manyValues() {
+        let m = Masker()
+        for k in 0..<3_000 {
+            m.add("value-\(k)-abcdefgh")
+            #expect(m.mask("x value-\(k)-abcdefgh y") == "x *** y")
+        }
+        #expect(m.count == 3_000)
+        #expect(m.mask("value-0-abcdefgh value-1500-abcdefgh value-2999-abcdefgh value-3000-abcdefgh")
+                == "*** *** *** value-3000-abcdefgh")
     }
 }

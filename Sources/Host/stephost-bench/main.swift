@@ -1,14 +1,18 @@
 import Foundation
 import StepHost
+import StepMask
 import StepProtocol
 
 // stephost-bench: what the host costs with no process at all. `stephost-bench scheduler N [--no-record]`
 // runs N independent no-op steps through the scheduler, the executor and (unless --no-record) the run
-// record, every attempt answered in memory, and prints the time per step. benchmarks/run.sh runs it.
+// record, every attempt answered in memory, and prints the time per step. `stephost-bench mask` measures the
+// masker: text of growing size against 1,000 and 10,000 values, and 10,000 values added one by one between
+// masked lines (a plugin's mask flood). benchmarks/run.sh runs both.
 
 struct Quiet: RunReporter { func report(_ event: RunEvent) {} }
 
 let args = Array(CommandLine.arguments.dropFirst())
+if args.first == "mask" { maskBenchmark(); exit(0) }
 guard args.first == "scheduler", args.count >= 2, let n = Int(args[1]), n > 0 else {
     FileHandle.standardError.write(Data("usage: stephost-bench scheduler N [--no-record] [-j N]\n".utf8))
     exit(2)
@@ -34,3 +38,41 @@ let summary = await Runner.execute(prepared, reporter: Quiet(), writeRecord: rec
 let ns = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds)
 guard summary.exitCode == 0 else { print("the run failed"); exit(1) }
 print(String(format: "%d steps in %.1f ms: %.1f µs a step (-j%d, %@)", n, ns / 1e6, ns / 1e3 / Double(n), jobs, record ? "with the run record" : "no run record"))
+
+/// Seconds `body` takes (the best of three).
+func seconds(_ body: () -> Void) -> Double {
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let t = DispatchTime.now()
+        body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9)
+    }
+    return best
+}
+
+func maskBenchmark() {
+    var rng = SystemRandomNumberGenerator()
+    func value(_ k: Int) -> String { "secret-\(k)-" + String((0..<24).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &rng)! }) }
+    let line = "a log line with ordinary words, paths /usr/lib/x and numbers 12345 that hold no secret at all\n"
+    for count in [1_000, 10_000] {
+        let m = Masker()
+        for k in 0..<count { m.add(value(k)) }
+        _ = m.mask("warm up")
+        var perMiB: [Double] = []
+        for mib in [1, 4, 16] {
+            let text = String(repeating: line, count: mib * 1_048_576 / line.utf8.count) + value(0)
+            let t = seconds { _ = m.mask(text) }
+            perMiB.append(t / Double(mib))
+            print(String(format: "mask %2d MiB against %5d values: %.3f s, %.0f MiB/s", mib, count, t, Double(mib) / t))
+        }
+        print(String(format: "  time per MiB at 16 MiB / at 1 MiB: %.2fx (linear: about 1)", perMiB[2] / perMiB[0]))
+    }
+    // The flood: values added one at a time, each followed by a masked line (the old masker was quadratic here).
+    for n in [2_500, 10_000] {
+        let t = seconds {
+            let m = Masker()
+            for k in 0..<n { m.add(value(k)); _ = m.mask(line) }
+        }
+        print(String(format: "%5d values added one by one, a line masked after each: %.3f s (%.1f µs a value)", n, t, t / Double(n) * 1e6))
+    }
+}

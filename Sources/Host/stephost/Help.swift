@@ -72,11 +72,18 @@ enum Help {
                                    --plugin NAME=COMMAND still wins
           --resume [RUN]           also a record folder by path (copied from another checkout), or
                                    --resume=ID for a record named with runs merge --id
+          --resume-other-commit    resume a record made at another commit than the one checked out
+          --trust                  run an untrusted event (a fork's pull request, pull_request_target)
+                                   with its secrets and the workspace's plugins (see docs/security.md)
+          --args-json JSON         (any command) arguments as a JSON list of strings, as generated CI
+                                   files pass them through the environment: --args-json "$STEPHOST_ARGS"
           --workspace DIR, --plugin NAME=COMMAND, --plugins DIR  (see stephost --help)
 
         With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, the finished run is
         sent as an OpenTelemetry trace over OTLP/HTTP JSON (headers from OTEL_EXPORTER_OTLP_HEADERS,
         masked); a collector that does not answer within 5 s costs a warning, never the run.
+        With STEPHOST_RECORD_SECRET set, every run signs its record (record.hmac), and --resume,
+        runs merge and runs show refuse a record that is unsigned or changed.
         """,
         "validate": """
         usage: stephost validate [-f FILE] [--env ENV] [--plugin NAME=COMMAND] [--plugins DIR] [--workspace DIR]

@@ -86,6 +86,8 @@ public enum ManifestSchema {
                 "environments": ["type": "object", "additionalProperties": environment, "description": "named deployment targets: vars and secrets"],
                 "pass-env": ["description": "host variables exec commands also see: names, or prefixes ending in *",
                              "anyOf": [stringList, ["type": "string"]]],
+                "override": ["description": "bundled step names that a descriptor inside the workspace (plugins.d/) may serve instead of stephost's own",
+                             "anyOf": [stringList, ["type": "string"]]],
                 "hints": ["type": "array", "description": "your own troubleshooting table",
                           "items": ["type": "object", "required": ["match", "hint"], "additionalProperties": false,
                                     "properties": ["match": ["type": "string", "minLength": 1, "description": "a regular expression (case-insensitive)"],
