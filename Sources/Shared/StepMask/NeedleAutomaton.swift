@@ -22,60 +22,67 @@ final class NeedleAutomaton: Sendable {
 
     init(_ needles: [[UInt8]]) {
         self.needles = needles
-        // The trie, with growable transition lists.
-        var children: [[(UInt8, Int32)]] = [[]]
+        // The trie from the needles in sorted order: each shares a prefix with the one before, so a node's
+        // children are made in byte order and nothing is searched. Nodes are numbered as they are made.
+        let sorted = needles.filter { !$0.isEmpty }.sorted { $0.lexicographicallyPrecedes($1) }
+        var parentByte: [(parent: Int32, byte: UInt8)] = [(0, 0)]
         var terminal: [Bool] = [false]
         var depth: [Int32] = [0]
+        var path: [Int32] = [0]          // the nodes along the previous needle, root first
+        var previous: [UInt8] = []
         var maxLength = 0
-        for n in needles where !n.isEmpty {
+        for n in sorted {
             maxLength = max(maxLength, n.count)
-            var node = 0
-            for b in n {
-                if let next = children[node].first(where: { $0.0 == b })?.1 {
-                    node = Int(next)
-                } else {
-                    children.append([])
-                    terminal.append(false)
-                    depth.append(depth[node] + 1)
-                    let next = Int32(children.count - 1)
-                    children[node].append((b, next))
-                    node = Int(next)
-                }
+            var common = 0
+            while common < n.count && common < previous.count && n[common] == previous[common] { common += 1 }
+            path.removeSubrange((common + 1)...)
+            for b in n[common...] {
+                parentByte.append((path.last!, b))
+                terminal.append(false)
+                depth.append(Int32(path.count))
+                path.append(Int32(parentByte.count - 1))
             }
-            terminal[node] = true
+            terminal[Int(path.last!)] = true
+            previous = n
         }
+        let count = parentByte.count
         self.maxLength = maxLength
         self.depth = depth
+        // Transitions in compressed rows: node n's children are edgeBytes[edgeStart[n]..<edgeStart[n + 1]], sorted
+        // (children were made in byte order, and are placed in the order they were made).
+        var edgeStart = [Int32](repeating: 0, count: count + 1)
+        for v in 1..<max(count, 1) where v < count { edgeStart[Int(parentByte[v].parent) + 1] += 1 }
+        for n in 0..<count { edgeStart[n + 1] += edgeStart[n] }
+        var fill = edgeStart
+        var edgeBytes = [UInt8](repeating: 0, count: max(count - 1, 0))
+        var edgeTargets = [Int32](repeating: 0, count: max(count - 1, 0))
         var rootNext = [Int32](repeating: 0, count: 256)
-        for (b, c) in children[0] { rootNext[Int(b)] = c }
-        var edgeStart = [Int32](repeating: 0, count: children.count + 1)
-        var edgeBytes: [UInt8] = [], edgeTargets: [Int32] = []
-        edgeBytes.reserveCapacity(children.count)
-        edgeTargets.reserveCapacity(children.count)
-        for (n, list) in children.enumerated() {
-            edgeStart[n] = Int32(edgeBytes.count)
-            if n == 0 { continue }
-            for (b, c) in list.sorted(by: { $0.0 < $1.0 }) { edgeBytes.append(b); edgeTargets.append(c) }
+        for v in 1..<max(count, 1) where v < count {
+            let (p, b) = parentByte[v]
+            let k = Int(fill[Int(p)]); fill[Int(p)] += 1
+            edgeBytes[k] = b; edgeTargets[k] = Int32(v)
+            if p == 0 { rootNext[Int(b)] = Int32(v) }
         }
-        edgeStart[children.count] = Int32(edgeBytes.count)
         self.rootNext = rootNext
         self.edgeStart = edgeStart
         self.edgeBytes = edgeBytes
         self.edgeTargets = edgeTargets
 
         // Failure links and matches, breadth first: a node's links depend only on shallower nodes'.
-        var fail = [Int32](repeating: 0, count: children.count)
-        var longest = [Int32](repeating: 0, count: children.count)
+        var fail = [Int32](repeating: 0, count: count)
+        var longest = [Int32](repeating: 0, count: count)
         var queue: [Int32] = []
-        queue.reserveCapacity(children.count)
-        for (_, c) in children[0] {
+        queue.reserveCapacity(count)
+        for k in Int(edgeStart[0])..<Int(edgeStart[1]) {
+            let c = edgeTargets[k]
             queue.append(c)
             longest[Int(c)] = terminal[Int(c)] ? depth[Int(c)] : 0
         }
         var head = 0
         while head < queue.count {
             let u = Int(queue[head]); head += 1
-            for (b, v) in children[u] {
+            for k in Int(edgeStart[u])..<Int(edgeStart[u + 1]) {
+                let b = edgeBytes[k], v = Int(edgeTargets[k])
                 var f = fail[u]
                 var target: Int32 = 0
                 while true {
@@ -83,9 +90,9 @@ final class NeedleAutomaton: Sendable {
                     if let t = Self.edge(Int(f), b, edgeStart, edgeBytes, edgeTargets) { target = t; break }
                     f = fail[Int(f)]
                 }
-                fail[Int(v)] = target
-                longest[Int(v)] = terminal[Int(v)] ? depth[Int(v)] : longest[Int(target)]
-                queue.append(v)
+                fail[v] = target
+                longest[v] = terminal[v] ? depth[v] : longest[Int(target)]
+                queue.append(Int32(v))
             }
         }
         self.fail = fail
