@@ -263,7 +263,9 @@ struct FanOutActTests {
                                                        cwd: repo, env: ["PATH": path])
         #expect(generated.code == 0, "\(generated.stderr)")
         let workflow = generated.stdout
-        #expect(workflow.contains("stephost run main --plugin ") && workflow.contains("--only \"build[${KEY}],push[${KEY}]\" --resume last"),
+        // The workflow and its options reach every job through STEPHOST_ARGS (env), never a script's text.
+        #expect(workflow.contains(#"STEPHOST_ARGS: "[\"main\",\"--plugin\","#)
+                && workflow.contains("stephost run --args-json \"$STEPHOST_ARGS\" --only \"build[${KEY}],push[${KEY}]\" --resume last"),
                 "each leg builds and pushes its processor: \(workflow)")
         if Command.which("check-jsonschema") != nil {
             TestSupport.write("\(repo)/generated.yml", workflow)
