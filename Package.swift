@@ -24,11 +24,11 @@ let package = Package(
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Shared/StepYAML"),
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
         .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepChanges"], path: "Sources/Host/StepHost"),
-        // The bundled plugins are dependencies so that `swift run stephost` builds them next to it.
+        // One multi-call executable: the host, and each bundled plugin when started by its name (stephost-exec, …).
         .executableTarget(
             name: "stephost",
-            dependencies: ["StepHost", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost-exec", "stephost-detect-changes", "stephost-docker-build", "stephost-ghcr-push",
-                           "stephost-pin-digest", "stephost-bot-pr", "stephost-modal-secret", "stephost-sync-modal", "stephost-smoke-test", "stephost-notify"],
+            dependencies: ["StepHost", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "ExecPlugin", "DetectChangesPlugin", "DockerBuildPlugin", "GHCRPushPlugin",
+                           "PinDigestPlugin", "BotPRPlugin", "ModalSecretPlugin", "SyncModalPlugin", "SmokeTestPlugin", "NotifyPlugin"],
             path: "Sources/Host/stephost"),
 
         // libFuzzer targets for the YAML parser, the framer and decoder, expressions and the masker (scripts/fuzz.sh).
@@ -41,20 +41,20 @@ let package = Package(
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
         .target(name: "ProcessorRegistry", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "PluginKit"], path: "Sources/Plugins/ProcessorRegistry"),
         .target(name: "OCI", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/OCI"),
-        .executableTarget(name: "stephost-exec", dependencies: ["PluginKit", "StepMask", "StepProtocol"], path: "Sources/Plugins/exec"),
-        .executableTarget(name: "stephost-detect-changes", dependencies: ["PluginKit", "StepChanges", "StepProtocol"], path: "Sources/Plugins/detect-changes"),
-        .executableTarget(name: "stephost-docker-build", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/docker-build"),
-        .executableTarget(name: "stephost-ghcr-push", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/ghcr-push"),
-        .executableTarget(name: "stephost-pin-digest", dependencies: ["PluginKit", "ProcessorRegistry", "StepProtocol"], path: "Sources/Plugins/pin-digest"),
+        .target(name: "ExecPlugin", dependencies: ["PluginKit", "StepMask", "StepProtocol"], path: "Sources/Plugins/exec"),
+        .target(name: "DetectChangesPlugin", dependencies: ["PluginKit", "StepChanges", "StepProtocol"], path: "Sources/Plugins/detect-changes"),
+        .target(name: "DockerBuildPlugin", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/docker-build"),
+        .target(name: "GHCRPushPlugin", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/ghcr-push"),
+        .target(name: "PinDigestPlugin", dependencies: ["PluginKit", "ProcessorRegistry", "StepProtocol"], path: "Sources/Plugins/pin-digest"),
         // GitHub's REST API as bot-pr and notify call it.
         .target(name: "GitHub", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/GitHub"),
-        .executableTarget(name: "stephost-bot-pr", dependencies: ["PluginKit", "GitHub", "StepProtocol"], path: "Sources/Plugins/bot-pr"),
-        .executableTarget(name: "stephost-notify", dependencies: ["PluginKit", "GitHub", "StepHTTP", "StepProtocol"], path: "Sources/Plugins/notify"),
+        .target(name: "BotPRPlugin", dependencies: ["PluginKit", "GitHub", "StepProtocol"], path: "Sources/Plugins/bot-pr"),
+        .target(name: "NotifyPlugin", dependencies: ["PluginKit", "GitHub", "StepHTTP", "StepProtocol"], path: "Sources/Plugins/notify"),
         // The modal CLI as the Modal plugins run it: the token only in its environment, failures with hints.
         .target(name: "Modal", dependencies: ["StepProtocol", "PluginKit"], path: "Sources/Plugins/Modal"),
-        .executableTarget(name: "stephost-modal-secret", dependencies: ["PluginKit", "Modal", "StepProcess", "StepProtocol"], path: "Sources/Plugins/modal-secret"),
-        .executableTarget(name: "stephost-sync-modal", dependencies: ["PluginKit", "Modal", "ProcessorRegistry", "StepProtocol"], path: "Sources/Plugins/sync-modal"),
-        .executableTarget(name: "stephost-smoke-test", dependencies: ["PluginKit", "StepHTTP", "StepProtocol"], path: "Sources/Plugins/smoke-test"),
+        .target(name: "ModalSecretPlugin", dependencies: ["PluginKit", "Modal", "StepProcess", "StepProtocol"], path: "Sources/Plugins/modal-secret"),
+        .target(name: "SyncModalPlugin", dependencies: ["PluginKit", "Modal", "ProcessorRegistry", "StepProtocol"], path: "Sources/Plugins/sync-modal"),
+        .target(name: "SmokeTestPlugin", dependencies: ["PluginKit", "StepHTTP", "StepProtocol"], path: "Sources/Plugins/smoke-test"),
         .executableTarget(name: "stephost-fake-plugin", dependencies: ["PluginKit", "StepProtocol"], path: "Sources/Plugins/fake-plugin"),
 
         .testTarget(name: "StepProtocolTests", dependencies: ["StepProtocol"], path: "Tests/StepProtocolTests"),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess", "StepProtocol"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",
-            dependencies: ["StepHost", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-exec", "stephost-fake-plugin", "StepFuzz"],
+            dependencies: ["StepHost", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
             path: "Tests/StepHostTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs stephost from this checkout: a release build with the Swift runtime linked statically,
-#   PREFIX/bin/stephost                  the host
-#   PREFIX/libexec/stephost/stephost-*   the bundled plugins (where stephost looks for them)
+#   PREFIX/bin/stephost                  the host and its bundled plugins: one multi-call executable
+#   PREFIX/libexec/stephost/stephost-*   the plugins' names, links to it (for running one by name)
 #   PREFIX/share/stephost/plugins.d      their descriptors, and build-info (version and commit)
 # Usage: scripts/install.sh [--prefix DIR]   (default /usr/local)
 set -euo pipefail
@@ -29,11 +29,14 @@ bin=$(swift build "${flags[@]}" --show-bin-path)
 
 mkdir -p "$prefix/bin" "$prefix/libexec/stephost" "$prefix/share/stephost/plugins.d"
 install -m 755 "$bin/stephost" "$prefix/bin/stephost"
-# Every bundled plugin a descriptor names (command: [stephost-NAME]).
+# Symbols are for debuggers; the Swift runtime's metadata, which the program reads, is not touched.
+if command -v strip >/dev/null; then strip "$prefix/bin/stephost"; fi
+# Every bundled plugin a descriptor names (command: [stephost-NAME]) is the same executable started by
+# that name; stephost starts them so itself, and the links let a person or a tool run one by name.
 for d in plugins.d/*.yaml; do
     exe=$(sed -n 's/^command: *\[ *\(stephost-[a-z0-9-]*\).*/\1/p' "$d")
     [ -n "$exe" ] || { echo "install.sh: $d names no stephost-* command" >&2; exit 1; }
-    install -m 755 "$bin/$exe" "$prefix/libexec/stephost/$exe"
+    ln -sfn ../../bin/stephost "$prefix/libexec/stephost/$exe"
     install -m 644 "$d" "$prefix/share/stephost/plugins.d/"
 done
 version=$(sed -n 's/^let version = "\(.*\)"$/\1/p' Sources/Host/stephost/main.swift)

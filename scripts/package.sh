@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes the release tarball: stephost-VERSION-linux-x86_64.tar.gz, a folder that works unpacked
-# anywhere (bin/stephost finds its plugins in ../libexec/stephost).
+# Makes the release tarball: stephost-VERSION-linux-ARCH.tar.gz, a folder that works unpacked anywhere
+# (bin/stephost is the host and its bundled plugins; docs/, README.md and LICENSE come with it), and
+# its checksum beside it, stephost-VERSION-linux-ARCH.tar.gz.sha256 (`sha256sum -c` reads it).
 # Usage: scripts/package.sh [OUTPUT_DIR]   (default: dist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 scripts/install.sh --prefix "$stage/$name" >/dev/null
 cp LICENSE README.md "$stage/$name/"
+cp -r docs "$stage/$name/docs"
 mkdir -p "$out"
-tar -C "$stage" -czf "$out/$name.tar.gz" "$name"
+# Reproducible: sorted names, fixed owner and times.
+tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime='2000-01-01 00:00Z' -cf - "$name" | gzip -9n > "$out/$name.tar.gz"
+(cd "$out" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
 echo "$out/$name.tar.gz"

@@ -34,12 +34,13 @@ struct PluginCall {
     }
 
     func send(timeout: Double = 120) async throws -> Outcome {
-        let exe = "\(TestSupport.binDir)/stephost-\(plugin)"
+        // The multi-call stephost, started by the plugin's name (as the host starts a bundled plugin).
+        let exe = TestSupport.stephost
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         let lines = LineCollector()
         let err = TestSupport.Buffer()
-        let p = try ChildProcess(executable: exe, arguments: [], environment: environment, directory: workspace,
+        let p = try ChildProcess(executable: exe, argv0: "stephost-\(plugin)", arguments: [], environment: environment, directory: workspace,
                                  onStdout: { lines.add($0) }, onStderr: { err.add($0) })
         let tempDir = TestSupport.tempDir("plugin-tmp")
         let request = StepRunRequest(step: .init(id: stepID, uses: plugin, environment: self.environment), run: run, with: with, secrets: secrets,

@@ -13,7 +13,7 @@ struct PluginConnectionTests {
     }
 
     func start(_ args: [String] = [], initTimeout: Double = 10, stderr: (@Sendable (String) -> Void)? = nil) async throws(PluginError) -> PluginConnection {
-        try await PluginConnection.start(descriptor: descriptor(args), executable: TestSupport.fake,
+        try await PluginConnection.start(descriptor: descriptor(args), launch: PluginLaunch(executable: TestSupport.fake),
                                          environment: ["PATH": "/usr/bin:/bin"], workspace: "/tmp", hostVersion: "test",
                                          initTimeout: initTimeout, onStderrLine: { _, l in stderr?(l) })
     }
@@ -101,7 +101,7 @@ struct PluginConnectionTests {
         for path in ["/nonexistent/plugin", "/etc/hostname"] {
             let d = PluginDescriptor(name: "ghost", command: [path], steps: ["ghost"], file: "/x/plugins.d/ghost.yaml", origin: .bundled, baseDirectory: "/")
             do {
-                _ = try await PluginConnection.start(descriptor: d, executable: path, environment: [:], workspace: "/tmp", hostVersion: "t",
+                _ = try await PluginConnection.start(descriptor: d, launch: PluginLaunch(executable: path), environment: [:], workspace: "/tmp", hostVersion: "t",
                                                      initTimeout: 5, onStderrLine: { _, _ in })
                 Issue.record("started \(path)")
             } catch {

@@ -208,7 +208,9 @@ struct ReferencePipelineTests {
         let both = pins + secrets
         #expect(pins.count == 1 && secrets.count == 1 && both.allSatisfy { $0.hasPrefix("❌ ") || $0 == "pins (exec)" || $0 == "secrets (exec)" }
                 && both.contains { $0.hasPrefix("❌ ") } && groups.contains("⏭️ sync (sync-modal)"), "one group per step: \(groups)")
-        #expect(e.contains { $0.command == "error" && $0.property("title") == "pins failed" && $0.arg == "command exited with exit status 1" },
+        // The annotation carries the command's last lines: what went wrong, not only that it did.
+        #expect(e.contains { $0.command == "error" && $0.property("title") == "pins failed" && $0.arg.hasPrefix("command exited with exit status 1; its last lines:")
+                             && $0.arg.contains("1 registry file(s) not pinned to a digest") },
                 "\(e.filter { $0.command != nil }.map { "\($0.command ?? "") \($0.arg)" })\n\(e.map(\.message).suffix(40).joined(separator: "\n"))")
         let summary = e.filter { $0.command == "summary" }.map(\.message).joined(separator: "\n")
         #expect(summary.contains("| ❌ | `pins` |") && summary.contains("image.oci is 'ghcr.io/stephost-dev/theory/text_wordcount:latest'"),

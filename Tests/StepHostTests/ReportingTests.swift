@@ -221,9 +221,11 @@ struct ReportingTests {
         #expect(r.code == 1, "\(r.stderr)")
         let lines = r.stdout.components(separatedBy: "\n")
         #expect(lines.contains("--- ⏳ build (fake)"), "\(lines)")
+        // The live group was titled before the outcome: its end goes into a section titled ❌, which ^^^ +++ opens.
         let failed = try #require(lines.firstIndex(of: "--- ⏳ deploy (fake)"))
-        let next = try #require(lines[failed...].firstIndex(of: "^^^ +++"))
-        #expect(!lines[failed + 1..<next].contains { $0.hasPrefix("--- ") }, "^^^ +++ closes the failed step's group")
+        let titled = try #require(lines[failed...].firstIndex { $0.hasPrefix("--- ❌ ") && $0.hasSuffix(" deploy (fake)") }, "\(lines)")
+        let next = try #require(lines[titled...].firstIndex(of: "^^^ +++"))
+        #expect(!lines[titled + 1..<next].contains { $0.hasPrefix("--- ") }, "^^^ +++ opens the failed step's ❌ section")
         let args = try String(contentsOfFile: "\(dir)/agent-args.txt", encoding: .utf8)
         #expect(args.contains("redactor add") && args.contains("annotate --context stephost-w --style error"), "\(args)")
         #expect(try String(contentsOfFile: "\(dir)/agent-stdin-redactor.txt", encoding: .utf8) == Self.secret)

@@ -78,7 +78,7 @@ public enum FuzzTargets {
         var i = 0, step = Int(first) % 7 + 1
         while i < t.count { out += stream.feed(Array(t[i..<min(t.count, i + step)])); i += step; step = step % 7 + 1 }
         out += stream.finish()
-        let streamed = String(decoding: out, as: UTF8.self)
+        let streamed = Masker.redactingURLCredentials(String(decoding: out, as: UTF8.self))
         if whole != streamed { fatalError("streamed masking differs from whole: \(whole.debugDescription) vs \(streamed.debugDescription)") }
         for s in secrets {
             // Forms of 4+ characters are masked; a secret containing `***` could be formed by the replacement itself.

@@ -22,6 +22,7 @@ enum CommonOptions {
                                                pluginPath: env["STEPHOST_PLUGIN_PATH"], currentDirectory: cwd,
                                                hostDirectory: hostDirectory),
             hostDirectory: hostDirectory, hostEnvironment: env, hostVersion: version)
+        r.multiCall = BundledPluginMains.multiCall
         r.workspace = a.value("--workspace")
         return r
     }

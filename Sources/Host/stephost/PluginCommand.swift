@@ -51,9 +51,11 @@ enum PluginCommand {
                 let known = catalog.visibleDescriptors.map(\.name)
                 return CommonOptions.fail("plugin check: no plugin '\(name)'\(Suggestion.didYouMean(name, in: known)) (plugins: \(known.joined(separator: ", ")))")
             }
-            let exe: String
-            do { exe = try d.resolveExecutable(besideHost: request.hostDirectory, path: env["PATH"]) } catch { return CommonOptions.fail(error.description) }
-            target = .init(label: "\(d.name) (\(d.file))", executable: exe, arguments: Array(d.command.dropFirst()),
+            let launch: PluginLaunch
+            do { launch = try d.resolveLaunch(besideHost: request.hostDirectory, path: env["PATH"], multiCall: request.multiCall) } catch {
+                return CommonOptions.fail(error.description)
+            }
+            target = .init(label: "\(d.name) (\(d.file))", executable: launch.executable, argv0: launch.argv0, arguments: Array(d.command.dropFirst()),
                            environment: PluginPool.environment(for: d, host: env), directory: workspace)
         }
         var check = PluginCheck(target: target)

@@ -16,7 +16,7 @@ enum PluginsCommand {
         do { catalog = try PluginCatalog.load(search) } catch { return CommonOptions.fail(error.description) }
         let workspace = await Runner.workspace(for: r)
         let pool = PluginPool(settings: .init(hostDirectory: r.hostDirectory, workspace: workspace, hostEnvironment: r.hostEnvironment,
-                                              initTimeout: r.initTimeout, hostVersion: version), onStderrLine: { _, _ in })
+                                              initTimeout: r.initTimeout, hostVersion: version, multiCall: r.multiCall), onStderrLine: { _, _ in })
         var failed = false
         for d in catalog.visibleDescriptors {
             do {

@@ -30,7 +30,7 @@ enum SchemaCommand {
             let catalog: PluginCatalog
             do { catalog = try PluginCatalog.load(search) } catch { return CommonOptions.fail(error.description) }
             let pool = PluginPool(settings: .init(hostDirectory: r.hostDirectory, workspace: search.currentDirectory, hostEnvironment: r.hostEnvironment,
-                                                  initTimeout: r.initTimeout, hostVersion: version), onStderrLine: { _, _ in })
+                                                  initTimeout: r.initTimeout, hostVersion: version, multiCall: r.multiCall), onStderrLine: { _, _ in })
             var steps: [String: StepDescription] = [:]
             for d in catalog.overrides + catalog.visibleDescriptors.reversed() {
                 do { for s in try await pool.warmUp(d).steps where d.steps?.contains(s.name) ?? true { steps[s.name] = s } } catch {

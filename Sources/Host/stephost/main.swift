@@ -4,6 +4,8 @@ import StepProcess
 
 // stephost: runs the steps of a pipeline manifest through plugin processes.
 let version = "0.1.0"
+// Started as a bundled plugin (stephost-exec, …): serve it, and nothing of the host runs.
+BundledPluginMains.serveIfStartedAsPlugin()
 // A reader that goes away (stephost run | head) must not kill the host mid-run.
 signal(SIGPIPE, SIG_IGN)
 let args = Array(CommandLine.arguments.dropFirst())

@@ -107,14 +107,31 @@ public final class StepContext: @unchecked Sendable {
         public var timedOut = false
         public var exitCode: Int { if case .exited(let c) = status { return Int(c) }; return 128 + Int({ if case .signaled(let s) = status { return s }; return 0 }()) }
         public var succeeded: Bool { status == .exited(0) }
+
+        /// The last `n` lines the command wrote (masked; of `runProcess`'s combined tail), for an error message.
+        public func lastLines(_ n: Int) -> [String] {
+            Array(stderr.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.suffix(n))
+        }
     }
 
     /// Runs a command with stdin from /dev/null, sending each line of its stdout
     /// and stderr to the host as `log` lines. `$/cancel` stops it and its children.
     /// With `timeout` (seconds), a command still running then gets SIGTERM (with its children), SIGKILL 2 s later,
     /// and its result says `timedOut`.
-    public func runProcess(_ argv: [String], cwd: String? = nil, environment: [String: String], timeout: Double? = nil) async throws -> ProcessResult {
-        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: false, timeout: timeout)
+    ///
+    /// By default (`stderr: .merged`) the command's stdout and stderr are one pipe, as at a terminal, so
+    /// its lines keep the order it wrote them in; `.separate` reads stderr apart and logs its lines as warnings.
+    public func runProcess(_ argv: [String], cwd: String? = nil, environment: [String: String], timeout: Double? = nil,
+                           stderr: StderrMode = .merged) async throws -> ProcessResult {
+        try await spawn(argv, cwd: cwd, environment: environment, captureStdout: false, timeout: timeout, stderr: stderr)
+    }
+
+    /// Where a command's stderr goes in `runProcess`.
+    public enum StderrMode: String, Sendable {
+        /// One pipe with stdout: the order the command wrote in is kept.
+        case merged
+        /// Its own pipe; its lines are logged as warnings (their order against stdout's is not kept).
+        case separate
     }
 
     /// Runs a command like `runProcess`, but keeps its stdout (up to 16 MiB) and stderr (up to 1 MiB)
@@ -123,12 +140,13 @@ public final class StepContext: @unchecked Sendable {
         try await spawn(argv, cwd: cwd, environment: environment, captureStdout: true, timeout: timeout)
     }
 
-    private func spawn(_ argv: [String], cwd: String?, environment: [String: String], captureStdout: Bool, timeout: Double?) async throws -> ProcessResult {
+    private func spawn(_ argv: [String], cwd: String?, environment: [String: String], captureStdout: Bool, timeout: Double?,
+                       stderr mode: StderrMode = .merged) async throws -> ProcessResult {
         guard let exe = Command.which(argv[0], path: environment["PATH"]) else {
             throw ResponseError.stepFailed("command not found: \(argv[0])", hint: "install it or give its absolute path")
         }
         let out = LineSplitter(masker) { [weak self] l in self?.log(l) }
-        let err = LineSplitter(masker) { [weak self] l in self?.log(l, level: .info) }
+        let err = LineSplitter(masker) { [weak self] l in self?.log(l, level: mode == .separate ? .warning : .info) }
         let kept = ByteSink(limit: 16 << 20), keptErr = ByteSink(limit: 1 << 20), tail = ByteSink(limit: 64 << 10, keepLast: true)
         let eof = EOFCounter()
         let child: ChildProcess
@@ -136,6 +154,7 @@ public final class StepContext: @unchecked Sendable {
             child = try ChildProcess(
                 executable: exe, arguments: Array(argv.dropFirst()), environment: environment,
                 directory: cwd ?? request.workspace, newProcessGroup: false, stdinFromNull: true,
+                mergeStderr: !captureStdout && mode == .merged,
                 onStdout: { b in
                     if b.isEmpty { if !captureStdout { out.finish() }; eof.done() } else if captureStdout { kept.add(b) } else { out.add(b); tail.add(b) }
                 },

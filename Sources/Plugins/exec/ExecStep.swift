@@ -15,9 +15,14 @@ enum ExecStep {
                 "cwd": ["type": "string", "description": "working directory (default: the workspace)"],
                 "env": ["type": "object", "additionalProperties": ["type": "string"], "description": "extra environment variables"],
                 "read-only": ["type": "boolean", "description": "the command changes nothing (outside .stephost/): run it in dry runs too, so later steps see its outputs"],
+                "stderr": ["type": "string", "enum": ["merged", "separate"],
+                           "description": "merged (default): stdout and stderr are one stream, in the order the command wrote them, as at a terminal; separate: stderr apart, its lines logged as warnings"],
             ],
         ],
         outputs: ["exitCode": "the command's exit status", "*": "name=value lines the command wrote to $STEPHOST_OUTPUT"])
+
+    /// How many of a failed command's last lines its error carries.
+    static let errorLines = 5
 
     @Sendable static func run(_ step: StepContext) async throws -> StepRunResult {
         let argv: [String]
@@ -39,12 +44,16 @@ enum ExecStep {
         defer { try? FileManager.default.removeItem(atPath: outputFile) }
         var env = step.commandEnvironment((step.with["env"]?.objectValue ?? [:]).mapValues { $0.stringValue ?? $0.encoded() })
         env["STEPHOST_OUTPUT"] = outputFile
-        let result = try await step.runProcess(argv, cwd: cwd, environment: env)
+        let mode = step.with["stderr"]?.stringValue.flatMap(StepContext.StderrMode.init(rawValue:)) ?? .merged
+        let result = try await step.runProcess(argv, cwd: cwd, environment: env, stderr: mode)
         var outputs = try OutputFile.parse((try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "", masker: step.masker)
         outputs["exitCode"] = .int(result.exitCode)
         guard result.exitCode == 0 else {
             // exec cannot tell a flaky command from a broken one: a step's `retry:` retries it.
-            throw ResponseError.stepFailed("command exited with \(result.status)", retryable: true, exitCode: result.exitCode, outputs: outputs)
+            // Its last lines (masked) go with the error, so the failure's annotation says what went wrong.
+            let last = result.lastLines(ExecStep.errorLines)
+            let message = "command exited with \(result.status)" + (last.isEmpty ? "" : "; its last lines:\n" + last.map { "  " + $0 }.joined(separator: "\n"))
+            throw ResponseError.stepFailed(message, retryable: true, exitCode: result.exitCode, outputs: outputs)
         }
         return StepRunResult(outputs: outputs, summary: step.isDryRun ? "ran (read-only) in the dry run" : nil, changed: !step.isDryRun)
     }

@@ -67,13 +67,14 @@ public final class Masker: @unchecked Sendable {
         }
     }
 
+    /// Masks every value in `text`, then any `user:password@` of a URL (values first: a value that holds a
+    /// URL is masked whole, never shown in part around the `***@`).
     public func mask(_ text: String) -> String {
-        let text = Masker.redactingURLCredentials(text)
         let set = needles
-        guard !set.isEmpty else { return text }
+        guard !set.isEmpty else { return Masker.redactingURLCredentials(text) }
         var stream = MaskStream(self)
         let bytes = stream.feed(Array(text.utf8), using: set) + stream.finish(using: set)
-        return String(decoding: bytes, as: UTF8.self)
+        return Masker.redactingURLCredentials(String(decoding: bytes, as: UTF8.self))
     }
 
     /// Masks `text`, then keeps at most `limit` characters of it (with `…` when cut): masking

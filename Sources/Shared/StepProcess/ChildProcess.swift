@@ -34,11 +34,15 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Starts `executable` with `arguments` (argv[1...]) in `directory`, with exactly `environment`.
+    /// Starts `executable` with `arguments` (argv[1...]) in `directory`, with exactly `environment`;
+    /// `argv0` is the name it is started by (default: `executable`), so one multi-call binary can be
+    /// started as each of its programs.
     ///
-    /// `onStdout` gets raw chunks and then an empty chunk at end of file; `onStderr` likewise.
-    public init(executable: String, arguments: [String], environment: [String: String], directory: String,
-                newProcessGroup: Bool = true, stdinFromNull: Bool = false, guarded: Bool = true,
+    /// `onStdout` gets raw chunks and then an empty chunk at end of file; `onStderr` likewise. With
+    /// `mergeStderr`, the child's stdout and stderr are one pipe, as a terminal is, so what it writes keeps
+    /// its order; it all arrives through `onStdout`, and `onStderr` gets only its end of file.
+    public init(executable: String, argv0: String? = nil, arguments: [String], environment: [String: String], directory: String,
+                newProcessGroup: Bool = true, stdinFromNull: Bool = false, guarded: Bool = true, mergeStderr: Bool = false,
                 onStdout: @escaping @Sendable ([UInt8]) -> Void,
                 onStderr: @escaping @Sendable ([UInt8]) -> Void,
                 onExit: @escaping @Sendable (ExitStatus) -> Void = { _ in }) throws(SpawnError) {
@@ -67,13 +71,14 @@ public final class ChildProcess: @unchecked Sendable {
             check(posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0))
         }
         check(posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1))
-        check(posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2))
-        var argvFront: [String] = [executable]
+        check(posix_spawn_file_actions_adddup2(&actions, mergeStderr ? outPipe[1] : errPipe[1], 2))
+        var argvFront: [String] = [argv0 ?? executable]
         var program = executable
         if !GlibcExtras.addChdir(&actions, directory) {
-            // Old glibc: let a shell change directory, then exec the program.
+            // Old glibc: let a shell change directory, then exec the program (by its own path: a multi-call
+            // binary then needs its plugins' names beside it, as scripts/install.sh makes them).
             program = "/bin/sh"
-            argvFront = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory, executable]
+            argvFront = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory, argv0.map { "\((executable as NSString).deletingLastPathComponent)/\($0)" } ?? executable]
         }
 
         var attr = posix_spawnattr_t()

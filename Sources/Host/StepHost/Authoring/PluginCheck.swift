@@ -12,11 +12,14 @@ public struct PluginCheck: Sendable {
     public struct Target: Sendable {
         public var label: String
         public var executable: String
+        /// The name it is started by (a bundled plugin of the multi-call `stephost`); nil: its path.
+        public var argv0: String?
         public var arguments: [String]
         public var environment: [String: String]
         public var directory: String
-        public init(label: String, executable: String, arguments: [String], environment: [String: String], directory: String) {
-            self.label = label; self.executable = executable; self.arguments = arguments; self.environment = environment; self.directory = directory
+        public init(label: String, executable: String, argv0: String? = nil, arguments: [String], environment: [String: String], directory: String) {
+            self.label = label; self.executable = executable; self.argv0 = argv0; self.arguments = arguments; self.environment = environment
+            self.directory = directory
         }
     }
 
@@ -59,7 +62,7 @@ public struct PluginCheck: Sendable {
         var out: [Result] = []
         let probe: PluginProbe
         do {
-            probe = try PluginProbe(executable: target.executable, arguments: target.arguments, environment: target.environment,
+            probe = try PluginProbe(executable: target.executable, argv0: target.argv0, arguments: target.arguments, environment: target.environment,
                                     directory: target.directory)
         } catch {
             return [Result(rule: "the plugin starts", status: .fail, detail: error.description)]
@@ -80,7 +83,7 @@ public struct PluginCheck: Sendable {
     /// A second process: initialize, then close stdin; it must exit on its own.
     func endOfFile() -> Result {
         let rule = "the process exits when stdin reaches end of file (5 s)"
-        guard let probe = try? PluginProbe(executable: target.executable, arguments: target.arguments, environment: target.environment,
+        guard let probe = try? PluginProbe(executable: target.executable, argv0: target.argv0, arguments: target.arguments, environment: target.environment,
                                            directory: target.directory) else {
             return Result(rule: rule, status: .skip, detail: "a second process could not start")
         }

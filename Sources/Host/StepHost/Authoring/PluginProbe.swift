@@ -41,10 +41,10 @@ public final class PluginProbe: @unchecked Sendable {
     public let process: ChildProcess
     private let streams: Streams
 
-    public init(executable: String, arguments: [String], environment: [String: String], directory: String) throws(ChildProcess.SpawnError) {
+    public init(executable: String, argv0: String? = nil, arguments: [String], environment: [String: String], directory: String) throws(ChildProcess.SpawnError) {
         let s = Streams()
         streams = s
-        process = try ChildProcess(executable: executable, arguments: arguments, environment: environment, directory: directory,
+        process = try ChildProcess(executable: executable, argv0: argv0, arguments: arguments, environment: environment, directory: directory,
                                    onStdout: { s.stdout($0) }, onStderr: { s.stderr($0) })
     }
 

@@ -64,6 +64,14 @@ public struct PluginDescriptor: Sendable, Hashable {
                                 file: file, origin: origin, baseDirectory: baseDirectory)
     }
 
+    /// How to start the plugin: `command[0]` relative to the descriptor's folder when it contains `/`;
+    /// a name the host executable serves itself (a bundled plugin of the multi-call `stephost`) as that
+    /// executable started by the name; else next to the `stephost` executable, else in `PATH`.
+    public func resolveLaunch(besideHost hostDirectory: String, path: String?, multiCall: MultiCall?) throws(PluginError) -> PluginLaunch {
+        if let multiCall, multiCall.names.contains(command[0]) { return PluginLaunch(executable: multiCall.executable, argv0: command[0]) }
+        return PluginLaunch(executable: try resolveExecutable(besideHost: hostDirectory, path: path), argv0: nil)
+    }
+
     /// The absolute path of `command[0]`: relative to the descriptor's folder
     /// when it contains `/`, else next to the `stephost` executable, else in `PATH`.
     public func resolveExecutable(besideHost hostDirectory: String, path: String?) throws(PluginError) -> String {
@@ -86,4 +94,19 @@ public struct PluginDescriptor: Sendable, Hashable {
         }
         throw .spawnFailed(plugin: name, descriptor: file, reason: reason)
     }
+}
+
+/// The executable that serves the bundled plugins itself, and their names (`stephost-exec`, …): it is
+/// started by the name, and serves that plugin.
+public struct MultiCall: Sendable {
+    public var executable: String
+    public var names: Set<String>
+    public init(executable: String, names: Set<String>) { self.executable = executable; self.names = names }
+}
+
+/// What to start for a plugin: an executable, and the name it is started by (nil: its path).
+public struct PluginLaunch: Sendable {
+    public var executable: String
+    public var argv0: String?
+    public init(executable: String, argv0: String? = nil) { self.executable = executable; self.argv0 = argv0 }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StepMask
 import StepProcess
 import StepProtocol
 #if canImport(Glibc)
@@ -135,7 +136,8 @@ extension PluginConnection {
 
     func receiveStderr(_ bytes: [UInt8]) {
         lock.lock()
-        let lines = bytes.isEmpty ? stderr.append(stderrMask.finish()) + stderr.finish() : stderr.append(stderrMask.feed(bytes))
+        let lines = (bytes.isEmpty ? stderr.append(stderrMask.finish()) + stderr.finish() : stderr.append(stderrMask.feed(bytes)))
+            .map(Masker.redactingURLCredentials)
         let serving = steps.isEmpty ? lastSteps : steps
         for step in serving where stepTails[step] != nil {
             stepTails[step]?.append(contentsOf: overlapped.contains(step) ? lines.map { PluginConnection.sharedMark + $0 } : lines)

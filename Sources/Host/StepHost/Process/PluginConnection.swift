@@ -122,7 +122,7 @@ public final class PluginConnection: @unchecked Sendable {
 
     /// Starts the plugin's process and initializes it.
     public static func start(
-        descriptor: PluginDescriptor, executable: String, environment: [String: String], workspace: String,
+        descriptor: PluginDescriptor, launch: PluginLaunch, environment: [String: String], workspace: String,
         hostVersion: String, initTimeout: Double, masker: Masker = Masker(),
         tap: (@Sendable (_ fromHost: Bool, _ line: [UInt8]) -> Void)? = nil,
         onStderrLine: @escaping @Sendable (PluginConnection, String) -> Void
@@ -131,7 +131,7 @@ public final class PluginConnection: @unchecked Sendable {
         c.tap = tap
         do {
             c.process = try ChildProcess(
-                executable: executable, arguments: Array(descriptor.command.dropFirst()), environment: environment,
+                executable: launch.executable, argv0: launch.argv0, arguments: Array(descriptor.command.dropFirst()), environment: environment,
                 directory: workspace,
                 onStdout: { [weak c] bytes in c?.receiveStdout(bytes) },
                 onStderr: { [weak c] bytes in c?.receiveStderr(bytes) })

@@ -25,12 +25,14 @@ public actor PluginPool {
         public var withheld: Set<String>
         /// `--record DIR`: every plugin exchange written there.
         public var recorder: PluginRecorder?
+        /// The multi-call `stephost` that serves the bundled plugins by name.
+        public var multiCall: MultiCall?
         public init(hostDirectory: String, workspace: String, hostEnvironment: [String: String], initTimeout: Double,
                     hostVersion: String, reuseProcesses: Bool = true, masker: Masker = Masker(),
-                    passEnv: [String] = [], withheld: Set<String> = []) {
+                    passEnv: [String] = [], withheld: Set<String> = [], multiCall: MultiCall? = nil) {
             self.hostDirectory = hostDirectory; self.workspace = workspace; self.hostEnvironment = hostEnvironment
             self.initTimeout = initTimeout; self.hostVersion = hostVersion; self.reuseProcesses = reuseProcesses
-            self.masker = masker; self.passEnv = passEnv; self.withheld = withheld
+            self.masker = masker; self.passEnv = passEnv; self.withheld = withheld; self.multiCall = multiCall
         }
     }
 
@@ -89,9 +91,9 @@ public actor PluginPool {
     }
 
     private func start(_ d: PluginDescriptor) async throws(PluginError) -> PluginConnection {
-        let exe = try d.resolveExecutable(besideHost: settings.hostDirectory, path: settings.hostEnvironment["PATH"])
+        let launch = try d.resolveLaunch(besideHost: settings.hostDirectory, path: settings.hostEnvironment["PATH"], multiCall: settings.multiCall)
         return try await PluginConnection.start(
-            descriptor: d, executable: exe, environment: PluginPool.environment(for: d, host: settings.hostEnvironment, passEnv: settings.passEnv,
+            descriptor: d, launch: launch, environment: PluginPool.environment(for: d, host: settings.hostEnvironment, passEnv: settings.passEnv,
                                                                                        withheld: settings.withheld),
             workspace: settings.workspace, hostVersion: settings.hostVersion, initTimeout: settings.initTimeout,
             masker: settings.masker, tap: settings.recorder?.tap(for: d), onStderrLine: onStderrLine)

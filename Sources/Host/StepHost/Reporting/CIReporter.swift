@@ -138,7 +138,13 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
         }
         let end = EventLines.finished(r)
         if live == r.id {
-            print(end + groupEnd(failed: failed))
+            // A live group's title was written before the outcome was known: a failure says so where a reader of
+            // the collapsed log sees it. GitHub: a title line right after the group; Buildkite: the end in a
+            // section titled with ❌, which `^^^ +++` opens.
+            switch settings.flavor {
+            case .github: print(end + groupEnd(failed: failed) + (failed ? [host(title(r.id, r))] : []))
+            case .buildkite: print(failed ? [groupStart(title(r.id, r))] + end + groupEnd(failed: true) : end)
+            }
             live = nil
             flushWaiting()
             return

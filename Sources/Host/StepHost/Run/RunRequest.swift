@@ -31,6 +31,8 @@ public struct RunRequest: Sendable {
     public var until: [String] = []
     /// Where the bundled plugins' executables are (next to `stephost`).
     public var hostDirectory: String
+    /// The multi-call `stephost` that serves the bundled plugins by name (nil: find their executables).
+    public var multiCall: MultiCall?
     public var hostEnvironment: [String: String]
     public var hostVersion: String
 

@@ -47,6 +47,7 @@ public enum Runner {
                                            initTimeout: setup.request.initTimeout, hostVersion: setup.request.hostVersion,
                                            reuseProcesses: setup.request.reuseProcesses, masker: masker, passEnv: setup.manifest.passEnv,
                                            withheld: setup.manifest.secretVariables)
+        settings.multiCall = setup.request.multiCall
         settings.recorder = try setup.request.recordDirectory.map { dir throws(RunError) in
             try PluginRecorder(directory: PluginCatalog.absolute(dir, setup.request.pluginSearch.currentDirectory), masker: masker,
                                warn: { relay.report(.warning($0)) })
