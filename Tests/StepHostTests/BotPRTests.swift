@@ -202,6 +202,12 @@ struct BotPRTests {
         #expect(o.result?.summary?.contains("would commit 1 file(s)") == true, "\(o.transcript)")
         #expect(s.github.requests().isEmpty)
         #expect(try await git(s.remote, ["branch", "--list", "stephost/*"]) == "")
+
+        // Files as on main (in a dry run pin-digest changes nothing): not "nothing to commit", but unknown.
+        _ = try await git(s.clone, ["checkout", "--", Self.registryFile])
+        let unchanged = try await c.send()
+        let summary = unchanged.result?.summary ?? ""
+        #expect(!summary.contains("nothing to commit") && summary.contains("what would differ is unknown"), "\(unchanged.transcript)")
     }
 
     @Test("the default branch of a for-each instance is a valid branch name")

@@ -141,10 +141,12 @@ struct ReferencePipelineTests {
         let (repo, _) = try await checkout()
         var env = modal.environment.merging(Self.secrets) { $1 }
         env["MODAL_TOKEN_ID"] = ""
+        // A dry run needs no production credential: a missing one is listed, and its steps get an empty value.
         let noToken = try await TestSupport.stephost(["run", "deploy", "--env", "main", "--dry-run"], cwd: repo, env: env, timeout: 120)
-        #expect(noToken.code == 2, "a missing secret stops even a dry run, before anything starts")
-        #expect(noToken.stderr.components(separatedBy: "secret 'MODAL_TOKEN_ID' of environment 'main' is missing: env:MODAL_TOKEN_ID is empty").count == 2,
-                "said once, however many steps are granted it: \(noToken.stderr)")
+        #expect(noToken.code == 0, "\(noToken.output)")
+        #expect(noToken.output.components(separatedBy: "dry run: would need MODAL_TOKEN_ID from env:MODAL_TOKEN_ID (environment 'main')").count == 2,
+                "said once, however many steps are granted it: \(noToken.output)")
+        #expect(modal.calls().isEmpty && !noToken.output.contains("ak-ref-token-id"))
         env["MODAL_TOKEN_ID"] = Self.secrets["MODAL_TOKEN_ID"]
         let r = try await TestSupport.stephost(["run", "deploy", "--env", "main", "--dry-run"], cwd: repo, env: env, timeout: 120)
         #expect(r.code == 0, "\(r.output)")

@@ -100,6 +100,11 @@ enum BotPRStep {
         let baseTree = try await git.run(["rev-parse", "\(baseCommit)^{tree}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let changedFiles = try await git.run(["diff-tree", "-r", "--name-only", baseTree, tree]).split(separator: "\n").map(String.init)
         var outputs: [String: JSONValue] = ["changed": false, "branch": .string(branch), "commit": .null, "number": .null, "url": .null]
+        if tree == baseTree && step.isDryRun {
+            // Earlier steps (pin-digest) change nothing in a dry run: whether the files would differ is not known.
+            return StepRunResult(outputs: outputs, summary: "would commit \(paths.joined(separator: ", ")) on \(branch) and open or update its PR on \(repository) to \(baseBranch) if they change; in a dry run the steps before change nothing, so what would differ is unknown",
+                                 changed: false)
+        }
         if tree == baseTree {
             return StepRunResult(outputs: outputs, summary: "nothing to commit: the files equal \(baseBranch)", changed: false)
         }

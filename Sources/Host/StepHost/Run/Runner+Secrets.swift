@@ -8,6 +8,7 @@ extension Runner {
                                               reporter: RunReporter) throws(RunError) {
         var missing: [String] = []
         var cache: [String: String] = [:]
+        var wouldNeed = Set<String>()
         for (wf, _) in p.graphs {
             let ctx = EvaluationContext(contexts: ["run": p.runContextJSON(workflow: wf.name), "env": p.envContext(of: wf.name, d)])
             for s in wf.steps {
@@ -51,6 +52,13 @@ extension Runner {
                         cache[cacheKey] = v
                         granted[name] = v
                         masker.add(v)
+                    case .failure where p.request.dryRun:
+                        // A dry run shows what a run would do; it never needs production credentials.
+                        cache[cacheKey] = ""
+                        granted[name] = ""
+                        if wouldNeed.insert(cacheKey).inserted {
+                            reporter.report(.warning("dry run: would need \(sourceName) from \(source) (environment '\(envName)'); its steps get an empty value"))
+                        }
                     case .failure(let why):
                         missing.append("secret '\(sourceName)' of environment '\(envName)' is missing: \(source) \(why.description)")
                     }
