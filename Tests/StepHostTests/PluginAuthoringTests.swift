@@ -139,3 +139,28 @@ struct WritingPluginsDocTests {
         }
     }
 }
+
+@Suite("plugin check: a plugin that dies", .timeLimit(.minutes(1)))
+struct PluginCheckDiesTests {
+    @Test("a plugin that answers initialize, then exits 1 with a traceback: the exit and the traceback are reported at once")
+    func dies() async throws {
+        let dir = TestSupport.tempDir("dies")
+        TestSupport.write("\(dir)/dies.py", #"""
+            #!/usr/bin/env python3
+            import json, sys
+            for line in sys.stdin:
+                m = json.loads(line)
+                if m.get("method") == "initialize":
+                    print(json.dumps({"jsonrpc": "2.0", "id": m["id"], "result": {"protocolVersion": 1, "plugin": {"name": "dies", "version": "1"},
+                          "steps": [{"name": "dies", "inputs": {"type": "object"}}], "capabilities": {}}}), flush=True)
+                else:
+                    raise RuntimeError("boom on " + str(m.get("method")))
+            """#)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(dir)/dies.py")
+        let r = try await TestSupport.stephost(["plugin", "check", "--", "./dies.py"], cwd: dir, timeout: 30)
+        #expect(r.code == 1, "\(r.output)")
+        #expect(r.stdout.contains("the plugin exited (exit status 1) instead of answering") && r.stdout.contains("RuntimeError: boom on stephost/no-such-method"),
+                "\(r.stdout)")
+        #expect(r.stdout.contains("the plugin had exited (exit status 1)") && !r.stdout.contains("no answer within"), "\(r.stdout)")
+    }
+}

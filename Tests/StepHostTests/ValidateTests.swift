@@ -36,6 +36,26 @@ struct ValidateTests {
         #expect(!main.stderr.contains("value-"), "validate reads no secret value")
     }
 
+    @Test("a for-each that does not parse is one error: no second one about 'item' having no for-each")
+    func brokenForEach() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              w:
+                steps:
+                  - {id: list, uses: exec, with: {run: 'true'}}
+                  - id: build
+                    uses: exec
+                    needs: [list]
+                    for-each: ${{ fromjson(steps.list.outputs.x) }}
+                    env: {N: "${{ item }}"}
+                    with: {run: 'echo "$N"', cwd: '${{ item }}'}
+            """])
+        let v = try await TestSupport.stephost(["validate"], cwd: dir)
+        #expect(v.code == 2)
+        let lines = v.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("unknown function 'fromjson()'; did you mean 'fromJSON'?"), "\(v.stderr)")
+    }
+
     @Test("secrets granted in a manifest without environments are an error naming the step")
     func noEnvironments() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: s, uses: exec, secrets: [T], with: {run: 'true'}}\n"])

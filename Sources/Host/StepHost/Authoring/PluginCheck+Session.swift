@@ -14,7 +14,20 @@ extension PluginCheck {
         var nextID = 1
         let tempDir = NSTemporaryDirectory() + "stephost-check-\(getpid())"
 
+        /// Whether the plugin's exit (and its stderr) was told already.
+        let exitTold = Counter()
+
         init(check: PluginCheck, probe: PluginProbe) { self.check = check; self.probe = probe }
+
+        /// Why an answer did not come: the plugin's exit with its last stderr lines (a traceback) the first
+        /// time, that it had exited after that; else `waited` (it is still running, and said nothing in time).
+        func noAnswer(_ waited: String) -> (detail: String, received: String?) {
+            guard probe.stdoutClosed, let status = probe.process.waitForExit(seconds: 1) else { return (waited, nil) }
+            if exitTold.increment() > 1 { return ("the plugin had exited (\(status))", nil) }
+            let tail = probe.stderrLines.suffix(12)
+            return ("the plugin exited (\(status)) instead of answering",
+                    "\(status)" + (tail.isEmpty ? "" : "; its last stderr lines:\n" + tail.joined(separator: "\n")))
+        }
 
         mutating func id() -> Int { nextID += 1; return nextID }
 
@@ -70,8 +83,11 @@ extension PluginCheck {
             probe.send(sent)
             let answer = probe.answer(to: id, within: check.answerTimeout).answer
             if Session.code(answer) == code { return R(rule: rule, status: .pass) }
-            return R(rule: rule, status: .fail, detail: answer == nil ? "no answer within \(Int(check.answerTimeout)) s" : "expected error \(code)",
-                     sent: sent, received: PluginCheck.show(answer))
+            guard answer != nil else {
+                let why = noAnswer("no answer within \(Int(check.answerTimeout)) s")
+                return R(rule: rule, status: .fail, detail: why.detail, sent: sent, received: why.received)
+            }
+            return R(rule: rule, status: .fail, detail: "expected error \(code)", sent: sent, received: PluginCheck.show(answer))
         }
 
         mutating func stepRun(_ id: Int, uses: String, with: [String: JSONValue], dryRun: Bool) -> String {
@@ -118,7 +134,7 @@ extension PluginCheck {
                 probe.send(sent)
                 let (answer, others) = probe.answer(to: .int(did), within: 30)
                 out.append(answer != nil ? R(rule: dryRule, status: .pass, detail: answer?["error"] != nil ? "answered with an error: \(answer?["error"]?["message"]?.stringValue ?? "")" : "")
-                           : R(rule: dryRule, status: .fail, detail: "no answer within 30 s", sent: sent, received: nil))
+                           : { let why = noAnswer("no answer within 30 s"); return R(rule: dryRule, status: .fail, detail: why.detail, sent: sent, received: why.received) }())
                 let notes = others.filter { $0["method"] != nil }
                 let wrong = notes.filter { $0["params"]?["id"] != .int(did) }
                 out.append(notes.isEmpty ? R(rule: notesRule, status: .skip, detail: "the step sent no notification")
@@ -139,7 +155,10 @@ extension PluginCheck {
                 let answer = probe.answer(to: .int(cid), within: check.cancelGrace).answer
                 if Session.code(answer) == -32800 { out.append(R(rule: cancelRule, status: .pass)) }
                 else if answer != nil { out.append(R(rule: cancelRule, status: .skip, detail: "the step ended before $/cancel reached it")) }
-                else { out.append(R(rule: cancelRule, status: .fail, detail: "no answer", sent: sent + "\n                " + cancel, received: nil)) }
+                else {
+                    let why = noAnswer("no answer")
+                    out.append(R(rule: cancelRule, status: .fail, detail: why.detail, sent: sent + "\n                " + cancel, received: why.received))
+                }
             } else {
                 out.append(R(rule: cancelRule, status: .skip, detail: "the plugin does not declare capabilities.cancel (and dryRun)"))
             }
@@ -153,8 +172,14 @@ extension PluginCheck {
             let answer = probe.answer(to: .int(sid), within: 5).answer
             var out: [R] = []
             let rule = "shutdown is answered null within 5 s"
-            out.append(answer?["result"] == .null && answer?["error"] == nil ? R(rule: rule, status: .pass)
-                       : R(rule: rule, status: .fail, sent: sent, received: PluginCheck.show(answer)))
+            if answer?["result"] == .null && answer?["error"] == nil {
+                out.append(R(rule: rule, status: .pass))
+            } else if answer == nil {
+                let why = noAnswer("")
+                out.append(R(rule: rule, status: .fail, detail: why.detail, sent: sent, received: why.received))
+            } else {
+                out.append(R(rule: rule, status: .fail, sent: sent, received: PluginCheck.show(answer)))
+            }
             probe.closeStdin()
             let exitRule = "after shutdown and end of stdin the process exits 0 within 5 s"
             if let status = probe.process.waitForExit(seconds: 5) {

@@ -38,7 +38,7 @@ public struct PluginCheck: Sendable {
             if !detail.isEmpty { s += ": \(detail)" }
             if status == .fail {
                 if let sent { s += "\n      sent:     \(sent)" }
-                s += "\n      received: \(received ?? "nothing")"
+                s += "\n      received: " + (received ?? "nothing").replacingOccurrences(of: "\n", with: "\n                ")
             }
             return s
         }

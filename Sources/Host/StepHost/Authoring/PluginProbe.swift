@@ -48,6 +48,9 @@ public final class PluginProbe: @unchecked Sendable {
                                    onStdout: { s.stdout($0) }, onStderr: { s.stderr($0) })
     }
 
+    /// Whether the plugin's stdout has ended (it exited, or closed it).
+    public var stdoutClosed: Bool { streams.cond.withLock { streams.closed } }
+
     /// Every stdout line so far that was not a JSON-RPC message.
     public var strayLines: [String] { streams.cond.withLock { streams.stray } }
     /// The last lines of stderr.
@@ -65,7 +68,9 @@ public final class PluginProbe: @unchecked Sendable {
         while streams.messages.isEmpty && !streams.closed {
             if !c.wait(until: deadline) { break }
         }
-        return streams.messages.isEmpty ? nil : streams.messages.removeFirst()
+        // Not `? nil :` — JSONValue is ExpressibleByNilLiteral, so that nil would be `.null`, a message that never ends a wait.
+        if streams.messages.isEmpty { return nil }
+        return streams.messages.removeFirst()
     }
 
     /// Messages until the one that answers `id` (notifications and others come first), within `seconds`.

@@ -122,7 +122,8 @@ public struct WorkflowGraph: Sendable {
                     let names = e.contextNames
                     if names.contains("item") && s.forEach != nil && what == "for-each" {
                         problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)': for-each cannot use 'item' (it is what for-each defines)"))
-                    } else if names.contains("item") && s.forEach == nil {
+                    } else if names.contains("item") && s.forEach == nil && s.node?["for-each"] == nil {
+                        // (A for-each that is there but did not parse has its own error: no second one about it.)
                         problems.append(Diagnostic(file: file, position: pos, message: "step '\(s.id)' uses 'item' in \(what) but has no for-each"))
                     }
                     for name in names where !EvaluationContext.knownContexts.contains(name) {
