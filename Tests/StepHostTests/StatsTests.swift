@@ -136,6 +136,54 @@ struct StatsTests {
         #expect(width == 1200 && height == 900)
     }
 
+    @Test("--html after 18 runs: Chromium lays the x-axis labels out without overlap",
+          .enabled(if: chromium != nil || TestSupport.inCI, "needs chromium"))
+    func labels() async throws {
+        let browser = try #require(Self.chromium, "chromium is needed (apt-get install chromium)")
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": "workflows:\n  w:\n    steps:\n      - {id: a, uses: exec, with: {run: 'true'}}\n"])
+        for _ in 0..<18 { _ = try await TestSupport.stephost(["run", "w", "-q"], cwd: dir) }
+        let r = try await TestSupport.stephost(["stats", "--html", "stats.html"], cwd: dir)
+        #expect(r.code == 0, "\(r.stderr)")
+        // The test's own script measures what Chromium laid out (the page itself has none).
+        let page = try String(contentsOfFile: "\(dir)/stats.html", encoding: .utf8)
+        let probe = """
+            <script>
+            const labels = [...document.querySelectorAll('svg text[text-anchor="middle"]')].map(t => t.getBoundingClientRect());
+            let overlaps = 0;
+            for (let i = 1; i < labels.length; i++) if (labels[i].left < labels[i - 1].right) overlaps++;
+            document.body.setAttribute('data-labels', labels.length);
+            document.body.setAttribute('data-overlaps', overlaps);
+            </script>
+            """
+        TestSupport.write("\(dir)/measure.html", page.replacingOccurrences(of: "</body>", with: probe + "</body>"))
+        let profile = TestSupport.tempDir("chromium")
+        let dom = try await TestSupport.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
+                                             "--window-size=1200,900", "--dump-dom", "file://\(dir)/measure.html"], cwd: dir, timeout: 60)
+        #expect(dom.code == 0, "\(dom.stderr)")
+        let labels = dom.stdout.range(of: #"data-labels="(\d+)""#, options: .regularExpression).map { String(dom.stdout[$0].dropFirst(13).dropLast()) }
+        #expect(dom.stdout.contains("data-overlaps=\"0\"") && (Int(labels ?? "") ?? 0) >= 5, "labels \(labels ?? "?"): \(dom.stdout.suffix(300))")
+    }
+
+    @Test("a for-each step in one run: 1 run, its instances as executions, no change shown between instances")
+    func instancesOfOneRun() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              w:
+                steps:
+                  - {id: build, uses: exec, for-each: [a, b], with: {run: "sleep 0.${{ item == 'a' && '1' || '3' }}"}}
+            """])
+        _ = try await TestSupport.stephost(["run", "w", "-q"], cwd: dir)
+        let j = try await TestSupport.stephost(["stats", "--json"], cwd: dir).summary()
+        let build = j["steps"]?.arrayValue?.first
+        #expect(j["runs"] == 1 && build?["runs"] == 1 && build?["count"] == 2 && build?["changePct"] == .null, "\(j)")
+        let text = try await TestSupport.stephost(["stats"], cwd: dir).stdout
+        // Columns are two spaces apart or more (a duration holds one: "102 ms").
+        let row = text.split(separator: "\n").first { $0.hasPrefix("build ") }.map {
+            $0.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } ?? []
+        #expect(row.count == 9 && row[2] == "1" && row[3] == "2" && row.last == "-", "\(text)")
+    }
+
     @Test("no runs: stats says so, and the page still renders")
     func empty() async throws {
         let dir = try await TestSupport.gitRepo([:])

@@ -53,7 +53,7 @@ enum StatsCommand {
         func change(_ p: Double?) -> String { p.map { "\($0 > 0 ? "+" : "")\(String(format: "%.1f", $0))%" } ?? "-" }
         let steps = s.steps.map { st -> [String] in
             let f = st.figures
-            return [multi ? "\(st.workflow)/\(st.step)" : st.step, st.kind, "\(f.count)", "\(Int((f.successRate * 100).rounded()))%",
+            return [multi ? "\(st.workflow)/\(st.step)" : st.step, st.kind, "\(f.runs)", "\(f.count)", "\(Int((f.successRate * 100).rounded()))%",
                     StatsPage.duration(f.medianMs), StatsPage.duration(f.p95Ms), StatsPage.duration(f.lastMs), change(f.changePct)]
         }
         let kinds = s.kinds.map { k -> [String] in
@@ -61,8 +61,9 @@ enum StatsCommand {
             return [k, "\(f.count)", "\(Int((f.successRate * 100).rounded()))%", StatsPage.duration(f.medianMs), StatsPage.duration(f.p95Ms)]
         }
         var out = "\(s.runs.count) run\(s.runs.count == 1 ? "" : "s") in \(history.directory)\n\n"
-        out += TextTable.lines(["STEP", "KIND", "RUNS", "OK", "MEDIAN", "P95", "LAST", "CHANGE"], steps).joined(separator: "\n") + "\n\n"
-        out += TextTable.lines(["KIND", "RUNS", "OK", "MEDIAN", "P95"], kinds).joined(separator: "\n") + "\n"
+        // RUNS: the runs a step ran in; EXECUTIONS: each instance of a for-each step counts (medians are per execution).
+        out += TextTable.lines(["STEP", "KIND", "RUNS", "EXECUTIONS", "OK", "MEDIAN", "P95", "LAST", "CHANGE"], steps).joined(separator: "\n") + "\n\n"
+        out += TextTable.lines(["KIND", "EXECUTIONS", "OK", "MEDIAN", "P95"], kinds).joined(separator: "\n") + "\n"
         return out
     }
 }

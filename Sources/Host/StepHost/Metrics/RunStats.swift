@@ -25,22 +25,27 @@ public struct RunStats: Sendable {
 
     /// What `stats` prints for a step or a kind.
     public struct Figures: Sendable {
+        /// Executions: each instance of a for-each step counts.
         public var count: Int
+        /// Runs it ran in (a for-each step's instances in one run are one).
+        public var runs: Int
         public var successRate: Double
         public var medianMs: Int
         public var p95Ms: Int
         public var lastMs: Int
-        /// The last duration against the median, in percent; nil when the median is 0.
+        /// The last duration against the median, in percent; nil when the median is 0, or when every execution
+        /// is of one run (instances of one run are not a change over time).
         public var changePct: Double?
 
         public init(_ e: [Execution]) {
             count = e.count
+            runs = Set(e.map(\.run)).count
             successRate = e.isEmpty ? 0 : Double(e.filter(\.succeeded).count) / Double(e.count)
             let sorted = e.map(\.durationMs).sorted()
             medianMs = RunStats.percentile(sorted, 50)
             p95Ms = RunStats.percentile(sorted, 95)
             lastMs = e.last?.durationMs ?? 0
-            changePct = medianMs > 0 ? ((Double(lastMs - medianMs) / Double(medianMs)) * 1000).rounded() / 10 : nil
+            changePct = medianMs > 0 && runs > 1 ? ((Double(lastMs - medianMs) / Double(medianMs)) * 1000).rounded() / 10 : nil
         }
     }
 
@@ -122,7 +127,7 @@ public struct RunStats: Sendable {
             "runs": .int(runs.count),
             "steps": .array(steps.map { s in
                 let f = s.figures
-                return ["workflow": .string(s.workflow), "step": .string(s.step), "kind": .string(s.kind), "count": .int(f.count),
+                return ["workflow": .string(s.workflow), "step": .string(s.step), "kind": .string(s.kind), "count": .int(f.count), "runs": .int(f.runs),
                         "successRate": num(f.successRate), "medianMs": .int(f.medianMs), "p95Ms": .int(f.p95Ms), "lastMs": .int(f.lastMs),
                         "changePct": f.changePct.map(JSONValue.number) ?? .null]
             }),

@@ -96,7 +96,8 @@ public struct StatsPage {
             svg += "<line x1=\"\(left)\" x2=\"\(w - 10)\" y1=\"\(f(y))\" y2=\"\(f(y))\" stroke=\"#e6e9ed\"/>"
             svg += "<text x=\"\(left - 8)\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(StatsPage.duration(v))</text>"
         }
-        let every = max(1, runs.count / 10)
+        // A label ("12-07 19:45", 11px) is about 75 px wide: label every n-th run so that labels are 90 px apart at least.
+        let every = max(1, Int((StatsPage.labelSpacing / slot).rounded(.up)))
         for (i, run) in runs.enumerated() {
             let x = left + slot * Double(i) + (slot - bar) / 2
             var y = 10 + plotH
@@ -190,6 +191,9 @@ public struct StatsPage {
         for m in [1, 2, 5, 10] where m * p >= v { return m * p }
         return 10 * p
     }
+
+    /// The least distance between the centres of two x-axis labels, in pixels (a label and a gap).
+    static let labelSpacing = 90.0
 
     static func day(_ d: Date) -> String { String(RunJournalWriter.timestamp(d).prefix(10)) }
     static func short(_ d: Date) -> String {
