@@ -7,7 +7,7 @@ import Testing
 /// The examples in README.md and docs/ are checked, so they cannot drift from what stephost does.
 @Suite("Documentation examples", .timeLimit(.minutes(3)))
 struct DocsTests {
-    static let docs = ["README.md", "docs/manifest.md", "docs/protocol.md", "docs/plugins.md", "docs/writing-plugins.md", "docs/faults.md", "docs/secrets.md", "docs/run-record.md", "docs/reporting.md", "docs/scale-out.md"]
+    static let docs = ["README.md", "docs/manifest.md", "docs/protocol.md", "docs/plugins.md", "docs/writing-plugins.md", "docs/faults.md", "docs/secrets.md", "docs/run-record.md", "docs/reporting.md", "docs/scale-out.md", "docs/security.md", "docs/pipeline.md", "docs/development.md"]
 
     /// The fenced blocks of one language in a Markdown file.
     static func blocks(_ file: String, _ language: String) throws -> [String] {
@@ -70,13 +70,16 @@ struct DocsTests {
         }
     }
 
-    @Test("the README's graphs are what stephost graph prints for the quickstart, the image path and the reference pipeline")
+    @Test("the graphs in the README and docs/pipeline.md are what stephost graph prints for the quickstart, the image path and the reference pipeline")
     func readmeGraph() async throws {
-        let blocks = try DocsTests.blocks("README.md", "mermaid")
-        #expect(blocks.count == 3)
-        for (k, manifest) in ["examples/quickstart/stephost.yaml", "examples/image-path/stephost.yaml", "stephost.yaml"].enumerated() {
-            let graph = try await TestSupport.stephost(["graph", "-f", manifest], cwd: TestSupport.repoRoot)
-            #expect(blocks.dropFirst(k).first == graph.stdout, "README's graph of \(manifest)")
+        for (page, manifests) in [("README.md", ["examples/quickstart/stephost.yaml"]),
+                                  ("docs/pipeline.md", ["examples/image-path/stephost.yaml", "stephost.yaml"])] {
+            let blocks = try DocsTests.blocks(page, "mermaid")
+            #expect(blocks.count == manifests.count, "\(page)")
+            for (k, manifest) in manifests.enumerated() {
+                let graph = try await TestSupport.stephost(["graph", "-f", manifest], cwd: TestSupport.repoRoot)
+                #expect(blocks.dropFirst(k).first == graph.stdout, "\(page)'s graph of \(manifest)")
+            }
         }
     }
 

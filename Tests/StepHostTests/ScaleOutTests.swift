@@ -345,19 +345,19 @@ enum GitHubStandIn {
     static let action = "stephost-dev/stephost@v1"
 }
 
-@Suite("scale-out: the README's workflow is what stephost ci github prints", .timeLimit(.minutes(2)))
+@Suite("scale-out: the documented workflow is what stephost ci github prints", .timeLimit(.minutes(2)))
 struct FanOutReadmeTests {
-    @Test("the legs job in the README is the generated one for the reference pipeline")
+    @Test("the legs job in docs/scale-out.md is the generated one for the reference pipeline")
     func readmeMatches() async throws {
         let files = try await TestSupport.repositoryFiles { $0 == "stephost.yaml" || $0.hasPrefix("Registry/") || $0.hasPrefix("examples/theory/") }
         let repo = try await TestSupport.gitRepo(files)
         let r = try await TestSupport.stephost(["ci", "github", "main", "--fan-out", "build"], cwd: repo)
         #expect(r.code == 0, "\(r.stderr)")
-        let readme = try String(contentsOfFile: "\(TestSupport.repoRoot)/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: "\(TestSupport.repoRoot)/docs/scale-out.md", encoding: .utf8)
         let start = try #require(readme.range(of: "# stephost ci github main --fan-out build (the legs job)\n"))
         let block = readme[start.upperBound...].prefix { _ in true }
         let end = try #require(block.range(of: "```"))
-        #expect(r.stdout.contains(String(block[..<end.lowerBound])), "README.md's legs job differs from:\n\(r.stdout)")
+        #expect(r.stdout.contains(String(block[..<end.lowerBound])), "docs/scale-out.md's legs job differs from:\n\(r.stdout)")
         #expect(r.stdout.contains("stephost runs merge .stephost/runs/* --id merged") && r.stdout.contains("--resume=merged"))
     }
 
