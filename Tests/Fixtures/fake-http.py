@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """HTTP servers the tests stand in for services that cannot run here.
 
-  fake-http.py github LOG         GitHub's pull-request and issue REST API (in memory)
+  fake-http.py github LOG         GitHub's pull-request, issue and release REST API (in memory;
+                                  release assets stored in FAKE_RELEASES/TAG/NAME and served
+                                  without a token at /download/TAG/NAME)
   fake-http.py webhook LOG        a Slack-style incoming webhook: answers FAKE_WEBHOOK_STATUSES
                                   (e.g. "429,500,200", one per request, then 200) with
                                   Retry-After: FAKE_RETRY_AFTER on 429 and 503
@@ -35,6 +37,7 @@ UPSTREAM = sys.argv[3] if len(sys.argv) > 3 else None   # registry: the real reg
 lock = threading.Lock()
 pulls = []          # github: the pull requests
 issues = []         # github: the issues, each with its comments
+releases = []       # github: the releases, their assets stored under FAKE_RELEASES/TAG/
 statuses = [int(x) for x in os.environ.get("FAKE_WEBHOOK_STATUSES", "").split(",") if x]   # webhook: answers to come
 tokens = set()      # registry: bearer tokens handed out
 unhealthy = int(os.environ.get("FAKE_UNHEALTHY", "0"))   # service: 503s before it answers
@@ -123,6 +126,23 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(status, raw=b"ok" if status == 200 else b"rate_limited" if status == 429 else b"server_error", headers=headers)
 
     # --- GitHub -----------------------------------------------------------
+    def release_api(self, repo, parts, data):
+        """A release by its tag (GET releases/tags/TAG), and a new one (POST releases) with its upload URL."""
+        if len(parts) == 6 and parts[4] == "tags" and self.command == "GET":
+            found = next((r for r in releases if r["repo"] == repo and r["tag_name"] == parts[5]), None)
+            return self.reply(200, found) if found else self.reply(404, {"message": "Not Found"})
+        if len(parts) == 4 and self.command == "POST":
+            if any(r["repo"] == repo and r["tag_name"] == data["tag_name"] for r in releases):
+                return self.reply(422, {"message": "Validation Failed", "errors": [{"code": "already_exists", "field": "tag_name"}]})
+            n = len(releases) + 1
+            host = self.headers.get("Host")
+            release = {"id": n, "repo": repo, "tag_name": data["tag_name"], "name": data.get("name"), "assets": [],
+                       "upload_url": "http://%s/uploads/repos/%s/releases/%d/assets{?name,label}" % (host, repo, n),
+                       "html_url": "https://github.example/%s/releases/tag/%s" % (repo, data["tag_name"])}
+            releases.append(release)
+            return self.reply(201, release)
+        return self.reply(404, {"message": "Not Found"})
+
     def issue_api(self, repo, parts, data, query):
         """The issue calls an alert makes: list, open, comment, close. Pull requests show in the list, as on GitHub."""
         number = int(parts[4]) if len(parts) > 4 else None
@@ -162,15 +182,37 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def github(self, body):
-        if self.headers.get("Authorization") != "Bearer " + os.environ.get("FAKE_TOKEN", ""):
-            return self.reply(401, {"message": "Bad credentials"})
         u = urllib.parse.urlsplit(self.path)
         parts = u.path.strip("/").split("/")
+        # A release's assets, downloaded as a browser does (no token): /download/TAG/NAME (FAKE_RELEASES).
+        if parts[0] == "download" and len(parts) == 3 and self.command == "GET":
+            path = os.path.join(os.environ.get("FAKE_RELEASES", "/nonexistent"), parts[1], parts[2])
+            if not os.path.isfile(path):
+                return self.reply(404, raw=b"Not Found")
+            with open(path, "rb") as f:
+                return self.reply(200, raw=f.read(), headers={"Content-Type": "application/octet-stream"})
+        if self.headers.get("Authorization") != "Bearer " + os.environ.get("FAKE_TOKEN", ""):
+            return self.reply(401, {"message": "Bad credentials"})
+        # uploads.github.com: POST /uploads/repos/O/R/releases/ID/assets?name=NAME stores the body as the asset.
+        if parts[0] == "uploads" and len(parts) == 7 and self.command == "POST":
+            with lock:
+                release = next((r for r in releases if str(r["id"]) == parts[5]), None)
+                if release is None:
+                    return self.reply(404, {"message": "Not Found"})
+                name = urllib.parse.parse_qs(u.query).get("name", [""])[0]
+                folder = os.path.join(os.environ["FAKE_RELEASES"], release["tag_name"])
+                os.makedirs(folder, exist_ok=True)
+                with open(os.path.join(folder, name), "wb") as f:
+                    f.write(body)
+                release["assets"].append({"name": name, "size": len(body)})
+                return self.reply(201, {"name": name, "size": len(body)})
         if len(parts) < 4 or parts[0] != "repos":
             return self.reply(404, {"message": "Not Found"})
         repo = parts[1] + "/" + parts[2]
         data = json.loads(body) if body else {}
         with lock:
+            if parts[3] == "releases":
+                return self.release_api(repo, parts, data)
             if parts[3] == "issues" and not (len(parts) == 6 and parts[5] == "labels"):
                 if not self.issue_api(repo, parts, data, urllib.parse.parse_qs(u.query)):
                     self.reply(404, {"message": "Not Found"})
