@@ -90,8 +90,8 @@ struct ActionTests {
         let event = "\(TestSupport.tempDir("event"))/tag.json"
         TestSupport.write(event, #"{"ref": "refs/tags/v0.1.0", "ref_name": "v0.1.0", "ref_type": "tag"}"#)
         let fixtures = "\(TestSupport.repoRoot)/Tests/Fixtures/act"
-        let standIns = ["--local-repository", "actions/upload-artifact@v4=\(fixtures)/upload-artifact",
-                        "--local-repository", "actions/download-artifact@v4=\(fixtures)/download-artifact"]
+        let standIns = Self.standIns + ["--local-repository", "actions/upload-artifact@v4=\(fixtures)/upload-artifact",
+                                        "--local-repository", "actions/download-artifact@v4=\(fixtures)/download-artifact"]
         // The x86_64 leg only (this machine); the arm64 leg is the same job on GitHub's arm runner.
         let built = try await Self.act(["push", "-W", ".github/workflows/release.yml", "-e", event, "--matrix", "runner:ubuntu-24.04",
                                         "--env", "GITHUB_API_URL=http://\(github.address)", "--env", "STEPHOST_TEST_ARTIFACTS=\(artifacts)",
@@ -117,7 +117,7 @@ struct ActionTests {
                   - run: stephost --version && stephost run -f examples/quickstart/stephost.yaml --progress plain
             """)
         _ = try await TestSupport.commit(dir, [:], message: "install the release")
-        let installed = try await Self.act(["push", "-W", ".github/workflows/install.yml"], cwd: dir, timeout: 300)
+        let installed = try await Self.act(["push", "-W", ".github/workflows/install.yml"] + Self.standIns, cwd: dir, timeout: 300)
         #expect(installed.code == 0, "\(installed.messages.suffix(30).joined(separator: "\n"))")
         #expect(installed.messages.contains { $0.hasPrefix("stephost 0.1.0 (commit ") } && installed.messages.contains { $0.contains("6 success in") })
 
@@ -126,7 +126,7 @@ struct ActionTests {
         var bytes = try #require(FileManager.default.contents(atPath: tarball).map { [UInt8]($0) })
         bytes[bytes.count / 2] ^= 0xFF
         TestSupport.write(tarball, bytes: bytes)
-        let refused = try await Self.act(["push", "-W", ".github/workflows/install.yml"], cwd: dir, timeout: 300)
+        let refused = try await Self.act(["push", "-W", ".github/workflows/install.yml"] + Self.standIns, cwd: dir, timeout: 300)
         #expect(refused.code != 0 && refused.messages.contains { $0.contains("does not match its published .sha256") },
                 "\(refused.messages.suffix(20).joined(separator: "\n"))")
     }
