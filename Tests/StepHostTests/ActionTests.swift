@@ -119,7 +119,8 @@ struct ActionTests {
         _ = try await TestSupport.commit(dir, [:], message: "install the release")
         let installed = try await Self.act(["push", "-W", ".github/workflows/install.yml"] + Self.standIns, cwd: dir, timeout: 300)
         #expect(installed.code == 0, "\(installed.messages.suffix(30).joined(separator: "\n"))")
-        #expect(installed.messages.contains { $0.hasPrefix("stephost 0.1.0 (commit ") } && installed.messages.contains { $0.contains("6 success in") })
+        #expect(installed.messages.contains { $0.hasPrefix("stephost 0.1.0 (commit ") } && installed.messages.contains { $0.contains("6 success in") },
+                "\(installed.messages.suffix(40).joined(separator: "\n"))")
 
         // A tarball changed after it was published: refused before it is unpacked.
         let tarball = "\(releases)/v0.1.0/\(name)"

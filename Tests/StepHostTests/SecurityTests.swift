@@ -346,7 +346,13 @@ struct SecurityTests {
                   - {id: lint, uses: exec, with: {run: 'echo trusted=${{ run.trusted }} > lint.txt'}}
                   - {id: publish, uses: exec, environment: ci, secrets: [TOKEN], with: {run: 'echo "$TOKEN" > published.txt'}}
                   - {id: after, uses: exec, needs: [publish], with: {run: 'true'}}
-            """])
+                  - {id: own, uses: leak, needs: []}
+            """,
+            // A plugin from the workspace: a fork could have written it. It leaves a mark when it starts.
+            "leaky.py": "import os\nopen('plugin-started.txt', 'w').close()\n" + Self.plugin(#"""
+                send({"jsonrpc": "2.0", "id": m["id"], "result": {"outputs": {}}})
+                """#).replacingOccurrences(of: "#!/usr/bin/env python3\n", with: ""),
+            "plugins.d/leaky.yaml": "name: leaky\ncommand: [python3, leaky.py]\nsteps: [leak]\n"])
         let head = try await TestSupport.git(dir, ["rev-parse", "HEAD"])
         let github = ["GITHUB_ACTIONS": "true", "GITHUB_SHA": head, "GITHUB_REF_NAME": "main", "DEPLOY_TOKEN": "deploy-token-2025"]
         for event in ["issue_comment", "workflow_run", "schedule"] {
@@ -365,6 +371,9 @@ struct SecurityTests {
             #expect(summary["trusted"] == false, "\(event)")
             #expect(steps["publish"]?["status"] == "skipped" && steps["publish"]?["reason"] == "untrusted: secrets withheld", "\(event): \(steps)")
             #expect(steps["after"]?["reason"] == "needs skipped" && steps["lint"]?["status"] == "success")
+            #expect(steps["own"]?["status"] == "skipped" && steps["own"]?["reason"]?.stringValue?.hasPrefix("untrusted: plugin 'leaky' from the workspace") == true,
+                    "\(steps["own"] ?? .null)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/plugin-started.txt"), "the workspace's plugin was started")
             #expect(!FileManager.default.fileExists(atPath: "\(dir)/published.txt"))
             #expect(try String(contentsOfFile: "\(dir)/lint.txt", encoding: .utf8) == "trusted=false\n")
             #expect(r.stderr.contains("untrusted run"), "\(r.stderr)")
@@ -374,7 +383,7 @@ struct SecurityTests {
         let trustedFlag = try trusted.summary()["trusted"]
         #expect(trusted.code == 0 && trustedFlag == true && trusted.stderr.contains("--trust: running the untrusted event pull_request_target"),
                 "\(trusted.output)")
-        #expect(FileManager.default.fileExists(atPath: "\(dir)/published.txt"))
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/published.txt") && FileManager.default.fileExists(atPath: "\(dir)/plugin-started.txt"))
     }
 
     // 10. The documented pattern survives a hostile directory name; validate warns about the dangerous one.

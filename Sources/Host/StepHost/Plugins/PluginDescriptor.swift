@@ -64,6 +64,14 @@ public struct PluginDescriptor: Sendable, Hashable {
                                 file: file, origin: origin, baseDirectory: baseDirectory)
     }
 
+    /// Whether it comes from a folder inside `workspace` (its `plugins.d/`, a `--plugins` or `STEPHOST_PLUGIN_PATH`
+    /// folder there): code that whoever changes the workspace controls. A copy of a bundled descriptor is not.
+    public func isFromWorkspace(_ workspace: String) -> Bool {
+        guard case .directory(let dir) = origin else { return false }
+        let inside = dir == workspace || dir.hasPrefix(workspace.hasSuffix("/") ? workspace : workspace + "/")
+        return inside && !BundledPlugins.isCopy(self)
+    }
+
     /// How to start the plugin: `command[0]` relative to the descriptor's folder when it contains `/`;
     /// a name the host executable serves itself (a bundled plugin of the multi-call `stephost`) as that
     /// executable started by the name; else next to the `stephost` executable, else in `PATH`.

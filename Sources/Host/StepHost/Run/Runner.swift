@@ -173,10 +173,8 @@ public enum Runner {
         let bundled = (try? BundledPlugins.descriptors()) ?? []
         var problems: [String] = []
         for step in bundled.flatMap({ $0.steps ?? [] }).sorted() where !manifest.overrides.contains(step) {
-            guard let d = catalog.descriptor(forStep: step), case .directory(let dir) = d.origin,
-                  dir == workspace || dir.hasPrefix(workspace.hasSuffix("/") ? workspace : workspace + "/") else { continue }
-            // A copy of the bundled descriptor (this repository's own plugins.d) runs the bundled plugin: nothing is replaced.
-            if BundledPlugins.isCopy(d) { continue }
+            // (A copy of the bundled descriptor, this repository's own plugins.d, runs the bundled plugin: nothing is replaced.)
+            guard let d = catalog.descriptor(forStep: step), d.isFromWorkspace(workspace) else { continue }
             problems.append("\(d.file): descriptor '\(d.name)' claims the bundled step '\(step)'; a plugin from the workspace replaces a bundled step only when \(manifest.file) says `override: [\(step)]` at the top level")
         }
         if !problems.isEmpty { throw .usage(problems.joined(separator: "\n")) }
@@ -196,6 +194,8 @@ public enum Runner {
         var startErrors: [PluginError] = []
         /// An override names no steps before it starts: if one could not start, no step can be said to be provided by nothing.
         var overrideFailed = false
+        /// In an untrusted run: step name → the plugin from the workspace that would serve it, not started.
+        var untrusted: [String: PluginDescriptor] = [:]
     }
 
     /// Starts the plugins the run uses, all at once (a plugin's start is mostly the loader's and its
@@ -206,7 +206,10 @@ public enum Runner {
         // Descriptors that may be needed: an override may claim a step name only once it has answered.
         var needed: [PluginDescriptor] = []
         for name in used.sorted() {
-            if let d = setup.catalog.descriptor(forStep: name), !needed.contains(where: { $0.name == d.name }) { needed.append(d) }
+            guard let d = setup.catalog.descriptor(forStep: name) else { continue }
+            // An untrusted run (a fork's pull request) never starts code from the workspace: its steps are skipped.
+            if !setup.context.trusted && d.isFromWorkspace(setup.workspace) { set.untrusted[name] = d; continue }
+            if !needed.contains(where: { $0.name == d.name }) { needed.append(d) }
         }
         let overrides = setup.catalog.overrides
         let started = await warmUp(overrides + needed, pool: pool)
@@ -221,7 +224,7 @@ public enum Runner {
         }
         let results = Dictionary(uniqueKeysWithValues: zip(needed.map(\.name), started.dropFirst(overrides.count)))
         var reported = Set<String>()
-        for name in used.sorted() where set.descriptors[name] == nil {
+        for name in used.sorted() where set.descriptors[name] == nil && set.untrusted[name] == nil {
             guard let d = setup.catalog.descriptor(forStep: name), let result = results[d.name] else { continue }
             switch result {
             case .failure(let error):
@@ -308,6 +311,12 @@ public enum Runner {
             }
             d.selection = try resolveSelection(setup.request, graphs: setup.graphs, manifest: manifest)
             try resolveEnvironmentsAndSecrets(setup, &d, masker: masker, resolveSecrets: resolveSecrets, reporter: reporter)
+            for (wf, _) in setup.graphs {
+                for s in wf.steps {
+                    guard let p = plugins.untrusted[s.uses] else { continue }
+                    d.withheld["\(wf.name)/\(s.id)"] = "untrusted: plugin '\(p.name)' from the workspace (\(p.file)) is not run"
+                }
+            }
             if allWorkflows {
                 let problems = secretGrantProblems(setup, d)
                 if !problems.isEmpty { throw RunError.invalid(problems) }
