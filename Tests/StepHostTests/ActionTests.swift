@@ -114,7 +114,7 @@ struct ActionTests {
                   - uses: ./
                     with: {version: 0.1.0}
                     env: {STEPHOST_DOWNLOAD_URL: "http://\(github.address)/download"}
-                  - run: stephost --version && stephost run -f examples/quickstart/stephost.yaml --progress plain
+                  - run: stephost --version && stephost run quickstart -f examples/quickstart/stephost.yaml --progress plain
             """)
         _ = try await TestSupport.commit(dir, [:], message: "install the release")
         let installed = try await Self.act(["push", "-W", ".github/workflows/install.yml"] + Self.standIns, cwd: dir, timeout: 300)
