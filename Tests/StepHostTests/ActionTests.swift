@@ -41,7 +41,7 @@ struct ActionTests {
                   # from a step of your own that runs stephost (docs/reporting.md).
                   - id: names
                     run: stephost run quickstart -f examples/quickstart/stephost.yaml -q --github-output names=steps.discover.outputs.names
-                  - run: echo "names from stephost: $NAMES"
+                  - run: 'echo "names from stephost: $NAMES"'
                     env:
                       NAMES: ${{ steps.names.outputs.names }}
             """)

@@ -9,10 +9,11 @@ BundledPluginMains.serveIfStartedAsPlugin()
 // A reader that goes away (stephost run | head) must not kill the host mid-run.
 signal(SIGPIPE, SIG_IGN)
 let args = Array(CommandLine.arguments.dropFirst())
-// The process guardian (see ProcessGuard): started by the host, never by users.
+// Shell completion asks for the manifest's workflow names.
 if args.first == "__workflows" { exit(await CompletionCommand.workflows(Array(args.dropFirst()))) }
 // A recorded plugin played back (run --replay DIR starts one per recording).
 if args.first == "__replay", args.count == 2 { exit(PluginReplayer.serve(recording: args[1])) }
+// The process guardian (see ProcessGuard): started by the host, never by users.
 if args.first == "__guard" { Guardian.serve(host: args.count > 1 ? pid_t(args[1]) ?? 0 : 0) }
 if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
     ProcessGuard.install(command: [exe, "__guard"])

@@ -119,8 +119,7 @@ public final class ChildProcess: @unchecked Sendable {
         stdinFD = inPipe[1]
         writeQueue = DispatchQueue(label: "stephost.stdin.\(spawned)")
         let outFD = outPipe[0], errFD = errPipe[0]
-        ChildProcess.startReader(fd: outFD, name: "stdout", onChunk: onStdout)
-        ChildProcess.startReader(fd: errFD, name: "stderr", onChunk: onStderr)
+        ChildProcess.startReader(out: outFD, err: errFD, pid: spawned, onStdout: onStdout, onStderr: onStderr)
         let t = Thread { [self] in
             var raw: Int32 = 0
             while waitpid(spawned, &raw, 0) < 0 && errno == EINTR {}
@@ -141,19 +140,43 @@ public final class ChildProcess: @unchecked Sendable {
 
     private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN); return () }()
 
-    private static func startReader(fd: Int32, name: String, onChunk: @escaping @Sendable ([UInt8]) -> Void) {
+    /// One thread reads both pipes (poll): whatever the child wrote to stderr before a stdout chunk is
+    /// delivered before that chunk, so a plugin's stderr lines are in hand when its answer arrives (no wait
+    /// "for stderr to catch up"). Each stream's end of file is an empty chunk; the thread ends after both.
+    private static func startReader(out: Int32, err: Int32, pid: pid_t,
+                                    onStdout: @escaping @Sendable ([UInt8]) -> Void, onStderr: @escaping @Sendable ([UInt8]) -> Void) {
+        _ = fcntl(err, F_SETFL, fcntl(err, F_GETFL) | O_NONBLOCK)
         let t = Thread {
             var buf = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n > 0 { onChunk(Array(buf[0..<n])); continue }
-                if n < 0 && errno == EINTR { continue }
-                break
+            var outOpen = true, errOpen = true
+            /// Reads what `fd` has now (all of it for a non-blocking stderr); false at its end of file.
+            func drain(_ fd: Int32, once: Bool, _ deliver: @Sendable ([UInt8]) -> Void) -> Bool {
+                while true {
+                    let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n > 0 { deliver(Array(buf[0..<n])); if once { return true }; continue }
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
+                    close(fd)
+                    deliver([])
+                    return false
+                }
             }
-            close(fd)
-            onChunk([])
+            while outOpen || errOpen {
+                var fds = [pollfd(fd: outOpen ? out : -1, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: errOpen ? err : -1, events: Int16(POLLIN), revents: 0)]
+                let r = poll(&fds, 2, -1)
+                if r < 0 { if errno == EINTR { continue }; break }
+                // stderr first: what the child wrote there came before the stdout chunk that woke us, or with it.
+                if errOpen && fds[1].revents != 0 { errOpen = drain(err, once: false, onStderr) }
+                if outOpen && fds[0].revents != 0 {
+                    if errOpen { errOpen = drain(err, once: false, onStderr) }
+                    outOpen = drain(out, once: true, onStdout)
+                }
+            }
+            if outOpen { close(out); onStdout([]) }
+            if errOpen { close(err); onStderr([]) }
         }
-        t.name = "stephost.\(name)"
+        t.name = "stephost.pipes.\(pid)"
         // Decoding recurses once per nesting level (bounded by JSONParser.maxDepth); debug builds need room.
         t.stackSize = 16 << 20
         t.start()

@@ -131,10 +131,6 @@ extension UInt32 {
     @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self &>> n) | (self &<< (32 &- n)) }
 }
 
-extension String {
-    fileprivate func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
-}
-
 extension SHA256 {
     /// HMAC-SHA256 (RFC 2104) of `message` under `key`.
     public static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {

@@ -44,26 +44,6 @@ public indirect enum Expression: Sendable, Hashable {
         return ids
     }
 
-    /// Whether the expression reads `steps` other than through a literal id (so its dependencies are unknown).
-    public var readsStepsDynamically: Bool {
-        var dynamic = false
-        func walk(_ e: Expression, parentIsStepAccess: Bool) {
-            switch e {
-            case .context("steps"): if !parentIsStepAccess { dynamic = true }
-            case .member(let base, _): walk(base, parentIsStepAccess: true)
-            case .index(let base, let i):
-                if case .literal(.string) = i { walk(base, parentIsStepAccess: true) } else { walk(base, parentIsStepAccess: false) }
-                walk(i, parentIsStepAccess: false)
-            case .call(_, let args): args.forEach { walk($0, parentIsStepAccess: false) }
-            case .not(let x): walk(x, parentIsStepAccess: false)
-            case .binary(_, let a, let b): walk(a, parentIsStepAccess: false); walk(b, parentIsStepAccess: false)
-            case .literal, .context: break
-            }
-        }
-        walk(self, parentIsStepAccess: false)
-        return dynamic
-    }
-
     /// Calls `body` on this node and every node below it.
     public func visit(_ body: (Expression) -> Void) {
         body(self)

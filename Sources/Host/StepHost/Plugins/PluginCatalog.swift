@@ -1,4 +1,3 @@
-import StepProcess
 import Foundation
 
 /// Every plugin descriptor stephost can see, in search order: `--plugin`

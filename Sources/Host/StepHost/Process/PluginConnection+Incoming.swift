@@ -1,6 +1,5 @@
 import Foundation
 import StepMask
-import StepProcess
 import StepProtocol
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,5 @@
 import Foundation
 import StepProtocol
-import StepProcess
 
 /// `--junit FILE`: the run as JUnit XML, as GitLab, Jenkins and the GitHub test-report
 /// actions read it. A `<testsuite>` per workflow, a `<testcase>` per step or instance whose

@@ -1,4 +1,3 @@
-import StepProcess
 import StepProtocol
 import StepYAML
 

@@ -13,13 +13,10 @@ public enum PathComponent {
                  UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+                let hex = Array("0123456789ABCDEF")
+                out += "%" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 0xF)])
             }
         }
         return out.isEmpty ? "%" : out
     }
-}
-
-private extension String {
-    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

@@ -73,10 +73,6 @@ struct PluginStepRunner: StepRunner {
         let reply = await conn.awaitReply(id)
         timer.cancel()
         control.unregister(token)
-        if case .error = reply {
-            // The plugin wrote its stderr before answering; let that pipe catch up so the tail is complete.
-            try? await Task.sleep(nanoseconds: 50_000_000)
-        }
         conn.endServing(job.displayID)
         // This step's own stderr lines, not the process's: two steps served by one process share its stderr.
         let tail = conn.takeStderrTail(for: job.displayID)

@@ -1,4 +1,3 @@
-import StepProcess
 import Foundation
 
 /// Run-wide cancellation: fail-fast, SIGINT/SIGTERM, or the run's `--timeout`.

@@ -1,4 +1,3 @@
-import StepProcess
 import Foundation
 import StepMask
 import StepProtocol
@@ -32,7 +31,8 @@ public struct ReporterGroup: RunReporter {
     public func report(_ event: RunEvent) { for r in reporters { r.report(event) } }
 }
 
-/// Receives run events. The host library never prints: the executable supplies a reporter.
+/// Receives run events. The reporters in this library write only to the descriptors or files the
+/// executable hands them; the library itself prints nothing.
 public protocol RunReporter: Sendable {
     func report(_ event: RunEvent)
 }

@@ -1,4 +1,3 @@
-import StepProcess
 import Foundation
 import StepMask
 import StepProtocol

@@ -1,4 +1,3 @@
-import StepProcess
 import Foundation
 import StepMask
 import StepProtocol
@@ -152,7 +151,7 @@ final class Scheduler {
         finish(i, StepOutcome(id: i.id, workflow: i.spec.workflow.name, uses: i.spec.step.uses, status: .skipped, reason: StepSelection.notSelected))
     }
 
-    func prepareJob(_ i: Instance) -> StepExecutor.Job? {
+    func prepareJob(_ i: Instance) -> StepJob? {
         let s = i.spec
         let ctx = s.needsContext ? context(for: s, instance: i) : nil
         let desc = run.descriptions[s.step.uses]
@@ -174,7 +173,7 @@ final class Scheduler {
         // The runner creates it when it needs it (an in-memory runner does not).
         // A for-each key comes from data (a directory's name, an output): encoded, it never leaves the run's folder.
         let tempDir = "\(run.workspace)/.stephost/tmp/\(run.runID)/\(multiWorkflow ? "\(PathComponent.encode(s.workflow.name))/" : "")\(PathComponent.encode(i.id))"
-        return StepExecutor.Job(
+        return StepJob(
             displayID: display(s, i.id), stepID: i.id, workflow: s.workflow.name, spec: s.step,
             descriptor: run.plugins[s.step.uses]!, description: desc, inputs: inputs, env: env,
             secrets: run.secrets(ofStep: s.key), environment: envName,

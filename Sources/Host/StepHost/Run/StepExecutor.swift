@@ -1,4 +1,3 @@
-import StepProcess
 import Foundation
 import StepMask
 import StepProtocol
@@ -7,8 +6,6 @@ import StepProtocol
 /// plugins, or an in-memory fake), retry with backoff, the resolved inputs
 /// checked before each attempt. A failed step is a `StepOutcome`, never a thrown error.
 struct StepExecutor: Sendable {
-    typealias Job = StepJob
-
     let runner: StepRunner
     let reporter: RunReporter
     let control: RunControl
@@ -18,13 +15,13 @@ struct StepExecutor: Sendable {
 
     /// The step's `uses` as its line shows it: a bundled step served by a descriptor from a folder (an
     /// `override:`) names that plugin and its file, so a reader never takes it for stephost's own.
-    func shownUses(_ job: Job) -> String {
+    func shownUses(_ job: StepJob) -> String {
         guard case .directory = job.descriptor.origin, BundledPlugins.stepNames.contains(job.spec.uses), !BundledPlugins.isCopy(job.descriptor)
         else { return job.spec.uses }
         return "\(job.spec.uses), plugin '\(job.descriptor.name)' from \(job.descriptor.file)"
     }
 
-    func execute(_ job: Job) async -> StepOutcome {
+    func execute(_ job: StepJob) async -> StepOutcome {
         let started = Date()
         var rec = StepOutcome(id: job.stepID, workflow: job.workflow, uses: job.spec.uses, status: .failure, startedAt: started)
         let attempts = job.spec.retry.attempts
@@ -65,7 +62,7 @@ struct StepExecutor: Sendable {
     /// Whether a failed attempt may be retried: `retryable` by default, `unmarked` only under `when: always`,
     /// `never` (invalid input, cancellation) in no case.
     /// One attempt, and whether its failure may be retried.
-    private func runAttempt(_ job: Job, attempt: Int, base: StepOutcome, inputProblems problems: [JSONSchema.Problem]) async -> (StepOutcome, RetryVerdict) {
+    private func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, inputProblems problems: [JSONSchema.Problem]) async -> (StepOutcome, RetryVerdict) {
         var rec = base
         rec.error = nil; rec.hint = nil; rec.reason = nil; rec.stderrTail = []; rec.logTail = []
         if !problems.isEmpty {
