@@ -24,7 +24,7 @@ extension PluginCommand {
         guard let lang = a.value("--lang"), ["sh", "python", "swift"].contains(lang) else {
             return CommonOptions.fail("plugin new needs --lang sh, python or swift")
         }
-        let dir = PluginCatalog.absolute(a.value("--dir") ?? ".", FileManager.default.currentDirectoryPath)
+        let dir = Paths.absolute(a.value("--dir") ?? ".", FileManager.default.currentDirectoryPath)
         let fill = { (t: String) in t.replacingOccurrences(of: "__NAME__", with: name).replacingOccurrences(of: "__INPUTS__", with: PluginTemplates.inputsJSON) }
         var files: [(path: String, text: String, executable: Bool)] = []
         let home = "plugins/\(name)"
@@ -37,7 +37,7 @@ extension PluginCommand {
             files.append(("\(home)/\(name).sh", fill(PluginTemplates.shell), true))
             command = "../\(home)/\(name).sh"
         default:
-            guard let source = a.value("--stephost-source").map({ PluginCatalog.absolute($0, FileManager.default.currentDirectoryPath) }) ?? sourceCheckout else {
+            guard let source = a.value("--stephost-source").map({ Paths.absolute($0, FileManager.default.currentDirectoryPath) }) ?? sourceCheckout else {
                 return CommonOptions.fail("plugin new --lang swift: give --stephost-source DIR, a checkout of stephost (the plugin uses its PluginKit by path)")
             }
             files.append(("\(home)/Package.swift", fill(PluginTemplates.swiftPackage).replacingOccurrences(of: "__STEPHOST__", with: source)

@@ -31,7 +31,7 @@ enum PluginCommand {
         let workspace = await Runner.workspace(for: request)
         if let command {
             guard let first = command.first else { return CommonOptions.fail("plugin check --: give the plugin's command after --") }
-            let exe = first.contains("/") ? PluginCatalog.absolute(first, cwd) : (Command.which(first) ?? first)
+            let exe = first.contains("/") ? Paths.absolute(first, cwd) : (Command.which(first) ?? first)
             target = .init(label: command.joined(separator: " "), executable: exe, arguments: Array(command.dropFirst()),
                            environment: PluginPool.environment(for: PluginDescriptor(name: "check", command: command, steps: nil, file: "(command line)",
                                                                                      origin: .commandLine, baseDirectory: cwd), host: env),
@@ -41,7 +41,7 @@ enum PluginCommand {
                 return CommonOptions.fail("plugin check takes one plugin name (or step name), or -- COMMAND [ARG...]")
             }
             var search = request.pluginSearch
-            let manifest = PluginCatalog.absolute(request.manifestPath, cwd)
+            let manifest = Paths.absolute(request.manifestPath, cwd)
             // The manifest's plugins.d (stephost.yaml here by default), else this folder's, as `plugin new` writes it.
             search.manifestDirectory = FileManager.default.fileExists(atPath: manifest) ? (manifest as NSString).deletingLastPathComponent : cwd
             let catalog: PluginCatalog

@@ -10,7 +10,7 @@ enum PluginsCommand {
         let r: RunRequest
         do { r = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
         var search = r.pluginSearch
-        let manifestDir = (PluginCatalog.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
+        let manifestDir = (Paths.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
         search.manifestDirectory = manifestDir
         let catalog: PluginCatalog
         do { catalog = try PluginCatalog.load(search) } catch { return CommonOptions.fail(error.description) }

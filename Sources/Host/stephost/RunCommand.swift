@@ -111,7 +111,7 @@ extension RunCommand {
             throw ReplayError(description: "--replay \(dir): \(JSONValue.string(file).encoded()) is not a recording: a plugin's name is letters, digits, '.', '_' and '-'")
         }
         let exe = "\(CommonOptions.hostDirectory)/stephost"
-        let folder = PluginCatalog.absolute(dir, FileManager.default.currentDirectoryPath)
+        let folder = Paths.absolute(dir, FileManager.default.currentDirectoryPath)
         return names.filter { name in !given.contains { $0.name == name } }
             .map { PluginCatalog.Override(name: $0, command: [exe, "__replay", "\(folder)/\($0).jsonl"], origin: "--replay \(dir) (\($0))") }
     }

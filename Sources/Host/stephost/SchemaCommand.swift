@@ -25,7 +25,7 @@ enum SchemaCommand {
             do { r = try CommonOptions.request(a) } catch { return CommonOptions.fail(error.description) }
             var search = r.pluginSearch
             if a.has("--plugins") {
-                search.manifestDirectory = (PluginCatalog.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
+                search.manifestDirectory = (Paths.absolute(r.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
             }
             let catalog: PluginCatalog
             do { catalog = try PluginCatalog.load(search) } catch { return CommonOptions.fail(error.description) }

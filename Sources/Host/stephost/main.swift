@@ -12,7 +12,7 @@ let args = Array(CommandLine.arguments.dropFirst())
 // Shell completion asks for the manifest's workflow names.
 if args.first == "__workflows" { exit(await CompletionCommand.workflows(Array(args.dropFirst()))) }
 // A recorded plugin played back (run --replay DIR starts one per recording).
-if args.first == "__replay", args.count == 2 { exit(PluginReplayer.serve(recording: args[1])) }
+if args.first == "__replay", args.count == 2 { exit(ReplayCommand.serve(recording: args[1])) }
 // The process guardian (see ProcessGuard): started by the host, never by users.
 if args.first == "__guard" { Guardian.serve(host: args.count > 1 ? pid_t(args[1]) ?? 0 : 0) }
 if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {

@@ -26,7 +26,7 @@ public final class PluginRecorder: @unchecked Sendable {
         self.masker = masker
         self.warn = warn
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw .usage("--record: cannot create \(directory): \(error.localizedDescription)")
+            throw .io(path: directory, reason: "--record cannot create it: \(error.localizedDescription)")
         }
     }
 

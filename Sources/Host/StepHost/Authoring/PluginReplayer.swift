@@ -19,18 +19,19 @@ public struct PluginReplayer {
     }
 
     let file: String
-    var initialize: JSONValue?
+    /// The recorded answer to `initialize`.
+    public private(set) var initialize: JSONValue?
     var exchanges: [Exchange] = []
     /// How many times each exchange was played (the same request twice plays the recordings in order).
     var played: [Int: Int] = [:]
 
     public init(recording file: String) throws(RunError) {
         self.file = file
-        guard let data = FileManager.default.contents(atPath: file) else { throw .usage("replay: cannot read \(file)") }
+        guard let data = FileManager.default.contents(atPath: file) else { throw .io(path: file, reason: "the recording cannot be read") }
         var open: [String: Int] = [:]   // "process/id" → exchange
         for (n, raw) in data.split(separator: 0x0A).enumerated() {
             guard let entry = try? JSONParser.parse(String(decoding: raw, as: UTF8.self)), let m = entry["message"] else {
-                throw .usage("replay: \(file):\(n + 1) is not a recorded message")
+                throw .io(path: "\(file):\(n + 1)", reason: "not a recorded message")
             }
             let key = "\(entry["process"]?.intValue ?? 0)/\(m["id"]?.encoded() ?? m["params"]?["id"]?.encoded() ?? "")"
             if entry["from"] == "host" {
@@ -46,7 +47,7 @@ public struct PluginReplayer {
                 exchanges[k].answer = m
             }
         }
-        guard initialize != nil else { throw .usage("replay: \(file) holds no answer to initialize") }
+        guard initialize != nil else { throw .io(path: file, reason: "the recording holds no answer to initialize") }
     }
 
     /// `value` with the workspace and temp dir written as `<workspace>` and `<tempDir>`.
@@ -77,8 +78,8 @@ public struct PluginReplayer {
         }
     }
 
-    /// The lines that answer one step/run request.
-    mutating func play(id: JSONValue, params: JSONValue) -> [JSONValue] {
+    /// The recorded messages that answer a `step/run` with id `id` (notifications, then the answer).
+    public mutating func play(id: JSONValue, params: JSONValue) -> [JSONValue] {
         let uses = params["step"]?["uses"]?.stringValue ?? ""
         let workspace = params["workspace"]?.stringValue ?? "", tempDir = params["tempDir"]?.stringValue ?? ""
         let asked = Self.relative(params["with"] ?? [:], workspace: workspace, tempDir: tempDir)
@@ -125,30 +126,5 @@ public struct PluginReplayer {
             return Set(a.keys).union(b.keys).sorted().flatMap { k in differences(a[k] ?? .null, b[k] ?? .null, path: "\(path).\(k)") }
         }
         return now == then ? [] : ["\(path): recorded \(then.encoded().prefix(80)), now \(now.encoded().prefix(80))"]
-    }
-
-    /// Serves the protocol on stdin/stdout until shutdown and end of file.
-    public static func serve(recording file: String) -> Int32 {
-        var replayer: PluginReplayer
-        do { replayer = try PluginReplayer(recording: file) } catch {
-            FileHandle.standardError.write(Data("stephost replay: \(error)\n".utf8))
-            return 1
-        }
-        func send(_ v: JSONValue) { FileDescriptor.writeAll(1, Array((v.encoded() + "\n").utf8)) }
-        while let line = readLine() {
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-            guard let m = try? JSONParser.parse(line), m.objectValue != nil else {
-                send(["jsonrpc": "2.0", "id": .null, "error": ["code": -32700, "message": "Parse error"]])
-                continue
-            }
-            guard let id = m["id"], !id.isNull else { continue }   // notifications ($/cancel): every answer here is at once
-            switch m["method"]?.stringValue {
-            case "initialize": send(["jsonrpc": "2.0", "id": id, "result": replayer.initialize!])
-            case "shutdown": send(["jsonrpc": "2.0", "id": id, "result": .null])
-            case "step/run": for out in replayer.play(id: id, params: m["params"] ?? [:]) { send(out) }
-            default: send(["jsonrpc": "2.0", "id": id, "error": ["code": -32601, "message": "Method not found"]])
-            }
-        }
-        return 0
     }
 }

@@ -45,15 +45,15 @@ public struct PluginCatalog: Sendable {
             // Relative paths are relative to the current directory, but plugins run in the
             // workspace: arguments that name existing files are made absolute here.
             for k in command.indices.dropFirst() where command[k].contains("/") && !command[k].hasPrefix("/") {
-                let candidate = absolute(command[k], search.currentDirectory)
+                let candidate = Paths.absolute(command[k], search.currentDirectory)
                 if FileManager.default.fileExists(atPath: candidate) { command[k] = candidate }
             }
             if overrides.contains(where: { $0.name == o.name }) { continue }  // the first one for a NAME wins
             overrides.append(PluginDescriptor(name: o.name, command: command, steps: nil, file: o.origin,
                                               origin: .commandLine, baseDirectory: search.currentDirectory))
         }
-        var dirs = search.directories.map { absolute($0, search.currentDirectory) }
-        for p in (search.pluginPath ?? "").split(separator: ":") where !p.isEmpty { dirs.append(absolute(String(p), search.currentDirectory)) }
+        var dirs = search.directories.map { Paths.absolute($0, search.currentDirectory) }
+        for p in (search.pluginPath ?? "").split(separator: ":") where !p.isEmpty { dirs.append(Paths.absolute(String(p), search.currentDirectory)) }
         if let m = search.manifestDirectory { dirs.append((m as NSString).appendingPathComponent("plugins.d")) }
         if let h = search.hostDirectory {
             dirs.append((h as NSString).appendingPathComponent("plugins.d"))
@@ -66,10 +66,6 @@ public struct PluginCatalog: Sendable {
         }
         layers.append(try BundledPlugins.descriptors())
         return PluginCatalog(overrides: overrides, layers: layers)
-    }
-
-    public static func absolute(_ p: String, _ cwd: String) -> String {
-        p.hasPrefix("/") ? p : URL(fileURLWithPath: p, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
     }
 
     /// Reads every `*.yaml`, `*.yml` and `*.json` in a folder; a missing folder is empty.

@@ -8,6 +8,8 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case invalid([String])
     case git(String)
     case secrets([String])
+    /// A file or folder that could not be read or written (or does not hold what it should): its path, and why.
+    case io(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case .plugin(let e): return e.description
         case .plugins(let list): return list.map(\.description).joined(separator: "\n")
         case .invalid(let list), .secrets(let list): return list.joined(separator: "\n")
+        case .io(let path, let reason): return "\(path): \(reason)"
         }
     }
 }

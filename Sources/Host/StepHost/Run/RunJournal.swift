@@ -96,7 +96,7 @@ public struct RunJournal: Sendable {
     /// Reads `<directory>/journal.jsonl`.
     public static func read(directory: String) throws(RunError) -> RunJournal {
         let path = "\(directory)/journal.jsonl"
-        guard let data = FileManager.default.contents(atPath: path) else { throw .usage("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot be read") }
         var run = RunJournal(id: (directory as NSString).lastPathComponent, directory: directory)
         var index: [String: Int] = [:]
         var started: [String] = []
@@ -105,7 +105,7 @@ public struct RunJournal: Sendable {
         for (n, line) in lines.enumerated() {
             guard let v = try? JSONParser.parse(String(decoding: line, as: UTF8.self)), let o = v.objectValue else {
                 if n == lines.count - 1 { break } // torn by a kill mid-write
-                throw .usage("\(path):\(n + 1): not a journal line")
+                throw .io(path: "\(path):\(n + 1)", reason: "not a journal line")
             }
             // Times are parsed once, for the first and the last event, not for every line.
             if let t = o["time"]?.stringValue { lastTime = t }
@@ -130,7 +130,7 @@ public struct RunJournal: Sendable {
             case "step-started":
                 if let s = o["step"]?.stringValue { started.append(s) }
             case "step-finished":
-                guard let r = StepOutcome(json: v) else { throw .usage("\(path):\(n + 1): a step-finished line without a step") }
+                guard let r = StepOutcome(json: v) else { throw .io(path: "\(path):\(n + 1)", reason: "a step-finished line without a step") }
                 let step = Step(record: r, spec: o["spec"]?.stringValue, fingerprint: StepFingerprint(json: o["fingerprint"]),
                                 outputsMasked: o["outputsMasked"]?.boolValue ?? false)
                 if let k = index[r.id] { run.steps[k] = step } else { index[r.id] = run.steps.count; run.steps.append(step) }

@@ -38,10 +38,10 @@ public final class RunJournalWriter: @unchecked Sendable {
         directory = "\(workspace)/.stephost/runs/\(runID)"
         self.masker = masker
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw .usage("cannot create the run record \(directory): \(error.localizedDescription)")
+            throw .io(path: directory, reason: "cannot create the run record: \(error.localizedDescription)")
         }
         fd = open("\(directory)/journal.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        if fd < 0 { throw .usage("cannot write \(directory)/journal.jsonl: \(String(cString: strerror(errno)))") }
+        if fd < 0 { throw .io(path: "\(directory)/journal.jsonl", reason: "cannot be written: \(String(cString: strerror(errno)))") }
     }
 
     deinit {

@@ -84,7 +84,7 @@ public enum RunMerge {
         var summary = RunSummary(id: newID, workflows: workflows, skippedWorkflows: [], environment: first.environment, exitCode: failed ? 1 : 0,
                                  steps: steps, startedAt: started, durationMs: durationMs, dryRun: false)
         summary.mergedFrom = sources.map(\.id)
-        guard writer.writeSummary(summary) else { throw .usage("runs merge: could not write \(writer.directory)/summary.json") }
+        guard writer.writeSummary(summary) else { throw .io(path: "\(writer.directory)/summary.json", reason: "runs merge could not write it") }
         writer.closeLogs()
         return newID
     }

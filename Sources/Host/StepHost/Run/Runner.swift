@@ -9,8 +9,8 @@ import StepYAML
 public enum Runner {
     /// The workspace: `--workspace`, else the git top level holding the manifest, else its folder.
     public static func workspace(for request: RunRequest) async -> String {
-        if let w = request.workspace { return realPath(PluginCatalog.absolute(w, request.pluginSearch.currentDirectory)) }
-        let dir = (PluginCatalog.absolute(request.manifestPath, request.pluginSearch.currentDirectory) as NSString).deletingLastPathComponent
+        if let w = request.workspace { return realPath(Paths.absolute(w, request.pluginSearch.currentDirectory)) }
+        let dir = (Paths.absolute(request.manifestPath, request.pluginSearch.currentDirectory) as NSString).deletingLastPathComponent
         if let out = try? await Command.run(["git", "rev-parse", "--show-toplevel"], cwd: dir), out.succeeded {
             return realPath(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         }
@@ -19,7 +19,7 @@ public enum Runner {
 
     /// The request's manifest as the run record keeps it: relative to the workspace when inside it, else absolute.
     public static func manifestInWorkspace(_ request: RunRequest, workspace: String) -> String {
-        let path = realPath(PluginCatalog.absolute(request.manifestPath, request.pluginSearch.currentDirectory))
+        let path = realPath(Paths.absolute(request.manifestPath, request.pluginSearch.currentDirectory))
         return path.hasPrefix(workspace + "/") ? String(path.dropFirst(workspace.count + 1)) : path
     }
 
@@ -49,7 +49,7 @@ public enum Runner {
                                            withheld: setup.manifest.secretVariables)
         settings.multiCall = setup.request.multiCall
         settings.recorder = try setup.request.recordDirectory.map { dir throws(RunError) in
-            try PluginRecorder(directory: PluginCatalog.absolute(dir, setup.request.pluginSearch.currentDirectory), masker: masker,
+            try PluginRecorder(directory: Paths.absolute(dir, setup.request.pluginSearch.currentDirectory), masker: masker,
                                warn: { relay.report(.warning($0)) })
         }
         let pool = PluginPool(
@@ -119,7 +119,7 @@ public enum Runner {
         let previous = try request.resume.map { ref throws(RunError) in try resumable(ref, workspace: workspace, request: &request) }
         let (manifest, loadProblems) = try loadManifest(request.manifestPath, cwd: request.pluginSearch.currentDirectory)
         var search = request.pluginSearch
-        search.manifestDirectory = (PluginCatalog.absolute(request.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
+        search.manifestDirectory = (Paths.absolute(request.manifestPath, search.currentDirectory) as NSString).deletingLastPathComponent
         let catalog: PluginCatalog
         do { catalog = try PluginCatalog.load(search) } catch { throw .plugin(error) }
         try checkBundledOverrides(catalog, manifest: manifest, workspace: workspace)
