@@ -494,6 +494,26 @@ struct SecurityTests {
     }
 }
 
+@Suite("security: the action's args")
+struct ActionArgsTests {
+    @Test("a value with spaces from an event stays one argument: it cannot add an option (the action's own script, run by bash)")
+    func argsAreLines() async throws {
+        let action = try String(contentsOfFile: "\(TestSupport.repoRoot)/action.yml", encoding: .utf8)
+        let script = try #require(action.split(separator: "\n").first { $0.contains("run: ") && $0.contains("$STEPHOST_BIN/stephost") })
+            .replacingOccurrences(of: "      run: ", with: "")
+        let bin = TestSupport.tempDir("action-bin")
+        // A stand-in stephost that prints the arguments it got, one per line.
+        TestSupport.write("\(bin)/stephost", "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>\\n' \"$a\"; done\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(bin)/stephost")
+        // As `args: |` with a line that came from an event (a pull request's title).
+        let title = "fix things --plugin exec=./evil.sh"
+        let r = try await TestSupport.run(["/bin/bash", "-c", script], cwd: bin,
+                                          env: ["STEPHOST_BIN": bin, "STEPHOST_ARGS": "run\n  \n\(title)\n"])
+        #expect(r.code == 0, "\(r.output)")
+        #expect(r.stdout == "<run>\n<\(title)>\n", "each line one argument, blank lines dropped: \(r.stdout)")
+    }
+}
+
 @Suite("security: the HTTP client's credential rules")
 struct HTTPCredentialTests {
     @Test("a credential over plain http to a host that is not loopback is refused before connecting")
