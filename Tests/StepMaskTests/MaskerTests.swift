@@ -155,3 +155,22 @@ struct MaskerURLTests {
                 == "*** *** *** value-3000-abcdefgh")
     }
 }
+
+@Suite("MaskStream: values added while bytes are held back")
+struct MaskStreamLateTests {
+    @Test("a value added before finish applies to what is held back, and nothing held back is lost")
+    func addedBeforeFinish() {
+        let m = Masker()
+        m.add("held-back-secret")
+        var s = MaskStream(m)
+        var out = s.feed(Array("text before held-back-sec".utf8))
+        m.add("another-value-9")
+        out += s.finish()
+        #expect(String(decoding: out, as: UTF8.self) == "text before held-back-sec", "\(String(decoding: out, as: UTF8.self))")
+        var t = MaskStream(m)
+        var both = t.feed(Array("a another-value-9 b held-back-".utf8))
+        m.add("held-back-xyz1")
+        both += t.feed(Array("xyz1 c".utf8)) + t.finish()
+        #expect(String(decoding: both, as: UTF8.self) == "a *** b *** c")
+    }
+}

@@ -45,8 +45,9 @@ public struct MaskStream: Sendable {
     }
 
     mutating func finish(using set: Needles) -> [UInt8] {
-        if set.generation != generation { _ = feed([], using: set) }
-        return take(buffer.count)
+        // Values added since the last chunk: read what is held back with them first (and keep what that passes on).
+        let passed = set.generation != generation ? feed([], using: set) : []
+        return passed + take(buffer.count)
     }
 
     private mutating func scan(from start: Int, _ set: Needles) {
