@@ -386,6 +386,35 @@ struct SecurityTests {
         #expect(FileManager.default.fileExists(atPath: "\(dir)/published.txt") && FileManager.default.fileExists(atPath: "\(dir)/plugin-started.txt"))
     }
 
+    @Test("GitLab and Buildkite: a merge request from another project, a pull request from another repository are untrusted; the same repository in another URL form is not")
+    func untrustedElsewhere() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            environments:
+              ci:
+                secrets: {TOKEN: env:DEPLOY_TOKEN}
+            workflows:
+              checks:
+                on: {pull_request: {}}
+                steps:
+                  - {id: publish, uses: exec, environment: ci, secrets: [TOKEN], with: {run: 'true'}}
+            """])
+        func trusted(_ env: [String: String]) async throws -> (JSONValue?, JSONValue?) {
+            let r = try await TestSupport.stephost(["run", "--json"], cwd: dir, env: env.merging(["DEPLOY_TOKEN": "deploy-token-2025"]) { $1 })
+            #expect(r.code == 0, "\(r.output)")
+            let s = try r.summary()
+            return (s["trusted"], s["steps"]?.arrayValue?.first?["status"])
+        }
+        let gitlab = ["GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_PROJECT_ID": "1"]
+        #expect(try await trusted(gitlab.merging(["CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "2"]) { $1 }) == (false, "skipped"))
+        #expect(try await trusted(gitlab.merging(["CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "1"]) { $1 }) == (true, "success"))
+        let buildkite = ["BUILDKITE": "true", "BUILDKITE_SOURCE": "webhook", "BUILDKITE_PULL_REQUEST": "12", "BUILDKITE_REPO": "https://github.com/acme/app"]
+        #expect(try await trusted(buildkite.merging(["BUILDKITE_PULL_REQUEST_REPO": "git@github.com:mallory/app.git"]) { $1 }) == (false, "skipped"))
+        #expect(try await trusted(buildkite.merging(["BUILDKITE_PULL_REQUEST_REPO": "git@github.com:acme/app.git"]) { $1 }) == (true, "success"))
+        // A scheduled pipeline is its own event: no trigger matches it.
+        let scheduled = try await TestSupport.stephost(["run", "--json"], cwd: dir, env: ["GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "schedule"])
+        #expect(scheduled.code == 0 && scheduled.stderr.contains("'schedule' maps to no trigger"), "\(scheduled.output)")
+    }
+
     // 10. The documented pattern survives a hostile directory name; validate warns about the dangerous one.
     @Test("the quickstart's for-each over directory names runs nothing from a directory named a$(touch${IFS}pwned); validate warns about ${{ item }} in run:")
     func hostileDirectoryName() async throws {

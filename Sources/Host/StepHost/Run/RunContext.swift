@@ -152,6 +152,8 @@ public struct RunContext: Sendable {
             o.untrustedBecause = "a merge request from project \(from) into project \(to)"
         }
         if o.branch == nil { o.branch = event == "pull_request" ? env["CI_MERGE_REQUEST_TARGET_BRANCH_NAME"] : env["CI_COMMIT_BRANCH"] }
+        if o.head == nil { o.head = env["CI_COMMIT_SHA"].flatMap { $0.isEmpty ? nil : $0 } }
+        if o.base == nil { o.base = (event == "pull_request" ? env["CI_MERGE_REQUEST_DIFF_BASE_SHA"] : event == "push" ? env["CI_COMMIT_BEFORE_SHA"] : nil).flatMap { $0.isEmpty ? nil : $0 } }
     }
 
     /// Whether two repository addresses name the same repository, read as host and path
