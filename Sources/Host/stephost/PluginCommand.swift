@@ -31,8 +31,14 @@ enum PluginCommand {
         let workspace = await Runner.workspace(for: request)
         if let command {
             guard let first = command.first else { return CommonOptions.fail("plugin check --: give the plugin's command after --") }
-            let exe = first.contains("/") ? Paths.absolute(first, cwd) : (Command.which(first) ?? first)
-            target = .init(label: command.joined(separator: " "), executable: exe, arguments: Array(command.dropFirst()),
+            var exe = first.contains("/") ? Paths.absolute(first, cwd) : (Command.which(first) ?? first)
+            var argv0: String?
+            // A bundled plugin's name: this executable serves it (as the host starts it).
+            if !first.contains("/"), Command.which(first) == nil, let multiCall = request.multiCall, multiCall.names.contains(first) {
+                exe = multiCall.executable
+                argv0 = first
+            }
+            target = .init(label: command.joined(separator: " "), executable: exe, argv0: argv0, arguments: Array(command.dropFirst()),
                            environment: PluginPool.environment(for: PluginDescriptor(name: "check", command: command, steps: nil, file: "(command line)",
                                                                                      origin: .commandLine, baseDirectory: cwd), host: env),
                            directory: workspace)
