@@ -284,18 +284,39 @@ struct SchedulerTests {
     /// How many answers are in progress at once, at most.
     actor Overlap {
         var now = 0, most = 0
-        func enter() { now += 1; most = max(most, now) }
+        var waiting: [(n: Int, c: CheckedContinuation<Void, Never>)] = []
+        func enter() {
+            now += 1; most = max(most, now)
+            let ready = waiting.filter { $0.n <= most }
+            waiting.removeAll { $0.n <= most }
+            ready.forEach { $0.c.resume() }
+        }
         func leave() { now -= 1 }
-        /// Waits (at most 5 s) until `n` answers are in progress at once.
+        /// Waits until `n` answers have been in progress at once (the suite's time limit bounds it).
         func barrier(_ n: Int) async {
-            let end = ContinuousClock.now + .seconds(5)
-            while most < n && ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(2)) }
+            if most >= n { return }
+            await withCheckedContinuation { waiting.append((n, $0)) }
+        }
+    }
+
+    /// Opens once `count` arrivals have come; waiters resume then (at once, if it is open already).
+    actor Gate {
+        var left: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        init(_ count: Int) { left = count }
+        func arrive() { left -= 1; if left == 0 { waiters.forEach { $0.resume() }; waiters = [] } }
+        func wait() async {
+            if left <= 0 { return }
+            await withCheckedContinuation { waiters.append($0) }
         }
     }
 
     @Test("max-parallel limits a for-each step below -j; without it, -j is the limit")
     func maxParallel() async throws {
         let overlap = Overlap(), free = Overlap()
+        // An instance of `each` holds its slot until every `free` instance has ended: the scheduler has had every
+        // chance to start another `each` instance meanwhile, so a broken limit shows (not only when timing helps).
+        let freeDone = Gate(4)
         let (s, _, _) = try await run("""
             workflows:
               w:
@@ -305,8 +326,9 @@ struct SchedulerTests {
             """, jobs: 4) { job, _ in
             let o = job.spec.id == "each" ? overlap : free
             await o.enter()
-            if o === free { await o.barrier(2) } else { try? await Task.sleep(for: .milliseconds(20)) }
+            if o === free { await o.barrier(2) } else { await freeDone.wait() }
             await o.leave()
+            if o === free { await freeDone.arrive() }
             return .success(outputs: [:])
         }
         #expect(s.exitCode == 0)
