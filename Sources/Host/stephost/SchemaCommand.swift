@@ -78,7 +78,7 @@ enum SchemaCommand {
     ]
 
     static var events: JSONValue {
-        let types = RunJournalWriter.eventTypes
+        let types = JournalEvent.types
         var rules: [JSONValue] = []
         for t in types {
             guard let f = fieldsByType[t] else { continue }

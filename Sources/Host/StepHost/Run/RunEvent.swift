@@ -88,13 +88,10 @@ struct JournalingReporter: RunReporter {
         case .stepLog(let step, let level, let message, let file, let line):
             record.log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
             guard record.streaming else { break }
-            record.append("log", JSONValue.compactObject(["step": .string(step), "level": .string(level.rawValue), "message": .string(message),
-                                                  "file": file.map(JSONValue.string), "line": line.map(JSONValue.int)]).objectValue ?? [:], sync: false)
+            record.append(.log(step: step, level: level.rawValue, message: message, file: file, line: line), sync: false)
         case .stepProgress(let step, let message, let completed, let total):
             guard record.streaming else { break }
-            record.append("progress", JSONValue.compactObject(["step": .string(step), "message": message.map(JSONValue.string),
-                                                       "completed": completed.map(JSONValue.number), "total": total.map(JSONValue.number)]).objectValue ?? [:],
-                          sync: false)
+            record.append(.progress(step: step, message: message, completed: completed, total: total), sync: false)
         case .stepDebug(let step, let line): record.log(step: step, "stderr: \(line)")
         case .stepFinished(let r): record.closeLog(step: r.id)
         default: break

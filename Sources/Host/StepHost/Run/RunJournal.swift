@@ -110,34 +110,33 @@ public struct RunJournal: Sendable {
             // Times are parsed once, for the first and the last event, not for every line.
             if let t = o["time"]?.stringValue { lastTime = t }
             // `type` (and `v`, `seq`) since the journal and --events share one vocabulary; `event` before.
-            switch (o["type"] ?? o["event"])?.stringValue {
-            case "run-started":
+            let type = (o["type"] ?? o["event"])?.stringValue ?? ""
+            guard JournalEvent.types.contains(type) else { continue }   // a newer writer's event: left alone
+            guard let event = JournalEvent(type: type, fields: o) else {
+                throw .io(path: "\(path):\(n + 1)", reason: "a \(type) line without what it needs (a step)")
+            }
+            switch event {
+            case .runStarted(let r):
                 run.startedAt = lastTime.flatMap(RunJournalWriter.parseTimestamp)
-                run.workflows = o["workflows"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                run.environment = o["environment"]?.stringValue
-                run.sha = o["sha"]?.stringValue
-                run.manifestPath = o["manifestPath"]?.stringValue
-                run.dryRun = o["dryRun"]?.boolValue ?? false
-                run.hostPID = o["pid"]?.intValue.map(Int32.init)
-                run.host = o["host"]?.stringValue
-                if let list = o["resumedFrom"]?.arrayValue {
-                    run.mergedFrom = list.compactMap(\.stringValue)
-                    run.resumedFrom = run.mergedFrom.joined(separator: ", ")
-                } else {
-                    run.resumedFrom = o["resumedFrom"]?.stringValue
-                }
-                for (k, x) in o["vars"]?.objectValue ?? [:] { if let s = x.stringValue { run.vars[k] = s } }
-            case "step-started":
-                if let s = o["step"]?.stringValue { started.append(s) }
-            case "step-finished":
-                guard let r = StepOutcome(json: v) else { throw .io(path: "\(path):\(n + 1)", reason: "a step-finished line without a step") }
-                let step = Step(record: r, spec: o["spec"]?.stringValue, fingerprint: StepFingerprint(json: o["fingerprint"]),
-                                outputsMasked: o["outputsMasked"]?.boolValue ?? false)
-                if let k = index[r.id] { run.steps[k] = step } else { index[r.id] = run.steps.count; run.steps.append(step) }
-            case "run-finished":
-                run.exitCode = o["exitCode"]?.intValue.map(Int32.init)
-                run.durationMs = o["durationMs"]?.intValue
-            default: break
+                run.workflows = r.workflows
+                run.environment = r.environment
+                run.sha = r.sha
+                run.manifestPath = r.manifestPath
+                run.dryRun = r.dryRun
+                run.hostPID = r.pid.map(Int32.init)
+                run.host = r.host
+                run.vars = r.vars
+                if r.merged { run.mergedFrom = r.resumedFrom }
+                run.resumedFrom = r.resumedFrom.isEmpty ? nil : r.resumedFrom.joined(separator: ", ")
+            case .stepStarted(let step, _):
+                started.append(step)
+            case .stepFinished(let f):
+                let step = Step(record: f.outcome, spec: f.spec, fingerprint: f.fingerprint, outputsMasked: f.outputsMasked)
+                if let k = index[f.outcome.id] { run.steps[k] = step } else { index[f.outcome.id] = run.steps.count; run.steps.append(step) }
+            case .runFinished(let exitCode, let durationMs):
+                run.exitCode = Int32(exitCode)
+                run.durationMs = durationMs
+            case .attempt, .log, .progress: break
             }
         }
         run.lastEventAt = lastTime.flatMap(RunJournalWriter.parseTimestamp)

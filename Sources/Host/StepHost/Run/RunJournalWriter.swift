@@ -29,10 +29,6 @@ public final class RunJournalWriter: @unchecked Sendable {
 
     /// The version of the event vocabulary (`v` in every event).
     public static let eventVersion = 1
-    /// Event types the journal leaves out (they are in `--events` and the step logs).
-    public static let streamOnly: Set<String> = ["log", "progress"]
-    /// Every event type, in the order a run produces them.
-    public static let eventTypes = ["run-started", "step-started", "attempt", "log", "progress", "step-finished", "run-finished"]
 
     public init(workspace: String, runID: String, masker: Masker) throws(RunError) {
         directory = "\(workspace)/.stephost/runs/\(runID)"
@@ -74,10 +70,12 @@ public final class RunJournalWriter: @unchecked Sendable {
 
     /// Appends one event of the run's vocabulary; `sync` forces the journal to disk before returning.
     /// The event's own fields are encoded and masked before the lock is taken; under it, only the
-    /// sequence number, the line's head and the writes.
-    public func append(_ type: String, _ fields: [String: JSONValue], sync: Bool) {
-        let journal = !RunJournalWriter.streamOnly.contains(type)
+    /// sequence number, the line's head and the writes. This is the one place events are masked.
+    public func append(_ event: JournalEvent, sync: Bool) {
+        let type = event.type
+        let journal = !JournalEvent.streamOnly.contains(type)
         guard journal || lock.withLock({ eventsFD >= 0 }) else { return }
+        let fields = event.fields
         // Encoded as bytes, outside the lock; masked only when there is something to mask.
         var body: [UInt8] = []
         if !fields.isEmpty {

@@ -62,25 +62,26 @@ public enum RunMerge {
         let writer = try RunJournalWriter(workspace: history.workspace, runID: newID, masker: Masker())
         let workflows = sources.flatMap(\.workflows).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let started = sources.compactMap(\.startedAt).min() ?? Date()
-        writer.append("run-started", [
-            "id": .string(newID), "workflows": .array(workflows.map(JSONValue.string)),
-            "manifest": first.manifestPath.map(JSONValue.string) ?? .null, "manifestPath": first.manifestPath.map(JSONValue.string) ?? .null,
-            "environment": first.environment.map(JSONValue.string) ?? .null, "dryRun": .bool(false),
-            "vars": .object(first.vars.mapValues(JSONValue.string)), "host": .string(RunJournal.hostName),
-            "resumedFrom": .array(sources.map { .string($0.id) }), "merged": .bool(true),
-            "sha": first.sha.map(JSONValue.string) ?? .null,
-        ], sync: false)
+        var runStarted = JournalEvent.RunStarted(id: newID, workflows: workflows)
+        runStarted.manifestPath = first.manifestPath
+        runStarted.environment = first.environment
+        runStarted.vars = first.vars
+        runStarted.host = RunJournal.hostName
+        runStarted.resumedFrom = sources.map(\.id)
+        runStarted.merged = true
+        runStarted.sha = first.sha
+        writer.append(.runStarted(runStarted), sync: false)
         var steps: [StepOutcome] = []
         for key in order {
             guard let step = chosen[key]?.step else { continue }
-            writer.append("step-finished", step.record.finishedEvent(spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked),
+            writer.append(.stepFinished(.init(outcome: step.record, spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked)),
                           sync: false)
             steps.append(step.record)
         }
         let failed = steps.contains { $0.status == .failure && !$0.continuedOnError } || steps.contains { $0.status == .cancelled }
         let end = sources.compactMap(\.lastEventAt).max() ?? started
         let durationMs = Int((end.timeIntervalSince(started) * 1000).rounded())
-        writer.append("run-finished", ["exitCode": .int(failed ? 1 : 0), "durationMs": .int(durationMs)], sync: true)
+        writer.append(.runFinished(exitCode: failed ? 1 : 0, durationMs: durationMs), sync: true)
         var summary = RunSummary(id: newID, workflows: workflows, skippedWorkflows: [], environment: first.environment, exitCode: failed ? 1 : 0,
                                  steps: steps, startedAt: started, durationMs: durationMs, dryRun: false)
         summary.mergedFrom = sources.map(\.id)

@@ -22,17 +22,21 @@ extension Runner {
             reporter.report(.mask(value))
         }
         let names = p.workflows.map(\.spec.name)
-        record?.append("run-started", [
-            "id": .string(p.runID), "workflows": .array(names.map(JSONValue.string)),
-            "manifest": .string(Runner.manifestInWorkspace(p.request, workspace: p.workspace)),
-            "manifestPath": .string(Runner.manifestInWorkspace(p.request, workspace: p.workspace)),
-            // Information only: a record is portable (copied into another checkout it resumes there).
-            "workspace": .string(p.workspace), "host": .string(RunJournal.hostName),
-            "only": p.selection.map { .string($0.text) } ?? .null, "environment": p.request.environment.map(JSONValue.string) ?? .null,
-            "event": .string(p.context.event), "branch": .string(p.context.branch), "sha": .string(p.context.sha),
-            "dryRun": .bool(p.request.dryRun), "pid": .int(Int(getpid())),
-            "vars": .object(p.request.vars.mapValues(JSONValue.string)), "resumedFrom": p.resumedFrom.map(JSONValue.string) ?? .null,
-        ], sync: true)
+        var runStarted = JournalEvent.RunStarted(id: p.runID, workflows: names)
+        runStarted.manifestPath = Runner.manifestInWorkspace(p.request, workspace: p.workspace)
+        // Information only: a record is portable (copied into another checkout it resumes there).
+        runStarted.workspace = p.workspace
+        runStarted.host = RunJournal.hostName
+        runStarted.only = p.selection?.text
+        runStarted.environment = p.request.environment
+        runStarted.event = p.context.event
+        runStarted.branch = p.context.branch
+        runStarted.sha = p.context.sha
+        runStarted.dryRun = p.request.dryRun
+        runStarted.pid = Int(getpid())
+        runStarted.vars = p.request.vars
+        runStarted.resumedFrom = p.resumedFrom.map { [$0] } ?? []
+        record?.append(.runStarted(runStarted), sync: true)
         reporter.report(.runStarted(id: p.runID, workflows: names, environment: p.request.environment, dryRun: p.request.dryRun))
         for (name, why) in p.skippedWorkflows { reporter.report(.workflowSkipped(name: name, reason: why)) }
 
@@ -59,7 +63,7 @@ extension Runner {
                                  durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun,
                                  resumedFrom: p.resumedFrom)
         summary.trusted = p.context.trusted
-        record?.append("run-finished", ["exitCode": .int(Int(exitCode)), "durationMs": .int(summary.durationMs)], sync: true)
+        record?.append(.runFinished(exitCode: Int(exitCode), durationMs: summary.durationMs), sync: true)
         if let record, !record.writeSummary(summary) {
             reporter.report(.warning("could not write \(record.directory)/summary.json"))
         }

@@ -99,7 +99,7 @@ final class Scheduler {
                     inst.started = true
                     inst.spec.running += 1
                     running += 1
-                    record?.append("step-started", ["step": .string(job.displayID), "uses": .string(inst.spec.step.uses)], sync: false)
+                    record?.append(.stepStarted(step: job.displayID, uses: inst.spec.step.uses), sync: false)
                     let exec = executor
                     let token = nextToken
                     nextToken += 1
@@ -240,7 +240,7 @@ final class Scheduler {
         shown.id = display
         if let record {
             let masked = !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs)
-            record.append("step-finished", shown.finishedEvent(spec: spec.key, fingerprint: run.fingerprints[spec.key], outputsMasked: masked), sync: false)
+            record.append(.stepFinished(.init(outcome: shown, spec: spec.key, fingerprint: run.fingerprints[spec.key], outputsMasked: masked)), sync: false)
             unsynced.insert(ObjectIdentifier(spec))
         }
         reporter.report(.stepFinished(shown))

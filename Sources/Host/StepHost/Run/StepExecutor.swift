@@ -33,7 +33,7 @@ struct StepExecutor: Sendable {
             attempt += 1
             rec.attempts = attempt
             reporter.report(.stepStarted(step: job.displayID, uses: shownUses(job), attempt: attempt, of: attempts))
-            record?.append("attempt", ["step": .string(job.displayID), "attempt": .int(attempt)], sync: false)
+            record?.append(.attempt(step: job.displayID, attempt: attempt), sync: false)
             let verdict: RetryVerdict
             let attemptStarted = Date()
             (rec, verdict) = await runAttempt(job, attempt: attempt, base: rec, inputProblems: problems)

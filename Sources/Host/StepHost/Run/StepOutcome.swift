@@ -57,16 +57,6 @@ public struct StepOutcome: Sendable, Hashable {
     /// Succeeded for what needs it: success, a failure under continue-on-error, or nothing to do.
     public var countsAsSuccess: Bool { status == .success || continuedOnError || reason == "nothing to do" }
 
-    /// Its `step-finished` event (journal and `--events`): the record, the step definition it ran from, that
-    /// definition's fingerprint, and whether masking changed its outputs.
-    public func finishedEvent(spec: String?, fingerprint: StepFingerprint?, outputsMasked: Bool) -> [String: JSONValue] {
-        var event = json.objectValue ?? [:]
-        event["spec"] = spec.map(JSONValue.string)
-        event["fingerprint"] = fingerprint?.json
-        if outputsMasked { event["outputsMasked"] = .bool(true) }
-        return event
-    }
-
     /// The status as reports and `summary.json` write it: `would-run` for a dry run's success.
     public var statusName: String { wouldRun && status == .success ? "would-run" : status.rawValue }
 
