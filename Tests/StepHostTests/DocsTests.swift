@@ -113,3 +113,21 @@ struct DocsTests {
         #expect(checked >= 5)
     }
 }
+
+@Suite("README: where things are")
+struct WhereThingsAreTests {
+    @Test("every file the README's 'Where things are' names exists, and every question has one")
+    func filesExist() throws {
+        let readme = try String(contentsOfFile: "\(TestSupport.repoRoot)/README.md", encoding: .utf8)
+        let start = try #require(readme.range(of: "## Where things are\n"))
+        let section = readme[start.upperBound...].prefix { _ in true }
+        let table = section[..<(section.range(of: "\n## ")?.lowerBound ?? section.endIndex)]
+        let rows = table.split(separator: "\n").filter { $0.hasPrefix("| where ") }
+        #expect(rows.count == 8, "\(rows)")
+        for row in rows {
+            let links = row.components(separatedBy: "](").dropFirst().compactMap { $0.split(separator: ")").first.map(String.init) }
+            #expect(!links.isEmpty, "\(row)")
+            for path in links { #expect(FileManager.default.fileExists(atPath: "\(TestSupport.repoRoot)/\(path)"), "\(path) (\(row))") }
+        }
+    }
+}

@@ -93,6 +93,7 @@ public struct RetryPolicy: Sendable, Hashable {
     public var backoff: StepDuration
     public var when: When
     public static let none = RetryPolicy(attempts: 1, backoff: .seconds(1), when: .retryable)
+    public init(attempts: Int, backoff: StepDuration, when: When) { self.attempts = attempts; self.backoff = backoff; self.when = when }
 }
 
 /// One entry of a workflow's `steps:`.

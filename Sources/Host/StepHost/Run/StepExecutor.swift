@@ -40,17 +40,14 @@ struct StepExecutor: Sendable {
             rec.attemptLog.append(AttemptTiming(number: attempt, startedAt: attemptStarted,
                                                 durationMs: Int(Date().timeIntervalSince(attemptStarted) * 1000), status: rec.status, error: rec.error))
             guard rec.status == .failure && attempt < attempts else { break }
-            let why: String? = control.epoch != job.cancelEpoch ? "the run was cancelled"
-                : verdict == .never ? "invalid input is never retried"
-                : verdict == .unmarked && job.spec.retry.when != .always
-                    ? "the plugin did not mark the failure retryable (retry: {when: always} retries any failure)" : nil
-            if let why {
-                reporter.report(.stepLog(step: job.displayID, level: .warning, message: "not retried (attempt \(attempt) of \(attempts)): \(why)",
-                                         file: nil, line: nil))
+            let decision = RetryDecision(policy: job.spec.retry, verdict: verdict, failedAttempt: attempt, cancelled: control.epoch != job.cancelEpoch)
+            guard case .retry(let delay) = decision else {
+                if case .stop(let why) = decision {
+                    reporter.report(.stepLog(step: job.displayID, level: .warning, message: "not retried (attempt \(attempt) of \(attempts)): \(why)",
+                                             file: nil, line: nil))
+                }
                 break
             }
-            // Doubles after each failed attempt, capped at 5 minutes.
-            let delay = min(min(job.spec.retry.backoff.milliseconds, 300_000) << min(attempt - 1, 10), 300_000)
             reporter.report(.stepRetrying(step: job.displayID, attempt: attempt + 1, of: attempts, delayMs: delay, error: rec.error ?? ""))
             await control.pause(milliseconds: delay, since: job.cancelEpoch)
             if control.epoch > job.cancelEpoch { break }
@@ -59,8 +56,6 @@ struct StepExecutor: Sendable {
         return rec
     }
 
-    /// Whether a failed attempt may be retried: `retryable` by default, `unmarked` only under `when: always`,
-    /// `never` (invalid input, cancellation) in no case.
     /// One attempt, and whether its failure may be retried.
     private func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, inputProblems problems: [JSONSchema.Problem]) async -> (StepOutcome, RetryVerdict) {
         var rec = base
