@@ -125,7 +125,7 @@ struct WhereThingsAreTests {
         let rows = table.split(separator: "\n").filter { $0.hasPrefix("| where ") }
         #expect(rows.count == 8, "\(rows)")
         for row in rows {
-            let links = row.components(separatedBy: "](").dropFirst().compactMap { $0.split(separator: ")").first.map(String.init) }
+            let links = row.components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
             #expect(!links.isEmpty, "\(row)")
             for path in links { #expect(FileManager.default.fileExists(atPath: "\(TestSupport.repoRoot)/\(path)"), "\(path) (\(row))") }
         }
