@@ -122,8 +122,9 @@ public final class RunJournalWriter: @unchecked Sendable {
     private static let logChunk = 32 << 10
 
     /// Appends one masked line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
+    /// Its callers give it masked text (the run's `MaskingReporter` comes before the journaling one).
     public func log(step: String, _ line: String) {
-        var text = masker.mask(line)
+        var text = line
         lock.lock()
         defer { lock.unlock() }
         // Taken out of the table while it changes, so its buffer is mutated alone, not copied.

@@ -56,8 +56,9 @@ public enum Runner {
             settings: settings,
             onStderrLine: { conn, line in
                 let steps = conn.currentSteps
-                if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: masker.mask(line))) }
-                for s in steps { relay.report(.stepDebug(step: s, line: masker.mask(line))) }
+                // Masked once, as a stream, by the connection (before it was split into lines).
+                if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: line)) }
+                for s in steps { relay.report(.stepDebug(step: s, line: line)) }
             })
         let plugins = await startPlugins(setup, pool: pool)
         let problems = setup.problems + checkSteps(setup, plugins)
