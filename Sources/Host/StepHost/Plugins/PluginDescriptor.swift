@@ -1,4 +1,5 @@
 import Foundation
+import StepProcess
 import StepYAML
 
 /// A plugin as `plugins.d/<name>.yaml` (or `.json`) describes it.
@@ -91,10 +92,7 @@ public struct PluginDescriptor: Sendable, Hashable {
             let candidate = (dir as NSString).appendingPathComponent(c)
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        for dir in (path ?? "").split(separator: ":") where !dir.isEmpty {
-            let candidate = (String(dir) as NSString).appendingPathComponent(c)
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
+        if let path, !path.isEmpty, let found = Command.which(c, path: path) { return found }
         var reason = "'\(c)' was found neither next to stephost (\(hostDirectory)), nor in \(libexec), nor in PATH"
         if c.hasPrefix("stephost-") {
             reason += "; the bundled plugins come with stephost: install it with scripts/install.sh --prefix DIR, or unpack the release tarball whole"
