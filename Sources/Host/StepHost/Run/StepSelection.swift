@@ -1,9 +1,7 @@
 import StepProtocol
 
-/// `--only SEL` and `--until ID`: the steps, and for-each instances, a run may start.
-///
-/// SEL is a comma-separated list of `ID` (a step, all of its instances), `ID[KEY]` (one instance)
-/// or `ID[KEY1,KEY2]`; for-each keys never hold `,`, `[`, `]` or control characters.
+/// `--only SEL` and `--until ID`: the steps, and for-each instances, a run may start (the CLI reads
+/// the option's text into it).
 public struct StepSelection: Sendable, Equatable {
     /// What of one step is selected.
     public enum Part: Sendable, Equatable {
@@ -19,41 +17,6 @@ public struct StepSelection: Sendable, Equatable {
 
     /// The reason of a step a selection left out.
     public static let notSelected = "not selected"
-
-    /// Parses `--only`'s value.
-    public init(parsing text: String) throws(RunError) {
-        var items: [String] = []
-        var current = ""
-        var inBrackets = false
-        for c in text {
-            if c == "[" {
-                if inBrackets { throw .usage("--only \(text): '[' inside '[…]'") }
-                inBrackets = true
-            } else if c == "]" {
-                if !inBrackets { throw .usage("--only \(text): ']' without '['") }
-                inBrackets = false
-            } else if c == "," && !inBrackets {
-                items.append(current)
-                current = ""
-                continue
-            }
-            current.append(c)
-        }
-        if inBrackets { throw .usage("--only \(text): '[' without ']'") }
-        items.append(current)
-        for raw in items {
-            let item = raw.trimmingCharacters(in: .whitespaces)
-            if item.isEmpty { throw .usage("--only \(text): an empty item (give ID, ID[KEY] or ID[KEY1,KEY2], separated by commas)") }
-            guard let open = item.firstIndex(of: "[") else { add(item, .whole); continue }
-            guard item.hasSuffix("]") else { throw .usage("--only \(text): '\(item)' goes on after ']'") }
-            let id = String(item[..<open])
-            let keys = item[item.index(after: open)..<item.index(before: item.endIndex)]
-                .split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            if id.isEmpty { throw .usage("--only \(text): '\(item)' names no step before '['") }
-            if keys.contains("") { throw .usage("--only \(text): '\(item)' has an empty key") }
-            add(id, .keys(Set(keys)))
-        }
-    }
 
     /// Adds a step (whole wins over keys; keys add up).
     public mutating func add(_ id: String, _ part: Part) {
