@@ -24,10 +24,12 @@ let package = Package(
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Shared/StepYAML"),
         // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
         .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepChanges"], path: "Sources/Host/StepHost"),
+        // The reporters: a run's events as a terminal, GitHub Actions, Buildkite and JUnit read them. Imports the host library.
+        .target(name: "StepReporting", dependencies: ["StepHost", "StepProtocol", "StepMask", "StepProcess"], path: "Sources/Host/StepReporting"),
         // One multi-call executable: the host, and each bundled plugin when started by its name (stephost-exec, …).
         .executableTarget(
             name: "stephost",
-            dependencies: ["StepHost", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "ExecPlugin", "DetectChangesPlugin", "DockerBuildPlugin", "GHCRPushPlugin",
+            dependencies: ["StepHost", "StepReporting", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "ExecPlugin", "DetectChangesPlugin", "DockerBuildPlugin", "GHCRPushPlugin",
                            "PinDigestPlugin", "BotPRPlugin", "ModalSecretPlugin", "SyncModalPlugin", "SmokeTestPlugin", "NotifyPlugin"],
             path: "Sources/Host/stephost"),
 
@@ -62,7 +64,7 @@ let package = Package(
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess", "StepProtocol"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",
-            dependencies: ["StepHost", "StepHTTP", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
+            dependencies: ["StepHost", "StepReporting", "StepHTTP", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
             path: "Tests/StepHostTests"),
     ],
     swiftLanguageModes: [.v6]

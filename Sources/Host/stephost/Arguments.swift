@@ -1,4 +1,5 @@
 import StepHost
+import StepReporting
 import StepProtocol
 /// A small command-line parser: `--name value`, `--name=value`, `-x value`, flags, repeats, positionals.
 struct Arguments {

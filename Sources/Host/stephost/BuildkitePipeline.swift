@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepProtocol
 
 /// `stephost plan WORKFLOW --format buildkite`: a pipeline for `buildkite-agent pipeline upload`. One

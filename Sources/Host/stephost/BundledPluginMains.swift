@@ -9,6 +9,7 @@ import NotifyPlugin
 import PinDigestPlugin
 import SmokeTestPlugin
 import StepHost
+import StepReporting
 import SyncModalPlugin
 
 /// The bundled plugins this executable serves when it is started by their name (`stephost-exec`, …):

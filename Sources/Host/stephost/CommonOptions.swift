@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 
 /// Options every command that reads a manifest accepts: -f, --workspace, --plugin, --plugins.
 enum CommonOptions {

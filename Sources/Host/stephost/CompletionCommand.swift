@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepYAML
 
 /// `stephost completion bash|zsh|fish`: a completion script for the shell, completing commands,

@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepProtocol
 
 /// `stephost ci github WORKFLOW --fan-out ID`: a GitHub Actions workflow that runs WORKFLOW in three

@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 
 enum GraphCommand {
     static func main(_ argv: [String]) async -> Int32 {

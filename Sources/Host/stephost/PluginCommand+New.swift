@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 
 extension PluginCommand {
     /// The stephost checkout this binary was built from (for a Swift plugin's PluginKit dependency).

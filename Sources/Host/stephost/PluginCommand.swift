@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepProcess
 import StepProtocol
 

@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 
 enum PluginsCommand {
     static func main(_ argv: [String]) async -> Int32 {

@@ -1,4 +1,5 @@
 import StepHost
+import StepReporting
 
 extension PreparedRun {
     /// Keeps the run alive until the process exits: a command that is about to return (`plan`,

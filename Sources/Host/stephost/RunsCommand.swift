@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepProtocol
 
 /// `stephost runs` lists the recorded runs of the workspace; `stephost runs show ID` prints one.

@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepProtocol
 
 /// `stephost schema manifest [--plugins] | events | descriptor`: JSON Schemas (draft-07) of the

@@ -1,4 +1,5 @@
 import StepHost
+import StepReporting
 
 /// `--only SEL`: a comma-separated list of `ID` (a step, all of its instances), `ID[KEY]` (one instance)
 /// or `ID[KEY1,KEY2]`; for-each keys never hold `,`, `[`, `]` or control characters.

@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepProtocol
 
 /// `stephost stats [WORKFLOW] [--last N] [--json] [--html FILE]`: how long steps and kinds of step

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import StepHTTP
 import StepHost
+import StepReporting
 import StepMask
 import StepProtocol
 

@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 
 enum ValidateCommand {
     static func main(_ argv: [String]) async -> Int32 {

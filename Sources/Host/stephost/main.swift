@@ -1,5 +1,6 @@
 import Foundation
 import StepHost
+import StepReporting
 import StepProcess
 
 // stephost: runs the steps of a pipeline manifest through plugin processes.

@@ -1,3 +1,4 @@
+import StepHost
 import Foundation
 import StepProtocol
 
