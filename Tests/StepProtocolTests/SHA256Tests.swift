@@ -16,6 +16,19 @@ struct SHA256Tests {
         #expect(SHA256.hex(Array(input.utf8)) == digest)
     }
 
+    /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block is hashed first).
+    @Test("HMAC-SHA256 vectors (RFC 4231)", arguments: [
+        ([UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8),
+         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+        (Array("Jefe".utf8), Array("what do ya want for nothing?".utf8),
+         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        ([UInt8](repeating: 0xaa, count: 131), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+    ])
+    func hmacVectors(key: [UInt8], message: [UInt8], mac: String) {
+        #expect(SHA256.hmac(key: key, message: message).map { String(format: "%02x", $0) }.joined() == mac)
+    }
+
     @Test("one million 'a' (FIPS 180-4), fed in uneven pieces")
     func million() {
         var h = SHA256()

@@ -12,7 +12,8 @@ enum CommonOptions {
         return (exe as NSString).deletingLastPathComponent
     }
 
-    struct UsageError: Error, CustomStringConvertible { var description: String }
+    /// A bad option value: the command prints it and exits 2, as for an unknown option.
+    typealias UsageError = Arguments.UsageError
 
     static func request(_ a: Arguments, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws(UsageError) -> RunRequest {
         let cwd = FileManager.default.currentDirectoryPath

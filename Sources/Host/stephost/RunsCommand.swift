@@ -129,7 +129,7 @@ enum RunsCommand {
     static func emit(_ text: String) {
         let safe = TerminalText.printable(text)
         guard ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" else { return Console.out(safe) }
-        let token = UUID().uuidString.lowercased()
+        let token = WorkflowCommands.token()
         Console.out("::stop-commands::\(token)\n\(safe)::\(token)::\n")
     }
 }

@@ -39,5 +39,4 @@ extension StepSelection {
             self.add(id, .keys(Set(keys)))
         }
     }
-
 }

@@ -1,5 +1,4 @@
 import Foundation
-import StepProtocol
 
 /// The forms a secret value takes in output, each of which `Masker` masks.
 public enum MaskForms {
@@ -19,9 +18,8 @@ public enum MaskForms {
         var out: [String] = []
         // JSON as encoders write it: each choice they differ on (short \b and \f, `\/`, `\uXXXX` for
         // non-ASCII, `<`, `>`, `&` escaped for HTML as Go does, DEL escaped, upper-case hex), in every
-        // combination; most values need no escape and give one form.
-        let json = JSONValue.string(v).encoded()
-        out.append(String(json.dropFirst().dropLast()))
+        // combination (stephost's own encoder is one of them: `.del`); a value that needs no escape is
+        // its own JSON form, already masked.
         let special = v.unicodeScalars.contains { $0.value < 0x20 || $0.value >= 0x7F || "\"\\/<>&".unicodeScalars.contains($0) }
         if special {
             for flags in 0..<64 { out.append(jsonEscaped(v, JSONStyle(rawValue: flags))) }

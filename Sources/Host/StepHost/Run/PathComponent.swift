@@ -13,10 +13,11 @@ public enum PathComponent {
                  UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
-                let hex = Array("0123456789ABCDEF")
                 out += "%" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 0xF)])
             }
         }
         return out.isEmpty ? "%" : out
     }
+
+    private static let hex = Array("0123456789ABCDEF")
 }
