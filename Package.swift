@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess", "StepProtocol"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",
-            dependencies: ["StepHost", "StepReporting", "StepHTTP", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
+            dependencies: ["StepHost", "StepReporting", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
             path: "Tests/StepHostTests"),
     ],
     swiftLanguageModes: [.v6]

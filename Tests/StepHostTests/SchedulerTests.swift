@@ -24,7 +24,7 @@ struct SchedulerTests {
         private let lock = NSLock()
         private var seen: [String] = []
         func report(_ event: RunEvent) {
-            if case .stepRetrying(let step, let attempt, let of, _, _) = event { lock.withLock { seen.append("\(step) \(attempt)/\(of)") } }
+            if case .retrying(let step, let attempt, let of, _, _) = event { lock.withLock { seen.append("\(step) \(attempt)/\(of)") } }
         }
         var all: [String] { lock.withLock { seen } }
     }

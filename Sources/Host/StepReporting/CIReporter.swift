@@ -98,7 +98,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
         case .mask(let value):
             mask(value)
             return
-        case .stepStarted(let step, let u, _, _):
+        case .attempt(let step, _, _, let u):
             uses[step] = u
             if !running.contains(step) { running.append(step) }
             if held[step] == nil && live != step {
@@ -109,13 +109,15 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
                     held[step] = []
                 }
             }
-        case .stepLog(let step, let level, let message, let file, let line) where [.error, .warning, .notice].contains(level):
+        case .log(let step, let level, let message, let file, let line) where [.error, .warning, .notice].contains(level):
             logAnnotations.append(Annotation(level: level.rawValue, title: step, message: message,
                                              file: Annotation.relativeFile(file, workspace: settings.workspace), line: line, step: step))
-        case .stepFinished(let r):
+        case .stepFinished(let f):
+            let r = f.outcome
             finish(r)
             return
-        case .runFinished(let summary):
+        case .runFinished(let f):
+            guard let summary = f.summary else { return }
             finishRun(summary)
             return
         default: break

@@ -35,27 +35,30 @@ public enum EventLines {
     /// The step an event belongs to (nil: the run), and its lines; nil when it says nothing at this verbosity.
     public static func lines(_ event: RunEvent, verbose: Bool) -> (step: String?, lines: [OutputLine])? {
         switch event {
-        case .runStarted(let id, let workflows, let env, let dry):
-            return (nil, host("stephost run \(id): \(workflows.isEmpty ? "no workflow triggered" : "workflow \(workflows.joined(separator: ", "))")"
-                              + (env.map { " (environment \($0))" } ?? "") + (dry ? " [dry run]" : "")))
+        case .runStarted(let r):
+            return (nil, host("stephost run \(r.id): \(r.workflows.isEmpty ? "no workflow triggered" : "workflow \(r.workflows.joined(separator: ", "))")"
+                              + (r.environment.map { " (environment \($0))" } ?? "") + (r.dryRun ? " [dry run]" : "")))
         case .workflowSkipped(let name, let reason):
             return (nil, host("workflow \(name): skipped (not triggered) — \(reason)"))
-        case .stepStarted(let step, let uses, let attempt, let of):
+        case .stepStarted:
+            return nil   // each attempt says it started
+        case .attempt(let step, let attempt, let of, let uses):
             return (step, host("started (\(uses))" + (of > 1 ? " attempt \(attempt)/\(of)" : "")))
-        case .stepLog(let step, let level, let message, _, _):
+        case .log(let step, let level, let message, _, _):
             if level == .debug && !verbose { return nil }
             return (step, plugin(message, prefix: level == .info ? "" : "\(level.rawValue): "))
-        case .stepProgress(let step, let message, let c, let t):
+        case .progress(let step, let message, let c, let t):
             guard verbose else { return nil }
             let frac = (c != nil && t != nil) ? " \(Int(c ?? 0))/\(Int(t ?? 0))" : ""
             return (step, [OutputLine(text: "progress\(frac)", fromPlugin: false)] + (message.map { plugin($0, prefix: "  ") } ?? []))
-        case .stepInputs(let step, let inputs):
+        case .inputs(let step, let inputs):
             return (step, plugin("with \(inputs.stringValue ?? inputs.encoded())"))
-        case .stepDebug(let step, let line):
+        case .stderr(let step, let line):
             return verbose ? (step, plugin(line, prefix: "debug: ")) : nil
-        case .stepRetrying(let step, let attempt, let of, let delay, let error):
+        case .retrying(let step, let attempt, let of, let delay, let error):
             return (step, plugin("failed: \(error)") + host("retrying (attempt \(attempt)/\(of)) in \(formatDuration(delay))"))
-        case .stepFinished(let r):
+        case .stepFinished(let f):
+            let r = f.outcome
             return (r.id, finished(r))
         case .warning(let w):
             return (nil, host("warning: \(w)"))

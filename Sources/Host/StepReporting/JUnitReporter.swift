@@ -24,7 +24,7 @@ public final class JUnitReporter: RunReporter, @unchecked Sendable {
     }
 
     public func report(_ event: RunEvent) {
-        guard case .runFinished(let summary) = event else { return }
+        guard case .runFinished(let f) = event, let summary = f.summary else { return }
         let xml = JUnitReporter.render(summary, manifestFile: manifestFile, stepLines: lines, transcripts: transcripts)
         let tmp = "\(path).tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: Data(xml.utf8)), rename(tmp, path) == 0 else {

@@ -108,18 +108,19 @@ public final class LiveReporter: RunReporter, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         switch event {
-        case .stepStarted(let step, let uses, let attempt, let of):
+        case .attempt(let step, let attempt, let of, let uses):
             if running[step] == nil { order.append(step) }
             running[step] = Running(uses: uses, started: running[step]?.started ?? Date(), attempt: attempt, of: of)
-        case .stepLog(let step, let level, let message, _, _):
+        case .log(let step, let level, let message, _, _):
             if level != .debug || verbose, let last = EventLines.split(message).last(where: { !$0.isEmpty }) { running[step]?.latest = last }
             if level == .error || level == .warning { pending += EventLines.split(message).map { "\(paint(step, "1")) \(level.rawValue): \($0)" } }
-        case .stepProgress(let step, let message, let completed, let total):
+        case .progress(let step, let message, let completed, let total):
             if let m = message, let last = EventLines.split(m).last { running[step]?.latest = last }
             if let c = completed, let t = total, t > 0 { running[step]?.fraction = c / t }
-        case .stepRetrying(let step, let attempt, let of, let delay, let error):
+        case .retrying(let step, let attempt, let of, let delay, let error):
             pending.append("\(paint("↻", "33")) \(step) failed: \(EventLines.split(error).first ?? ""); retrying (attempt \(attempt)/\(of)) in \(formatDuration(delay))")
-        case .stepFinished(let r):
+        case .stepFinished(let f):
+            let r = f.outcome
             running[r.id] = nil
             order.removeAll { $0 == r.id }
             var line = "\(icon(r)) \(r.id) \(paint("(\(r.uses))", "2")) \(r.statusText)"
@@ -132,15 +133,16 @@ public final class LiveReporter: RunReporter, @unchecked Sendable {
                 let last = transcripts.lastLines(r.id, 10)
                 pending += (last.isEmpty ? Array(r.stderrTail.suffix(10)) : last).map { "    " + paint("│ ", "2") + $0 }
             }
-        case .runStarted, .workflowSkipped, .warning, .stepInputs:
+        case .runStarted, .workflowSkipped, .warning, .inputs:
             if let (_, lines) = EventLines.lines(event, verbose: verbose) { pending += lines.map(\.text) }
-        case .runFinished(let summary):
+        case .runFinished(let f):
+            guard let summary = f.summary else { return }
             timer?.cancel()
             pending += EventLines.table(summary)
             order = []
             draw()
             return
-        case .stepDebug, .mask:
+        case .stepStarted, .stderr, .mask:
             return
         }
         dirty = true

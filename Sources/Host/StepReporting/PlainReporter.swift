@@ -53,15 +53,17 @@ public final class PlainReporter: RunReporter, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         switch event {
-        case .stepStarted(let step, _, _, _):
+        case .attempt(let step, _, _, _):
             running[step] = (Date(), Date())
-        case .stepFinished(let r):
+        case .stepFinished(let f):
+            let r = f.outcome
             running[r.id] = nil
-        case .runFinished(let summary):
+        case .runFinished(let f):
+            guard let summary = f.summary else { return }
             timer?.cancel()
             write(EventLines.table(summary))
             return
-        case .stepLog, .stepProgress, .stepDebug, .stepInputs:
+        case .log, .progress, .stderr, .inputs:
             // Quiet shows no step output as it comes (the log of a failed step is shown at its end).
             if quiet { return }
         default: break
@@ -69,7 +71,8 @@ public final class PlainReporter: RunReporter, @unchecked Sendable {
         guard let (step, lines) = EventLines.lines(event, verbose: verbose) else { return }
         if quiet {
             // Only a failed step's outcome, with its last lines, and the run's warnings.
-            if case .stepFinished(let r) = event, r.status == .failure {
+            if case .stepFinished(let f) = event, f.outcome.status == .failure {
+                let r = f.outcome
                 let last = transcripts.lastLines(r.id, 20).map { "[\(r.id)]   | \($0)" }
                 write(lines.map { "[\(r.id)] \($0.text)" } + (last.isEmpty ? [] : ["[\(r.id)]   last lines:"] + last))
             } else if case .warning = event {

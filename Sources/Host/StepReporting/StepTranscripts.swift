@@ -18,9 +18,9 @@ public final class StepTranscripts: RunReporter, @unchecked Sendable {
 
     public func report(_ event: RunEvent) {
         switch event {
-        case .stepLog(let step, let level, let message, _, _):
+        case .log(let step, let level, let message, _, _):
             add(step, EventLines.split(message).map { level == .info ? $0 : "\(level.rawValue): \($0)" })
-        case .stepDebug(let step, let line):
+        case .stderr(let step, let line):
             add(step, EventLines.split(line))
         default: break
         }

@@ -79,7 +79,7 @@ enum SchemaCommand {
     ]
 
     static var events: JSONValue {
-        let types = JournalEvent.types
+        let types = RunEvent.types
         var rules: [JSONValue] = []
         for t in types {
             guard let f = fieldsByType[t] else { continue }

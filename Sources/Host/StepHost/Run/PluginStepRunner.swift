@@ -31,15 +31,15 @@ struct PluginStepRunner: StepRunner {
             step: .init(id: job.stepID, uses: job.spec.uses, attempt: attempt, environment: job.environment),
             run: job.run, with: job.inputs, env: job.env, secrets: job.secrets, workspace: workspace,
             tempDir: job.tempDir, dryRun: context.dryRun)
-        let reporter = context.reporter, masker = context.masker, control = context.control, display = job.displayID
+        let events = context.events, masker = context.masker, control = context.control, display = job.displayID
         let logTail = LogTail(limit: HintRule.logLines)
         let maskCount = Counter()
         let id = conn.startRequest(StepRunRequest.method, params.json) { notice in
             switch notice {
             case .log(let n):
                 logTail.add(n.message)
-                reporter.report(.stepLog(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
-            case .progress(let n): reporter.report(.stepProgress(step: display, message: n.message, completed: n.completed, total: n.total))
+                events.report(.log(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
+            case .progress(let n): events.report(.progress(step: display, message: n.message, completed: n.completed, total: n.total))
             case .mask(let n):
                 // A bound on what a plugin can make the host hold and match: past it the plugin broke the protocol.
                 guard maskCount.increment() <= PluginStepRunner.maxMaskValues else {
@@ -47,9 +47,9 @@ struct PluginStepRunner: StepRunner {
                     return
                 }
                 if masker.add(n.value) {
-                    reporter.report(.mask(n.value))
+                    events.report(.mask(n.value))
                 } else {
-                    reporter.report(.warning("step '\(display)' asked to mask a value of 3 characters or fewer; it is not masked"))
+                    events.report(.warning("step '\(display)' asked to mask a value of 3 characters or fewer; it is not masked"))
                 }
             }
         }

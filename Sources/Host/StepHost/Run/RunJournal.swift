@@ -111,8 +111,8 @@ public struct RunJournal: Sendable {
             if let t = o["time"]?.stringValue { lastTime = t }
             // `type` (and `v`, `seq`) since the journal and --events share one vocabulary; `event` before.
             let type = (o["type"] ?? o["event"])?.stringValue ?? ""
-            guard JournalEvent.types.contains(type) else { continue }   // a newer writer's event: left alone
-            guard let event = JournalEvent(type: type, fields: o) else {
+            guard RunEvent.types.contains(type) else { continue }   // a newer writer's event: left alone
+            guard let event = RunEvent(type: type, fields: o) else {
                 throw .io(path: "\(path):\(n + 1)", reason: "a \(type) line without what it needs (a step)")
             }
             switch event {
@@ -133,10 +133,10 @@ public struct RunJournal: Sendable {
             case .stepFinished(let f):
                 let step = Step(record: f.outcome, spec: f.spec, fingerprint: f.fingerprint, outputsMasked: f.outputsMasked)
                 if let k = index[f.outcome.id] { run.steps[k] = step } else { index[f.outcome.id] = run.steps.count; run.steps.append(step) }
-            case .runFinished(let exitCode, let durationMs):
-                run.exitCode = Int32(exitCode)
-                run.durationMs = durationMs
-            case .attempt, .log, .progress: break
+            case .runFinished(let f):
+                run.exitCode = Int32(f.exitCode)
+                run.durationMs = f.durationMs
+            case .attempt, .log, .progress, .workflowSkipped, .inputs, .stderr, .retrying, .warning, .mask: break
             }
         }
         run.lastEventAt = lastTime.flatMap(RunJournalWriter.parseTimestamp)

@@ -1,26 +1,27 @@
 import StepProcess
 import Foundation
-import StepMask
 import StepProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `.stephost/runs/<run-id>/`: an append-only journal (`journal.jsonl`, one
-/// event a line) and `summary.json`. Writes are batched: the scheduler syncs
-/// before it starts a step whose needs ended since the last sync, so a step's
+/// event a line), each step's log (`logs/<step>.log`) and `summary.json`. Writes are batched: the
+/// scheduler syncs before it starts a step whose needs ended since the last sync, so a step's
 /// success is always on disk before anything that needs it starts.
 ///
 /// Each run has its own directory (the run id has random digits), so two
-/// runs in one workspace never write the same files. Every line is masked.
+/// runs in one workspace never write the same files. It writes the events it is given as they
+/// are: `RunEventStream` masked them.
 ///
 /// The journal and `--events` are one vocabulary written in one place: each
 /// event is `{"v": 1, "seq": N, "time": RFC3339, "type": TYPE, ...fields}`;
-/// the events stream gets every event (`seq` without gaps), the journal all
+/// the events stream gets every event that has a type (`seq` without gaps), the journal all
 /// but `log` and `progress`.
 public final class RunJournalWriter: @unchecked Sendable {
     public let directory: String
-    private let masker: Masker
+    /// With `STEPHOST_RECORD_SECRET`: the record is signed when the run ends (`record.hmac`).
+    private let signingSecret: String?
     private let lock = NSLock()
     private var fd: Int32 = -1
     /// The `--events` stream, when one was asked for.
@@ -30,9 +31,9 @@ public final class RunJournalWriter: @unchecked Sendable {
     /// The version of the event vocabulary (`v` in every event).
     public static let eventVersion = 1
 
-    public init(workspace: String, runID: String, masker: Masker) throws(RunError) {
+    public init(workspace: String, runID: String, signingSecret: String? = nil) throws(RunError) {
         directory = "\(workspace)/.stephost/runs/\(runID)"
-        self.masker = masker
+        self.signingSecret = signingSecret
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw .io(path: directory, reason: "cannot create the run record: \(error.localizedDescription)")
         }
@@ -63,25 +64,33 @@ public final class RunJournalWriter: @unchecked Sendable {
     }
 
     /// Sends every event also to `fd` (the `--events` stream), each line written as it happens.
-    public func streamEvents(to fd: Int32) { lock.withLock { eventsFD = fd; streaming = true } }
+    public func streamEvents(to fd: Int32) { lock.withLock { eventsFD = fd } }
 
-    /// Whether an events stream takes the events the journal leaves out (else they need not be built).
-    public private(set) var streaming = false
-
-    /// Appends one event of the run's vocabulary; `sync` forces the journal to disk before returning.
-    /// The event's own fields are encoded and masked before the lock is taken; under it, only the
-    /// sequence number, the line's head and the writes. This is the one place events are masked.
-    public func append(_ event: JournalEvent, sync: Bool) {
-        let type = event.type
-        let journal = !JournalEvent.streamOnly.contains(type)
-        guard journal || lock.withLock({ eventsFD >= 0 }) else { return }
-        let fields = event.fields
-        // Encoded as bytes, outside the lock; masked only when there is something to mask.
-        var body: [UInt8] = []
-        if !fields.isEmpty {
-            JSONValue.object(fields).write(to: &body)
-            if !masker.isEmpty { body = Array(masker.mask(String(decoding: body, as: UTF8.self)).utf8) }
+    /// Writes one event where it goes: a typed one as a line (to `--events`, and unless it is `log` or
+    /// `progress` to the journal; `sync` forces the journal to disk before returning), a step's log
+    /// and stderr lines to its log file. `run-finished` with a summary also writes `summary.json`,
+    /// closes the step logs and signs the record. Returns what could not be written.
+    @discardableResult
+    public func write(_ event: RunEvent, sync: Bool = false) -> [String] {
+        switch event {
+        case .log(let step, let level, let message, _, _): log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
+        case .stderr(let step, let line): log(step: step, "stderr: \(line)")
+        case .stepFinished(let f): closeLog(step: f.outcome.id)
+        default: break
         }
+        guard let type = event.type else { return [] }
+        let journal = !RunEvent.streamOnly.contains(type)
+        guard journal || lock.withLock({ eventsFD >= 0 }) else { return [] }
+        appendLine(type: type, fields: event.fields, journal: journal, sync: sync)
+        guard case .runFinished(let f) = event, let summary = f.summary else { return [] }
+        return finish(summary)
+    }
+
+    /// One event line: its fields are encoded before the lock is taken; under it, only the sequence
+    /// number, the line's head and the writes.
+    private func appendLine(type: String, fields: [String: JSONValue], journal: Bool, sync: Bool) {
+        var body: [UInt8] = []
+        if !fields.isEmpty { JSONValue.object(fields).write(to: &body) }
         let time = RunJournalWriter.timestamp(Date())
         var line: [UInt8] = []
         line.reserveCapacity(body.count + type.utf8.count + 80)
@@ -112,6 +121,17 @@ public final class RunJournalWriter: @unchecked Sendable {
         }
     }
 
+    /// The record's end: `summary.json`, the step logs written and closed, and the signature.
+    private func finish(_ summary: RunSummary) -> [String] {
+        var problems: [String] = []
+        if !writeSummary(summary) { problems.append("could not write \(directory)/summary.json") }
+        closeLogs()
+        if let secret = signingSecret, !secret.isEmpty, !RecordSignature.sign(directory, secret: secret) {
+            problems.append("could not write \(directory)/\(RecordSignature.file)")
+        }
+        return problems
+    }
+
     /// Bytes of log kept per step in `logs/`; past it one line says the rest was dropped.
     public static let stepLogLimit = 1 << 20
     /// One step's log file: its descriptor (or -1), the bytes kept, lines not yet written, and whether the
@@ -121,9 +141,8 @@ public final class RunJournalWriter: @unchecked Sendable {
     /// Lines of a running step are written 32 KiB at a time, and whatever is left when it ends.
     private static let logChunk = 32 << 10
 
-    /// Appends one masked line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
-    /// Its callers give it masked text (the run's `MaskingReporter` comes before the journaling one).
-    public func log(step: String, _ line: String) {
+    /// Appends one line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
+    private func log(step: String, _ line: String) {
         var text = line
         lock.lock()
         defer { lock.unlock() }
@@ -159,7 +178,7 @@ public final class RunJournalWriter: @unchecked Sendable {
 
     /// Writes and closes one step's log when the step ends (a late stderr line opens it again), so a
     /// run of many steps holds one descriptor per running step, not one per step.
-    public func closeLog(step: String) {
+    private func closeLog(step: String) {
         lock.withLock {
             var e = logs[step] ?? StepLog()
             logs[step] = nil
@@ -184,7 +203,7 @@ public final class RunJournalWriter: @unchecked Sendable {
 
     /// Writes `summary.json` atomically; false when it could not.
     public func writeSummary(_ summary: RunSummary) -> Bool {
-        let text = masker.mask(summary.json.prettyEncoded()) + "\n"
+        let text = summary.json.prettyEncoded() + "\n"
         let tmp = "\(directory)/summary.json.tmp"
         guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return false }
         return rename(tmp, "\(directory)/summary.json") == 0

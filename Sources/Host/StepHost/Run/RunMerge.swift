@@ -1,5 +1,4 @@
 import Foundation
-import StepMask
 import StepProtocol
 
 /// `stephost runs merge`: one record from the records of a run's pieces (the legs of a CI
@@ -59,10 +58,10 @@ public enum RunMerge {
             }
         }
 
-        let writer = try RunJournalWriter(workspace: history.workspace, runID: newID, masker: Masker())
+        let writer = try RunJournalWriter(workspace: history.workspace, runID: newID)
         let workflows = sources.flatMap(\.workflows).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let started = sources.compactMap(\.startedAt).min() ?? Date()
-        var runStarted = JournalEvent.RunStarted(id: newID, workflows: workflows)
+        var runStarted = RunEvent.RunStarted(id: newID, workflows: workflows)
         runStarted.manifestPath = first.manifestPath
         runStarted.environment = first.environment
         runStarted.vars = first.vars
@@ -70,23 +69,23 @@ public enum RunMerge {
         runStarted.resumedFrom = sources.map(\.id)
         runStarted.merged = true
         runStarted.sha = first.sha
-        writer.append(.runStarted(runStarted), sync: false)
+        writer.write(.runStarted(runStarted))
         var steps: [StepOutcome] = []
         for key in order {
             guard let step = chosen[key]?.step else { continue }
-            writer.append(.stepFinished(.init(outcome: step.record, spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked)),
-                          sync: false)
+            writer.write(.stepFinished(.init(outcome: step.record, spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked)))
             steps.append(step.record)
         }
         let failed = steps.contains { $0.status == .failure && !$0.continuedOnError } || steps.contains { $0.status == .cancelled }
         let end = sources.compactMap(\.lastEventAt).max() ?? started
         let durationMs = Int((end.timeIntervalSince(started) * 1000).rounded())
-        writer.append(.runFinished(exitCode: failed ? 1 : 0, durationMs: durationMs), sync: true)
         var summary = RunSummary(id: newID, workflows: workflows, skippedWorkflows: [], environment: first.environment, exitCode: failed ? 1 : 0,
                                  steps: steps, startedAt: started, durationMs: durationMs, dryRun: false)
         summary.mergedFrom = sources.map(\.id)
-        guard writer.writeSummary(summary) else { throw .io(path: "\(writer.directory)/summary.json", reason: "runs merge could not write it") }
-        writer.closeLogs()
+        // Every record it reads was masked when written.
+        if let problem = writer.write(.runFinished(.init(summary)), sync: true).first {
+            throw .io(path: writer.directory, reason: "runs merge \(problem)")
+        }
         return newID
     }
 }

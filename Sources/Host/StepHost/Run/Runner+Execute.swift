@@ -8,21 +8,24 @@ extension Runner {
     public static func execute(_ p: PreparedRun, reporter: RunReporter, control: RunControl = RunControl(),
                                writeRecord: Bool = true, events: Int32? = nil) async -> RunSummary {
         let started = Date()
-        var record: RunJournalWriter?
+        var journal: RunJournalWriter?
         if writeRecord {
-            do { record = try RunJournalWriter(workspace: p.workspace, runID: p.runID, masker: p.masker) } catch {
-                MaskingReporter(next: reporter, masker: p.masker).report(.warning("no run record: \(error)"))
+            do {
+                journal = try RunJournalWriter(workspace: p.workspace, runID: p.runID,
+                                               signingSecret: p.request.hostEnvironment[RecordSignature.variable])
+            } catch {
+                RunEventStream(masker: p.masker, journal: nil, next: reporter).report(.warning("no run record: \(error)"))
             }
         }
-        if let events { record?.streamEvents(to: events) }
-        let reporter = MaskingReporter(next: record.map { JournalingReporter(record: $0, next: reporter) } ?? reporter, masker: p.masker)
-        p.relay.retarget(reporter)
+        if let events { journal?.streamEvents(to: events) }
+        let stream = RunEventStream(masker: p.masker, journal: journal, next: reporter)
+        p.relay.retarget(stream)
         // A CI system masks these too, so they go first: before anything they could appear in is printed.
         for value in Set(p.stepSecrets.values.flatMap(\.values)).sorted() where value.count >= Masker.minimumLength {
-            reporter.report(.mask(value))
+            stream.report(.mask(value))
         }
         let names = p.workflows.map(\.spec.name)
-        var runStarted = JournalEvent.RunStarted(id: p.runID, workflows: names)
+        var runStarted = RunEvent.RunStarted(id: p.runID, workflows: names)
         runStarted.manifestPath = Runner.manifestInWorkspace(p.request, workspace: p.workspace)
         // Information only: a record is portable (copied into another checkout it resumes there).
         runStarted.workspace = p.workspace
@@ -36,16 +39,15 @@ extension Runner {
         runStarted.pid = Int(getpid())
         runStarted.vars = p.request.vars
         runStarted.resumedFrom = p.resumedFrom.map { [$0] } ?? []
-        record?.append(.runStarted(runStarted), sync: true)
-        reporter.report(.runStarted(id: p.runID, workflows: names, environment: p.request.environment, dryRun: p.request.dryRun))
-        for (name, why) in p.skippedWorkflows { reporter.report(.workflowSkipped(name: name, reason: why)) }
+        stream.send(.runStarted(runStarted), sync: true)
+        for (name, why) in p.skippedWorkflows { stream.report(.workflowSkipped(name: name, reason: why)) }
 
         let timer = p.request.runTimeout.map { seconds in
             let w = DispatchWorkItem { control.cancel(.runTimeout) }
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: w)
             return w
         }
-        let scheduler = Scheduler(run: p, reporter: reporter, control: control, record: record)
+        let scheduler = Scheduler(run: p, events: stream, control: control)
         let steps = await scheduler.runAll()
         timer?.cancel()
         await p.pool.shutdownAll()
@@ -63,16 +65,7 @@ extension Runner {
                                  durationMs: Int(Date().timeIntervalSince(started) * 1000), dryRun: p.request.dryRun,
                                  resumedFrom: p.resumedFrom)
         summary.trusted = p.context.trusted
-        record?.append(.runFinished(exitCode: Int(exitCode), durationMs: summary.durationMs), sync: true)
-        if let record, !record.writeSummary(summary) {
-            reporter.report(.warning("could not write \(record.directory)/summary.json"))
-        }
-        record?.closeLogs()
-        if let record, let secret = p.request.hostEnvironment[RecordSignature.variable], !secret.isEmpty,
-           !RecordSignature.sign(record.directory, secret: secret) {
-            reporter.report(.warning("could not write \(record.directory)/\(RecordSignature.file)"))
-        }
-        reporter.report(.runFinished(summary))
+        stream.send(.runFinished(.init(summary)), sync: true)
         return summary
     }
 }

@@ -42,7 +42,8 @@ public enum Runner {
                                resolveSecrets: Bool = true) async throws(RunError) -> PreparedRun {
         let setup = try await select(request, allWorkflows: allWorkflows)
         let masker = Masker()
-        let relay = ReporterRelay(reporter)
+        // Until the run's journal exists, its events are masked and reported without one.
+        let relay = ReporterRelay(RunEventStream(masker: masker, journal: nil, next: reporter))
         var settings = PluginPool.Settings(hostDirectory: setup.request.hostDirectory, workspace: setup.workspace, hostEnvironment: setup.request.hostEnvironment,
                                            initTimeout: setup.request.initTimeout, hostVersion: setup.request.hostVersion,
                                            reuseProcesses: setup.request.reuseProcesses, masker: masker, passEnv: setup.manifest.passEnv,
@@ -57,8 +58,8 @@ public enum Runner {
             onStderrLine: { conn, line in
                 let steps = conn.currentSteps
                 // Masked once, as a stream, by the connection (before it was split into lines).
-                if steps.isEmpty { relay.report(.stepDebug(step: "plugin \(conn.name)", line: line)) }
-                for s in steps { relay.report(.stepDebug(step: s, line: line)) }
+                if steps.isEmpty { relay.report(.stderr(step: "plugin \(conn.name)", line: line)) }
+                for s in steps { relay.report(.stderr(step: s, line: line)) }
             })
         let plugins = await startPlugins(setup, pool: pool)
         let problems = setup.problems + checkSteps(setup, plugins)
@@ -67,7 +68,7 @@ public enum Runner {
             if problems.isEmpty { throw .plugins(plugins.startErrors) }
             throw .invalid(plugins.startErrors.map(\.description) + problems)
         }
-        return try await complete(setup, plugins, pool: pool, masker: masker, relay: relay, reporter: reporter,
+        return try await complete(setup, plugins, pool: pool, masker: masker, relay: relay,
                                   allWorkflows: allWorkflows, resolveSecrets: resolveSecrets)
     }
 
@@ -91,7 +92,8 @@ public enum Runner {
         }
         let problems = setup.problems + checkSteps(setup, plugins)
         if !problems.isEmpty { throw .invalid(problems) }
-        return try await complete(setup, plugins, pool: pool, masker: masker, relay: ReporterRelay(reporter), reporter: reporter,
+        return try await complete(setup, plugins, pool: pool, masker: masker,
+                                  relay: ReporterRelay(RunEventStream(masker: masker, journal: nil, next: reporter)),
                                   allWorkflows: false, resolveSecrets: true, runner: runner)
     }
 
@@ -292,9 +294,10 @@ public enum Runner {
     }
 
     /// The prepared run: env contexts, each step's environment and secrets, fingerprints, and what a resume reuses.
-    static func complete(_ setup: Setup, _ plugins: PluginSet, pool: PluginPool, masker: Masker, relay: ReporterRelay, reporter: RunReporter,
+    static func complete(_ setup: Setup, _ plugins: PluginSet, pool: PluginPool, masker: Masker, relay: ReporterRelay,
                          allWorkflows: Bool, resolveSecrets: Bool, runner: StepRunner? = nil) async throws(RunError) -> PreparedRun {
         let manifest = setup.manifest
+        let reporter: RunReporter = relay
         for w in setup.warnings { reporter.report(.warning(w)) }
         var d = Decisions()
         do throws(RunError) {

@@ -8,10 +8,10 @@ import StepYAML
 /// they need has finished (or, for a paired for-each, has been expanded).
 final class Scheduler {
     let run: PreparedRun
-    let reporter: RunReporter
+    /// Where the run's events go (masked, journaled, reported).
+    let events: RunEventStream
     let control: RunControl
     let executor: StepExecutor
-    let record: RunJournalWriter?
     let multiWorkflow: Bool
     let workflowIndex: [String: Int]
     /// Every step, in an order where each comes after what it needs.
@@ -30,14 +30,13 @@ final class Scheduler {
     /// `env`, `vars` and `run` contexts, built once.
     var constants = ContextConstants()
 
-    init(run: PreparedRun, reporter: RunReporter, control: RunControl, record: RunJournalWriter?) {
+    init(run: PreparedRun, events: RunEventStream, control: RunControl) {
         self.run = run
-        self.reporter = reporter
+        self.events = events
         self.control = control
-        self.record = record
         multiWorkflow = run.workflows.count > 1
         workflowIndex = Dictionary(uniqueKeysWithValues: run.workflows.enumerated().map { ($1.spec.name, $0) })
-        executor = StepExecutor(runner: run.runner, reporter: reporter, control: control, record: record, masker: run.masker,
+        executor = StepExecutor(runner: run.runner, events: events, control: control, masker: run.masker,
                                 dryRun: run.request.dryRun)
         for (wf, graph) in run.workflows {
             let local = wf.steps.indices.map { Spec(workflow: wf, graph: graph, index: $0) }
@@ -87,19 +86,19 @@ final class Scheduler {
                     }
                     if run.reusable["\(inst.spec.workflow.name)/\(inst.id)"] != nil {
                         if reuse(inst) { continue }
-                        reporter.report(.stepLog(step: display(inst.spec, inst.id), level: .info,
+                        events.report(.log(step: display(inst.spec, inst.id), level: .info,
                                                  message: "runs again although it succeeded in run \(run.resumedFrom ?? "?"): a step it needs ran again",
                                                  file: nil, line: nil))
                     }
                     guard let job = prepareJob(inst) else { continue }
                     if !unsynced.isEmpty && inst.spec.deps.contains(where: { unsynced.contains(ObjectIdentifier($0)) }) {
-                        record?.sync()
+                        events.sync()
                         unsynced = []
                     }
                     inst.started = true
                     inst.spec.running += 1
                     running += 1
-                    record?.append(.stepStarted(step: job.displayID, uses: inst.spec.step.uses), sync: false)
+                    events.report(.stepStarted(step: job.displayID, uses: inst.spec.step.uses))
                     let exec = executor
                     let token = nextToken
                     nextToken += 1
@@ -117,7 +116,7 @@ final class Scheduler {
                     continue
                 }
                 // What happened so far reaches the file before the scheduler waits (a kill loses nothing before it).
-                record?.flush()
+                events.flush()
                 guard let (token, rec) = await group.next(), let inst = inflight.removeValue(forKey: token) else { break }
                 running -= 1
                 inst.spec.running -= 1
@@ -238,11 +237,8 @@ final class Scheduler {
     private func publish(_ r: StepOutcome, of spec: Spec, display: String) {
         var shown = r
         shown.id = display
-        if let record {
-            let masked = !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs)
-            record.append(.stepFinished(.init(outcome: shown, spec: spec.key, fingerprint: run.fingerprints[spec.key], outputsMasked: masked)), sync: false)
-            unsynced.insert(ObjectIdentifier(spec))
-        }
-        reporter.report(.stepFinished(shown))
+        let masked = !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs)
+        events.report(.stepFinished(.init(outcome: shown, spec: spec.key, fingerprint: run.fingerprints[spec.key], outputsMasked: masked)))
+        unsynced.insert(ObjectIdentifier(spec))
     }
 }

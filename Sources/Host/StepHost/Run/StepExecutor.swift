@@ -7,9 +7,8 @@ import StepProtocol
 /// checked before each attempt. A failed step is a `StepOutcome`, never a thrown error.
 struct StepExecutor: Sendable {
     let runner: StepRunner
-    let reporter: RunReporter
+    let events: RunReporter
     let control: RunControl
-    let record: RunJournalWriter?
     let masker: Masker
     let dryRun: Bool
 
@@ -32,8 +31,7 @@ struct StepExecutor: Sendable {
         while true {
             attempt += 1
             rec.attempts = attempt
-            reporter.report(.stepStarted(step: job.displayID, uses: shownUses(job), attempt: attempt, of: attempts))
-            record?.append(.attempt(step: job.displayID, attempt: attempt), sync: false)
+            events.report(.attempt(step: job.displayID, attempt: attempt, of: attempts, uses: shownUses(job)))
             let verdict: RetryVerdict
             let attemptStarted = Date()
             (rec, verdict) = await runAttempt(job, attempt: attempt, base: rec, inputProblems: problems)
@@ -43,12 +41,12 @@ struct StepExecutor: Sendable {
             let decision = RetryDecision(policy: job.spec.retry, verdict: verdict, failedAttempt: attempt, cancelled: control.epoch != job.cancelEpoch)
             guard case .retry(let delay) = decision else {
                 if case .stop(let why) = decision {
-                    reporter.report(.stepLog(step: job.displayID, level: .warning, message: "not retried (attempt \(attempt) of \(attempts)): \(why)",
+                    events.report(.log(step: job.displayID, level: .warning, message: "not retried (attempt \(attempt) of \(attempts)): \(why)",
                                              file: nil, line: nil))
                 }
                 break
             }
-            reporter.report(.stepRetrying(step: job.displayID, attempt: attempt + 1, of: attempts, delayMs: delay, error: rec.error ?? ""))
+            events.report(.retrying(step: job.displayID, attempt: attempt + 1, of: attempts, delayMs: delay, error: rec.error ?? ""))
             await control.pause(milliseconds: delay, since: job.cancelEpoch)
             if control.epoch > job.cancelEpoch { break }
         }
@@ -65,9 +63,9 @@ struct StepExecutor: Sendable {
             rec.error = "invalid inputs: " + problems.map(\.description).joined(separator: "; ")
             return (rec, .never)
         }
-        if dryRun { reporter.report(.stepInputs(step: job.displayID, inputs: .object(job.inputs))) }
+        if dryRun { events.report(.inputs(step: job.displayID, inputs: .object(job.inputs))) }
         return await runner.runAttempt(job, attempt: attempt, base: rec,
-                                       in: AttemptContext(reporter: reporter, control: control, masker: masker, dryRun: dryRun))
+                                       in: AttemptContext(events: events, control: control, masker: masker, dryRun: dryRun))
     }
 }
 

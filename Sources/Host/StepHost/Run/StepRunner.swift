@@ -13,8 +13,8 @@ public protocol StepRunner: Sendable {
 
 /// What an attempt may use of its run.
 public struct AttemptContext: Sendable {
-    /// The run's reporter (every event masked).
-    public let reporter: RunReporter
+    /// Where the attempt's events go: the run's event stream (it masks each once).
+    public let events: RunReporter
     public let control: RunControl
     public let masker: Masker
     public let dryRun: Bool
