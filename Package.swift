@@ -22,22 +22,35 @@ let package = Package(
         .target(name: "StepHTTP", dependencies: ["StepProtocol"], path: "Sources/Shared/StepHTTP"),
         // The YAML 1.2 subset parser with source positions.
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Shared/StepYAML"),
-        // Manifest, expressions, graph, scheduler, plugin processes, secrets, reports.
-        .target(name: "StepHost", dependencies: ["StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepChanges"], path: "Sources/Host/StepHost"),
-        // The reporters: a run's events as a terminal, GitHub Actions, Buildkite and JUnit read them. Imports the host library.
-        .target(name: "StepReporting", dependencies: ["StepHost", "StepProtocol", "StepMask", "StepProcess"], path: "Sources/Host/StepReporting"),
+        // The host, bottom up; each target imports only those above it here (the compiler holds the design).
+        // The pipeline's model: the manifest and its loader, expressions, workflow graphs, a step's outcome and fingerprint.
+        .target(name: "StepManifest", dependencies: ["StepProtocol", "StepYAML", "StepChanges"], path: "Sources/Host/StepManifest"),
+        // Plugins: descriptors and the catalog, a plugin process's connection and the pool, the CI context they may see, --record.
+        .target(name: "StepPlugins", dependencies: ["StepManifest", "StepProtocol", "StepProcess", "StepMask"], path: "Sources/Host/StepPlugins"),
+        // A run's events (one vocabulary, one codec, masked once) and its journal: writer, reader, history, signature.
+        .target(name: "StepJournal", dependencies: ["StepManifest", "StepProtocol", "StepProcess", "StepMask"], path: "Sources/Host/StepJournal"),
+        // Preparing a run (selection, contexts, secrets, resume) and scheduling it (executor, retries, runners); scale-out.
+        .target(name: "StepRun", dependencies: ["StepManifest", "StepPlugins", "StepJournal", "StepProtocol", "StepYAML", "StepProcess", "StepMask", "StepChanges"],
+                path: "Sources/Host/StepRun"),
+        // Figures over recorded runs (`stephost stats`) and a run as an OpenTelemetry trace.
+        .target(name: "StepMetrics", dependencies: ["StepManifest", "StepJournal", "StepProtocol"], path: "Sources/Host/StepMetrics"),
+        // Tools for plugin authors and manifests: plugin check, the replayer, manifest and descriptor schemas.
+        .target(name: "StepAuthoring", dependencies: ["StepManifest", "StepPlugins", "StepProtocol", "StepProcess", "StepMask"], path: "Sources/Host/StepAuthoring"),
+        // The reporters: a run's events as a terminal, GitHub Actions, Buildkite and JUnit read them.
+        .target(name: "StepReporting", dependencies: ["StepManifest", "StepJournal", "StepProtocol", "StepMask", "StepProcess"], path: "Sources/Host/StepReporting"),
         // One multi-call executable: the host, and each bundled plugin when started by its name (stephost-exec, …).
         .executableTarget(
             name: "stephost",
-            dependencies: ["StepHost", "StepReporting", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "ExecPlugin", "DetectChangesPlugin", "DockerBuildPlugin", "GHCRPushPlugin",
+            dependencies: ["StepManifest", "StepPlugins", "StepJournal", "StepRun", "StepMetrics", "StepAuthoring", "StepReporting",
+                           "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "ExecPlugin", "DetectChangesPlugin", "DockerBuildPlugin", "GHCRPushPlugin",
                            "PinDigestPlugin", "BotPRPlugin", "ModalSecretPlugin", "SyncModalPlugin", "SmokeTestPlugin", "NotifyPlugin"],
             path: "Sources/Host/stephost"),
 
         // libFuzzer targets for the YAML parser, the framer and decoder, expressions and the masker (scripts/fuzz.sh).
-        .target(name: "StepFuzz", dependencies: ["StepHost", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
+        .target(name: "StepFuzz", dependencies: ["StepManifest", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
         .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
         // The scheduler's own cost, every attempt answered in memory (benchmarks/run.sh).
-        .executableTarget(name: "stephost-bench", dependencies: ["StepHost", "StepMask", "StepProtocol"], path: "Sources/Host/stephost-bench"),
+        .executableTarget(name: "stephost-bench", dependencies: ["StepManifest", "StepJournal", "StepRun", "StepMask", "StepProtocol"], path: "Sources/Host/stephost-bench"),
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
@@ -64,7 +77,7 @@ let package = Package(
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess", "StepProtocol"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "StepHostTests",
-            dependencies: ["StepHost", "StepReporting", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
+            dependencies: ["StepManifest", "StepPlugins", "StepJournal", "StepRun", "StepMetrics", "StepAuthoring", "StepReporting", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
             path: "Tests/StepHostTests"),
     ],
     swiftLanguageModes: [.v6]

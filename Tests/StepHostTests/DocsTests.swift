@@ -1,5 +1,6 @@
 import Foundation
-import StepHost
+import StepManifest
+import StepPlugins
 import StepProtocol
 import StepYAML
 import Testing

@@ -1,4 +1,4 @@
-import StepHost
+import StepManifest
 import StepProtocol
 import Testing
 

@@ -1,5 +1,6 @@
-import StepHost
+import StepManifest
 import StepProtocol
+import StepRun
 import StepYAML
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StepProcess
+import Testing
 
 /// The live view as a person sees it: stephost in a real pseudo-terminal (tmux), the screen read with capture-pane.
 @Suite("the live view in a terminal", .timeLimit(.minutes(2)), .enabled(if: Command.which("tmux") != nil || TestSupport.inCI))

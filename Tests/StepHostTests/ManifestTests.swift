@@ -1,4 +1,4 @@
-import StepHost
+import StepManifest
 import Testing
 
 @Suite("Manifest loading and graph checks", .timeLimit(.minutes(3)))

@@ -1,4 +1,4 @@
-import StepHost
+import StepPlugins
 import Testing
 
 @Suite("Plugin discovery", .timeLimit(.minutes(3)))

@@ -1,5 +1,5 @@
 import Foundation
-import StepHost
+import StepJournal
 import StepProtocol
 import Testing
 

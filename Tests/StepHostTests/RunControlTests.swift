@@ -1,5 +1,5 @@
 import Foundation
-import StepHost
+import StepJournal
 import StepProcess
 import StepProtocol
 import Testing

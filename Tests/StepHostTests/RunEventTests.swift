@@ -1,5 +1,6 @@
 import Foundation
-import StepHost
+import StepJournal
+import StepManifest
 import StepMask
 import StepProtocol
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
+import StepProcess
 import StepProtocol
 import Testing
-import StepProcess
 
 /// Splitting a run across machines: --only/--until, records handed over by path, runs merge,
 /// the GitHub matrix and the Buildkite pipeline (checked with Buildkite's published schema).

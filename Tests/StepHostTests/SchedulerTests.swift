@@ -1,6 +1,8 @@
 import Foundation
-import StepHost
+import StepJournal
+import StepManifest
 import StepProtocol
+import StepRun
 import Testing
 
 /// Scheduling without processes: the scheduler, executor and run record exactly as `stephost run`

@@ -1,5 +1,6 @@
-import StepHost
+import StepManifest
 import StepProtocol
+import StepRun
 import Testing
 
 /// What a selection holds (the library), and `--only`'s syntax (read by the CLI).

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StepProcess
+import Testing
 
 /// The suites with real parts skip on a developer's machine without their tools, but never in CI:
 /// there they run (and fail), and this test names what is missing.

@@ -1,5 +1,5 @@
 import Foundation
-import StepHost
+import StepManifest
 import StepMask
 import StepProtocol
 import StepYAML

@@ -1,4 +1,3 @@
-import StepHost
 import Foundation
 import StepProtocol
 

@@ -1,7 +1,8 @@
-import StepHost
 import Foundation
-import StepProtocol
+import StepJournal
+import StepManifest
 import StepProcess
+import StepProtocol
 
 /// The run as a CI log viewer shows it (GitHub Actions, Buildkite): plain lines, one
 /// collapsible group per step. Groups never nest or interleave: a step running alone
@@ -49,9 +50,9 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
         self.transcripts = transcripts
     }
 
-    // MARK: - Printing
+    // MARK: - Writing
 
-    private func print(_ lines: [OutputLine]) {
+    private func emit(_ lines: [OutputLine]) {
         var out: [String] = []
         for l in lines {
             switch settings.flavor {
@@ -104,7 +105,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
             if held[step] == nil && live != step {
                 if live == nil && running.count == 1 && waiting.isEmpty {
                     live = step
-                    print([groupStart(title(step, nil))])
+                    emit([groupStart(title(step, nil))])
                 } else {
                     held[step] = []
                 }
@@ -124,11 +125,11 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
         }
         guard let (step, lines) = EventLines.lines(event, verbose: settings.verbose) else { return }
         if let step, step == live {
-            print(lines)
+            emit(lines)
         } else if let step, held[step] != nil {
             held[step]?.append(contentsOf: lines)
         } else {
-            print(lines.map { OutputLine(text: (step.map { "[\($0)] " } ?? "") + $0.text, fromPlugin: $0.fromPlugin) })
+            emit(lines.map { OutputLine(text: (step.map { "[\($0)] " } ?? "") + $0.text, fromPlugin: $0.fromPlugin) })
         }
     }
 
@@ -145,8 +146,8 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
             // the collapsed log sees it. GitHub: a title line right after the group; Buildkite: the end in a
             // section titled with ❌, which `^^^ +++` opens.
             switch settings.flavor {
-            case .github: print(end + groupEnd(failed: failed) + (failed ? [host(title(r.id, r))] : []))
-            case .buildkite: print(failed ? [groupStart(title(r.id, r))] + end + groupEnd(failed: true) : end)
+            case .github: emit(end + groupEnd(failed: failed) + (failed ? [host(title(r.id, r))] : []))
+            case .buildkite: emit(failed ? [groupStart(title(r.id, r))] + end + groupEnd(failed: true) : end)
             }
             live = nil
             flushWaiting()
@@ -157,7 +158,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
     }
 
     private func printGroup(_ g: (title: String, lines: [OutputLine], failed: Bool)) {
-        print([groupStart(g.title)] + g.lines + groupEnd(failed: g.failed))
+        emit([groupStart(g.title)] + g.lines + groupEnd(failed: g.failed))
     }
 
     private func flushWaiting() {
@@ -168,15 +169,15 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
 
     private func finishRun(_ summary: RunSummary) {
         flushWaiting()
-        if live != nil { print(groupEnd(failed: false)); live = nil }
+        if live != nil { emit(groupEnd(failed: false)); live = nil }
         for (step, lines) in held.sorted(by: { $0.key < $1.key }) { printGroup((title(step, nil), lines, false)) }
         held = [:]
         let (shown, left) = Annotation.select(failures: failures, logs: logAnnotations)
         switch settings.flavor {
         case .github:
-            print(shown.map { host(WorkflowCommands.annotation($0)) })
+            emit(shown.map { host(WorkflowCommands.annotation($0)) })
             if !left.isEmpty {
-                print([host("::notice::\(left.count) more annotation\(left.count == 1 ? " was" : "s were") left out (GitHub shows at most 10 per level); they are in the step summary")])
+                emit([host("::notice::\(left.count) more annotation\(left.count == 1 ? " was" : "s were") left out (GitHub shows at most 10 per level); they are in the step summary")])
             }
             if let path = settings.stepSummary, !path.isEmpty {
                 append(MarkdownSummary.render(summary, transcripts: transcripts, leftOut: left) + "\n", to: path)
@@ -190,7 +191,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
                                        environment: settings.environment, input: Array(body.utf8), timeout: 30)
             }
         }
-        print(EventLines.table(summary).map(host))
+        emit(EventLines.table(summary).map(host))
     }
 
     private func mask(_ value: String) {
@@ -210,7 +211,7 @@ public final class CIReporter: RunReporter, @unchecked Sendable {
     private func append(_ text: String, to path: String) {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            print([host("warning: cannot append the step summary to \(path): \(String(cString: strerror(errno)))")])
+            emit([host("warning: cannot append the step summary to \(path): \(String(cString: strerror(errno)))")])
             return
         }
         FileDescriptor.writeAll(fd, Array(text.utf8))

@@ -1,5 +1,6 @@
-import StepHost
 import Foundation
+import StepJournal
+import StepManifest
 import StepProtocol
 
 /// What each event says, as lines without the `[step]` prefix: the one wording the plain,

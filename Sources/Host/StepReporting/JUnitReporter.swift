@@ -1,5 +1,6 @@
-import StepHost
 import Foundation
+import StepJournal
+import StepManifest
 import StepProtocol
 
 /// `--junit FILE`: the run as JUnit XML, as GitLab, Jenkins and the GitHub test-report
@@ -77,7 +78,7 @@ public final class JUnitReporter: RunReporter, @unchecked Sendable {
             }
             total.tests += steps.count; total.failures += n.failures; total.errors += n.errors; total.skipped += n.skipped
             suites.append("  <testsuite name=\"\(attr(wf))\" tests=\"\(steps.count)\" failures=\"\(n.failures)\" errors=\"\(n.errors)\" "
-                          + "skipped=\"\(n.skipped)\" time=\"\(String(format: "%.3f", seconds))\" timestamp=\"\(RunJournalWriter.timestamp(s.startedAt))\">\n"
+                          + "skipped=\"\(n.skipped)\" time=\"\(String(format: "%.3f", seconds))\" timestamp=\"\(Timestamp.rfc3339(s.startedAt))\">\n"
                           + cases.joined(separator: "\n") + (cases.isEmpty ? "" : "\n") + "  </testsuite>")
         }
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -1,5 +1,6 @@
-import StepHost
 import Foundation
+import StepJournal
+import StepManifest
 import StepProcess
 import StepProtocol
 

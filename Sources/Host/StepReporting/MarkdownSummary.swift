@@ -1,5 +1,5 @@
-import StepHost
 import Foundation
+import StepManifest
 import StepProtocol
 
 /// The Markdown summary of a run, for GitHub's step summary and Buildkite's annotation:

@@ -1,5 +1,5 @@
-import StepHost
 import Foundation
+import StepJournal
 import StepProcess
 import StepProtocol
 

@@ -1,5 +1,5 @@
-import StepHost
 import Foundation
+import StepJournal
 import StepProtocol
 
 /// What each step printed (its log lines and its plugin's stderr), kept for the reports that

@@ -1,8 +1,8 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepJournal
 import StepMask
 import StepProtocol
+import StepRun
 
 // stephost-bench: what the host costs with no process at all. `stephost-bench scheduler N [--no-record]`
 // runs N independent no-op steps through the scheduler, the executor and (unless --no-record) the run

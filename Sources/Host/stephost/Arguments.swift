@@ -1,5 +1,4 @@
-import StepHost
-import StepReporting
+import StepManifest
 import StepProtocol
 /// A small command-line parser: `--name value`, `--name=value`, `-x value`, flags, repeats, positionals.
 struct Arguments {

@@ -1,7 +1,7 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepJournal
 import StepProtocol
+import StepRun
 
 /// `stephost plan WORKFLOW --format buildkite`: a pipeline for `buildkite-agent pipeline upload`. One
 /// command step per step, and per instance of a for-each whose list is known, each running

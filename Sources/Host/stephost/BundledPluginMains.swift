@@ -8,8 +8,7 @@ import ModalSecretPlugin
 import NotifyPlugin
 import PinDigestPlugin
 import SmokeTestPlugin
-import StepHost
-import StepReporting
+import StepPlugins
 import SyncModalPlugin
 
 /// The bundled plugins this executable serves when it is started by their name (`stephost-exec`, …):

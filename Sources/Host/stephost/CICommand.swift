@@ -1,6 +1,5 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepRun
 
 /// `stephost ci github WORKFLOW --fan-out ID`: prints a GitHub Actions workflow that spreads
 /// WORKFLOW's for-each step ID over a matrix of runners and merges their records.

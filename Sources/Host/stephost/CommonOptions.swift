@@ -1,6 +1,7 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepJournal
+import StepPlugins
+import StepRun
 
 /// Options every command that reads a manifest accepts: -f, --workspace, --plugin, --plugins.
 enum CommonOptions {

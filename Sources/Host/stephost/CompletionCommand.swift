@@ -1,6 +1,4 @@
 import Foundation
-import StepHost
-import StepReporting
 import StepYAML
 
 /// `stephost completion bash|zsh|fish`: a completion script for the shell, completing commands,

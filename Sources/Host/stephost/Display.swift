@@ -1,9 +1,9 @@
 import Foundation
-import StepHost
-import StepReporting
-import StepProtocol
-import StepProcess
+import StepJournal
 import StepMask
+import StepProcess
+import StepProtocol
+import StepReporting
 
 /// How `stephost run` shows a run, chosen from its flags and the environment: the terminal's
 /// live view, plain lines, or a CI system's own form; plus the reports for tools.

@@ -1,7 +1,7 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepManifest
 import StepProtocol
+import StepRun
 
 /// `stephost ci github WORKFLOW --fan-out ID`: a GitHub Actions workflow that runs WORKFLOW in three
 /// jobs — prepare (everything the fan-out step needs, then its matrix), one matrix leg per instance

@@ -1,9 +1,9 @@
 import Foundation
-import StepHost
+import StepManifest
 import StepReporting
-import StepProtocol
-import StepProcess
 import StepMask
+import StepProcess
+import StepProtocol
 
 /// `--github-output NAME=EXPR`: after the run, each EXPR's value (as JSON) appended to the file
 /// `GITHUB_OUTPUT` names, as `NAME<<DELIM` … `DELIM`.

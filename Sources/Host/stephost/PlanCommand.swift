@@ -1,7 +1,7 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepJournal
 import StepProtocol
+import StepRun
 
 enum PlanCommand {
     static func main(_ argv: [String]) async -> Int32 {

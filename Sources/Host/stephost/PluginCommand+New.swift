@@ -1,6 +1,5 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepManifest
 
 extension PluginCommand {
     /// The stephost checkout this binary was built from (for a Swift plugin's PluginKit dependency).

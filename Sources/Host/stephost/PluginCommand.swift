@@ -1,8 +1,10 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepAuthoring
+import StepManifest
+import StepPlugins
 import StepProcess
 import StepProtocol
+import StepRun
 
 /// `stephost plugin new NAME --lang sh|python|swift [--dir DIR]` and
 /// `stephost plugin check NAME | -- COMMAND [ARG...]`: for people who write plugins.

@@ -1,6 +1,7 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepManifest
+import StepPlugins
+import StepRun
 
 enum PluginsCommand {
     static func main(_ argv: [String]) async -> Int32 {

@@ -1,5 +1,4 @@
-import StepHost
-import StepReporting
+import StepRun
 
 extension PreparedRun {
     /// Keeps the run alive until the process exits: a command that is about to return (`plan`,

@@ -1,6 +1,5 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepAuthoring
 import StepProcess
 import StepProtocol
 

@@ -1,7 +1,10 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepJournal
+import StepManifest
+import StepPlugins
 import StepProtocol
+import StepReporting
+import StepRun
 
 enum RunCommand {
     static func main(_ argv: [String]) async -> Int32 {

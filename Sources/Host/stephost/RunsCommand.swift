@@ -1,7 +1,9 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepJournal
+import StepManifest
 import StepProtocol
+import StepReporting
+import StepRun
 
 /// `stephost runs` lists the recorded runs of the workspace; `stephost runs show ID` prints one.
 enum RunsCommand {
@@ -33,8 +35,11 @@ enum RunsCommand {
             }
             return prune(history, keep: keep)
         case "merge":
-            do {
-                let sources = try a.positionals.dropFirst().map { ref throws(RunError) in try history.find(ref) }
+            do throws(RunError) {
+                var sources: [RunJournal] = []
+                do throws(JournalError) {
+                    for ref in a.positionals.dropFirst() { sources.append(try history.find(ref)) }
+                } catch { throw RunError.journal(error) }
                 for s in sources { if let problem = integrityProblem(s) { return CommonOptions.fail("runs merge: run \(s.id): \(problem)") } }
                 let id = try RunMerge.merge(sources, into: history, id: a.value("--id"))
                 if let secret = recordSecret, !RecordSignature.sign("\(history.directory)/\(id)", secret: secret) {
@@ -57,7 +62,7 @@ enum RunsCommand {
         }
         guard !runs.isEmpty else { Console.out("no runs recorded in \(history.directory)\n"); return 0 }
         let rows = runs.map { r in
-            [r.id, r.workflows.joined(separator: ","), r.stateText, r.startedAt.map(RunJournalWriter.timestamp) ?? "-",
+            [r.id, r.workflows.joined(separator: ","), r.stateText, r.startedAt.map(Timestamp.rfc3339) ?? "-",
              r.durationMs.map(formatDuration) ?? "-", [r.dryRun ? "dry run" : nil, r.resumedFrom.map { "resumes \($0)" }].compactMap { $0 }.joined(separator: ", ")]
         }
         emit(TextTable.lines(["RUN", "WORKFLOWS", "STATUS", "STARTED", "DURATION", ""], rows).joined(separator: "\n") + "\n")
@@ -84,7 +89,7 @@ enum RunsCommand {
         if case .finished(let c) = r.state { exit = .int(Int(c)) }
         return .compactObject([
             "id": .string(r.id), "workflows": .array(r.workflows.map(JSONValue.string)), "status": .string(r.stateText),
-            "exitCode": exit, "startedAt": r.startedAt.map { .string(RunJournalWriter.timestamp($0)) },
+            "exitCode": exit, "startedAt": r.startedAt.map { .string(Timestamp.rfc3339($0)) },
             "durationMs": r.durationMs.map(JSONValue.int), "environment": r.environment.map(JSONValue.string),
             "resumedFrom": r.resumedFrom.map(JSONValue.string), "directory": .string(r.directory),
             "dryRun": .bool(r.dryRun),
@@ -108,7 +113,7 @@ enum RunsCommand {
         }
         var out = "run \(r.id): \(r.stateText)\(r.dryRun ? " (dry run)" : "")\n"
         out += "  workflows: \(r.workflows.joined(separator: ", "))\(r.environment.map { "   environment: \($0)" } ?? "")\n"
-        if let s = r.startedAt { out += "  started: \(RunJournalWriter.timestamp(s))   duration: \(r.durationMs.map(formatDuration) ?? "-")\n" }
+        if let s = r.startedAt { out += "  started: \(Timestamp.rfc3339(s))   duration: \(r.durationMs.map(formatDuration) ?? "-")\n" }
         if let from = r.resumedFrom { out += "  resumed from: \(from)\n" }
         out += "  record: \(r.directory)\n\n"
         var rows = r.steps.map { s in

@@ -1,7 +1,10 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepAuthoring
+import StepJournal
+import StepManifest
+import StepPlugins
 import StepProtocol
+import StepRun
 
 /// `stephost schema manifest [--plugins] | events | descriptor`: JSON Schemas (draft-07) of the
 /// manifest (with each plugin's `with:` inputs), of the run's events as `--events` and the journal

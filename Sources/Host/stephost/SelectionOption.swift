@@ -1,5 +1,4 @@
-import StepHost
-import StepReporting
+import StepRun
 
 /// `--only SEL`: a comma-separated list of `ID` (a step, all of its instances), `ID[KEY]` (one instance)
 /// or `ID[KEY1,KEY2]`; for-each keys never hold `,`, `[`, `]` or control characters.

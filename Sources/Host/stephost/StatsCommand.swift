@@ -1,7 +1,10 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepJournal
+import StepManifest
+import StepMetrics
 import StepProtocol
+import StepReporting
+import StepRun
 
 /// `stephost stats [WORKFLOW] [--last N] [--json] [--html FILE]`: how long steps and kinds of step
 /// take over the recorded runs of the workspace.
@@ -33,7 +36,7 @@ enum StatsCommand {
         if let file = a.value("--html") {
             let name = (workspace as NSString).lastPathComponent
             let page = StatsPage(stats: stats, title: "stephost stats · \(name)\(workflow.map { " · \($0)" } ?? "")",
-                                 generated: "stephost \(version), \(RunJournalWriter.timestamp(Date()))")
+                                 generated: "stephost \(version), \(Timestamp.rfc3339(Date()))")
             let tmp = "\(file).tmp"
             guard FileManager.default.createFile(atPath: tmp, contents: Data(page.html.utf8)), rename(tmp, file) == 0 else {
                 return CommonOptions.fail("cannot write \(file)")

@@ -1,10 +1,10 @@
 import Foundation
+import StepManifest
+import StepMetrics
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import StepHTTP
-import StepHost
-import StepReporting
 import StepMask
 import StepProtocol
 

@@ -1,6 +1,6 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepManifest
+import StepRun
 
 enum ValidateCommand {
     static func main(_ argv: [String]) async -> Int32 {

@@ -1,6 +1,5 @@
 import Foundation
-import StepHost
-import StepReporting
+import StepManifest
 import StepProcess
 
 // stephost: runs the steps of a pipeline manifest through plugin processes.

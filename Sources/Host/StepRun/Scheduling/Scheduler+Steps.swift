@@ -1,0 +1,92 @@
+import Foundation
+import StepManifest
+import StepProtocol
+import StepYAML
+
+/// A step of the run as the scheduler tracks it, and its for-each instances.
+extension Scheduler {
+    final class Spec {
+        let workflow: WorkflowSpec
+        let graph: WorkflowGraph
+        let index: Int
+        let step: StepSpec
+        /// "workflow/step": the key of its environment, secrets and fingerprint.
+        let key: String
+        /// Whether its inputs or env hold expressions (else they are resolved without a context).
+        let needsContext: Bool
+        var deps: [Spec] = []
+        var paired: [Bool] = []
+        /// Steps that need this one: re-checked when it expands or one of its instances ends.
+        var dependants: [Spec] = []
+        /// Whether the condition calls failure() (the only reader of the ancestors' failures).
+        let readsFailure: Bool
+        /// Steps whose outputs or status this step's expressions read.
+        let reads: Set<String>
+        var expanded = false
+        var instances: [Instance] = []
+        /// Set when the step ended without instances (skipped, nothing to do, for-each error).
+        var record: StepOutcome?
+        var running = 0
+        /// Ended as a whole without running, decided from needs that were all unchanged (see `Scheduler.needsUnchanged`).
+        var unchangedWhole = false
+
+        init(workflow: WorkflowSpec, graph: WorkflowGraph, index: Int) {
+            self.workflow = workflow
+            self.graph = graph
+            self.index = index
+            step = workflow.steps[index]
+            key = "\(workflow.name)/\(step.id)"
+            needsContext = !step.env.isEmpty || !(step.inputs?.expressions.isEmpty ?? true)
+            var reads = Set<String>()
+            if let c = step.condition { reads.formUnion(c.referencedSteps) }
+            for e in step.forEach?.expressions ?? [] { reads.formUnion(e.referencedSteps) }
+            for e in step.env { for x in e.value.expressions { reads.formUnion(x.referencedSteps) } }
+            reads.formUnion(step.inputs?.referencedSteps ?? [])
+            self.reads = reads
+            var readsFailure = false
+            step.condition?.visit { if case .call("failure", _) = $0 { readsFailure = true } }
+            self.readsFailure = readsFailure
+        }
+
+        var finished: Bool { record != nil || (expanded && instances.allSatisfy { $0.record != nil }) }
+
+        var status: StepStatus {
+            if let r = record { return r.status }
+            let s = instances.compactMap(\.record).map(\.status)
+            if s.contains(.failure) { return .failure }
+            if s.contains(.cancelled) { return .cancelled }
+            if s.contains(.success) { return .success }
+            return .skipped
+        }
+
+        var countsAsSuccess: Bool {
+            if let r = record { return r.countsAsSuccess }
+            let recs = instances.compactMap(\.record)
+            if recs.contains(where: { $0.status == .failure && !$0.continuedOnError }) || recs.contains(where: { $0.status == .cancelled }) { return false }
+            return recs.contains { $0.countsAsSuccess }
+        }
+
+        var failed: Bool {
+            if let r = record { return r.status == .failure && !r.continuedOnError }
+            return instances.contains { $0.record.map { $0.status == .failure && !$0.continuedOnError } ?? false }
+        }
+    }
+
+    final class Instance {
+        let spec: Spec
+        let id: String
+        let key: String?
+        let item: JSONValue?
+        /// Paired dependencies: the namesake instance in each paired step.
+        var namesakes: [Instance] = []
+        /// Paired steps that have no namesake of this instance: it waits for all of them.
+        var whole: [Spec] = []
+        var record: StepOutcome?
+        var started = false
+        /// Its needs are met and its `if` said run: it waits only for a free slot.
+        var cleared = false
+        /// Nothing of it ran in this run: reused from the resumed run, or skipped on the strength of needs that were unchanged.
+        var unchanged = false
+        init(spec: Spec, id: String, key: String?, item: JSONValue?) { self.spec = spec; self.id = id; self.key = key; self.item = item }
+    }
+}

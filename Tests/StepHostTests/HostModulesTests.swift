@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// The host's modules as `Sources/Host/README.md` draws them: the table, `Package.swift` and the
+/// imports of every file say the same, and no library module prints, exits or reads argv.
+@Suite("host modules: the README's table, Package.swift and the imports agree", .timeLimit(.minutes(1)))
+struct HostModulesTests {
+    static let hostModules = ["StepManifest", "StepPlugins", "StepJournal", "StepRun", "StepMetrics", "StepAuthoring", "StepReporting", "stephost"]
+
+    /// module → the host modules the README allows it.
+    static func readmeTable() throws -> [String: Set<String>] {
+        let text = try String(contentsOfFile: "\(TestSupport.repoRoot)/Sources/Host/README.md", encoding: .utf8)
+        var table: [String: Set<String>] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 4 else { continue }
+            let names = cells[1].components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            let imports: Set<String> = cells[3] == "all of the above" ? Set(hostModules.filter { $0 != "stephost" })
+                : Set(cells[3].components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+            for n in names { table[n] = imports }
+        }
+        return table
+    }
+
+    /// target → the host modules `Package.swift` gives it.
+    static func packageDependencies() throws -> [String: Set<String>] {
+        let text = try String(contentsOfFile: "\(TestSupport.repoRoot)/Package.swift", encoding: .utf8)
+        var deps: [String: Set<String>] = [:]
+        let pattern = try NSRegularExpression(pattern: #"\.(?:executableTarget|target)\(\s*name: "([^"]+)",\s*dependencies: \[([^\]]*)\]"#)
+        for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            let name = String(text[Range(m.range(at: 1), in: text)!])
+            let list = text[Range(m.range(at: 2), in: text)!].split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \n\"")) }
+            deps[name] = Set(list.filter { hostModules.contains($0) })
+        }
+        return deps
+    }
+
+    @Test("each host module's host dependencies in Package.swift are what the README's table allows")
+    func packageMatchesReadme() throws {
+        let table = try Self.readmeTable()
+        let deps = try Self.packageDependencies()
+        for module in Self.hostModules {
+            let allowed = try #require(table[module], "\(module) has no row in Sources/Host/README.md")
+            let declared = try #require(deps[module], "\(module) is not a target in Package.swift")
+            #expect(declared == allowed, "\(module): Package.swift \(declared.sorted()), README \(allowed.sorted())")
+        }
+    }
+
+    @Test("every file of a host module imports only the host modules its row allows; no library module prints, exits or reads argv")
+    func importsFollowTheTable() async throws {
+        let table = try Self.readmeTable()
+        let sources = try await TestSupport.repositoryFiles { $0.hasPrefix("Sources/Host/") && $0.hasSuffix(".swift") }
+        var checked = 0
+        for (path, text) in sources {
+            let module = path.split(separator: "/")[2]
+            guard let allowed = table[String(module)] else { continue }
+            checked += 1
+            for line in text.split(separator: "\n") where line.hasPrefix("import ") {
+                let imported = String(line.dropFirst("import ".count))
+                if Self.hostModules.contains(imported) { #expect(allowed.contains(imported), "\(path) imports \(imported)") }
+            }
+            guard module.hasPrefix("Step") else { continue }
+            let code = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+            for word in [#"\bprint\("#, #"\bexit\("#, #"\bCommandLine\."#, #"FileHandle\.standard(Output|Error)"#] {
+                #expect(code.range(of: word, options: .regularExpression) == nil, "\(path) uses \(word)")
+            }
+        }
+        #expect(checked > 80)
+    }
+}
