@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "ExecPlugin", dependencies: ["PluginKit", "StepMask", "StepProtocol"], path: "Sources/Plugins/exec"),
         .target(name: "DetectChangesPlugin", dependencies: ["PluginKit", "StepChanges", "StepProtocol"], path: "Sources/Plugins/detect-changes"),
         .target(name: "DockerBuildPlugin", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/docker-build"),
-        .target(name: "GHCRPushPlugin", dependencies: ["PluginKit", "OCI", "StepProtocol"], path: "Sources/Plugins/ghcr-push"),
+        .target(name: "GHCRPushPlugin", dependencies: ["PluginKit", "OCI", "StepProcess", "StepProtocol"], path: "Sources/Plugins/ghcr-push"),
         .target(name: "PinDigestPlugin", dependencies: ["PluginKit", "ProcessorRegistry", "StepProtocol"], path: "Sources/Plugins/pin-digest"),
         // GitHub's REST API as bot-pr and notify call it.
         .target(name: "GitHub", dependencies: ["StepProtocol", "PluginKit", "StepHTTP"], path: "Sources/Plugins/GitHub"),

@@ -73,7 +73,7 @@ struct HostDeathTests {
         /// Steps the newest journal records as succeeded.
         func succeeded() -> Set<String> {
             guard let r = RunHistory(workspace: TestSupport.resolvedPath(dir)).all().first else { return [] }
-            return Set(r.steps.filter { $0.record.status == .success }.map(\.record.id))
+            return Set(r.steps.filter { $0.outcome.status == .success }.map(\.outcome.id))
         }
         /// How often each step has started so far: exec steps log to ran.log, fake steps to its record.
         func starts() -> [String: Int] {
@@ -147,8 +147,8 @@ struct HostDeathTests {
         {"event":"step-finished","id":"b","uses":"ex
         """)
         let r = try RunJournal.read(directory: dir)
-        #expect(r.steps.map(\.record.id) == ["a"])
-        #expect(r.steps.first?.record.outputs["x"] == "1")
+        #expect(r.steps.map(\.outcome.id) == ["a"])
+        #expect(r.steps.first?.outcome.outputs["x"] == "1")
         #expect(r.unfinished == ["b"])
         #expect(r.state == .ended)
         #expect(r.durationMs == 1100)

@@ -241,7 +241,7 @@ struct ResumeTests {
         #expect(Set(runs.map(\.id)) == ids)
         for r in runs {
             #expect(r.state == .finished(exitCode: 0))
-            #expect(r.steps.map(\.record.id) == ["a", "b"])
+            #expect(r.steps.map(\.outcome.id) == ["a", "b"])
             let summary = try JSONParser.parse(try String(contentsOfFile: "\(r.directory)/summary.json", encoding: .utf8))
             #expect(summary["id"]?.stringValue == r.id)
         }

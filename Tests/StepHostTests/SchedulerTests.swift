@@ -6,7 +6,7 @@ import StepRun
 import Testing
 
 /// Scheduling without processes: the scheduler, executor and run record exactly as `stephost run`
-/// uses them, with every attempt answered by an `InMemoryStepRunner`.
+/// uses them, with every attempt answered by an `InMemoryAttemptRunner`.
 @Suite("scheduling through an in-memory runner", .timeLimit(.minutes(1)))
 struct SchedulerTests {
     /// Starts, in order, and what each attempt was given.
@@ -36,7 +36,7 @@ struct SchedulerTests {
     /// Runs `workflow` of `manifest` in `dir` (a new folder by default); `answer` decides each attempt.
     func run(_ manifest: String, in dir: String? = nil, jobs: Int = 4, failFast: Bool = false, resume: String? = nil,
              reporter: RunReporter = Quiet(),
-             _ answer: @escaping @Sendable (StepJob, Int) async -> InMemoryStepRunner.Answer = { _, _ in .success(outputs: [:]) })
+             _ answer: @escaping @Sendable (StepJob, Int) async -> InMemoryAttemptRunner.Answer = { _, _ in .success(outputs: [:]) })
         async throws -> (summary: RunSummary, log: Log, dir: String) {
         let dir = dir ?? TestSupport.tempDir("sched")
         TestSupport.write("\(dir)/stephost.yaml", manifest)
@@ -47,7 +47,7 @@ struct SchedulerTests {
         r.resume = resume
         r.workspace = dir
         let log = Log()
-        let runner = InMemoryStepRunner { job, attempt in
+        let runner = InMemoryAttemptRunner { job, attempt in
             log.add(job, attempt)
             return await answer(job, attempt)
         }

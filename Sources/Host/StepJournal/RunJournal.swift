@@ -12,7 +12,7 @@ import Glibc
 public struct RunJournal: Sendable {
     /// One finished step as the journal has it.
     public struct Step: Sendable {
-        public var record: StepOutcome
+        public var outcome: StepOutcome
         /// "workflow/step id" of the step definition it ran from.
         public var spec: String?
         public var fingerprint: StepFingerprint?
@@ -88,8 +88,8 @@ public struct RunJournal: Sendable {
         let beside = (directory as NSString).deletingLastPathComponent
         while let ref = next, seen.insert(ref).inserted,
               let earlier = (try? RunJournal.read(directory: "\(beside)/\(ref)")) ?? (try? RunJournal.read(directory: "\(history.directory)/\(ref)")) {
-            let known = Set(steps.map(\.record.id))
-            steps += earlier.steps.filter { $0.record.status == .success && !known.contains($0.record.id) }
+            let known = Set(steps.map(\.outcome.id))
+            steps += earlier.steps.filter { $0.outcome.status == .success && !known.contains($0.outcome.id) }
             next = earlier.resumedFrom
         }
     }
@@ -132,7 +132,7 @@ public struct RunJournal: Sendable {
             case .stepStarted(let step, _):
                 started.append(step)
             case .stepFinished(let f):
-                let step = Step(record: f.outcome, spec: f.spec, fingerprint: f.fingerprint, outputsMasked: f.outputsMasked)
+                let step = Step(outcome: f.outcome, spec: f.spec, fingerprint: f.fingerprint, outputsMasked: f.outputsMasked)
                 if let k = index[f.outcome.id] { run.steps[k] = step } else { index[f.outcome.id] = run.steps.count; run.steps.append(step) }
             case .runFinished(let f):
                 run.exitCode = Int32(f.exitCode)

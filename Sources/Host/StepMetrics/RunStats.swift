@@ -88,19 +88,19 @@ public struct RunStats: Sendable {
             runs.append(Run(id: r.id, startedAt: r.startedAt, workflows: r.workflows, succeeded: r.exitCode == 0, durationMs: r.durationMs ?? 0))
             // In the order they started (a run's journal has them as they finished; instances run at once):
             // a step's `last` is the instance that started last in the newest run.
-            let ordered = r.steps.sorted { ($0.record.startedAt ?? .distantPast, $0.record.id) < ($1.record.startedAt ?? .distantPast, $1.record.id) }
+            let ordered = r.steps.sorted { ($0.outcome.startedAt ?? .distantPast, $0.outcome.id) < ($1.outcome.startedAt ?? .distantPast, $1.outcome.id) }
             for s in ordered {
-                let rec = s.record
-                guard rec.status == .success || rec.status == .failure, rec.attempts > 0,
-                      !(rec.reason ?? "").hasPrefix("reused from run") else { continue }
-                let wf = rec.workflow.isEmpty ? r.workflows.first ?? "" : rec.workflow
+                let outcome = s.outcome
+                guard outcome.status == .success || outcome.status == .failure, outcome.attempts > 0,
+                      !(outcome.reason ?? "").hasPrefix("reused from run") else { continue }
+                let wf = outcome.workflow.isEmpty ? r.workflows.first ?? "" : outcome.workflow
                 if let workflow, wf != workflow { continue }
-                let base = RunStats.baseID(rec.id)
+                let base = RunStats.baseID(outcome.id)
                 let key = "\(wf)/\(base)"
-                if index[key] == nil { index[key] = steps.count; steps.append(Step(workflow: wf, step: base, kind: rec.kind, executions: [])) }
-                steps[index[key]!].kind = rec.kind
-                steps[index[key]!].executions.append(Execution(run: n, instance: rec.id, durationMs: rec.durationMs,
-                                                               succeeded: rec.status == .success))
+                if index[key] == nil { index[key] = steps.count; steps.append(Step(workflow: wf, step: base, kind: outcome.kind, executions: [])) }
+                steps[index[key]!].kind = outcome.kind
+                steps[index[key]!].executions.append(Execution(run: n, instance: outcome.id, durationMs: outcome.durationMs,
+                                                               succeeded: outcome.status == .success))
             }
         }
     }

@@ -32,7 +32,7 @@ var r = RunRequest(manifestPath: "\(dir)/stephost.yaml", jobs: jobs, pluginSearc
                    hostDirectory: dir, hostEnvironment: [:], hostVersion: "bench")
 r.workflow = "w"
 r.workspace = dir
-let runner = InMemoryStepRunner { _, _ in .success(outputs: [:]) }
+let runner = InMemoryAttemptRunner { _, _ in .success(outputs: [:]) }
 let prepared = try await Runner.prepare(r, reporter: Quiet(), steps: [StepDescription(name: "work", inputs: ["type": "object"])], runner: runner)
 let start = DispatchTime.now()
 let summary = await Runner.execute(prepared, reporter: Quiet(), writeRecord: record)

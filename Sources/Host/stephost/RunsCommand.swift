@@ -106,7 +106,7 @@ enum RunsCommand {
     static func show(_ r: RunJournal, json: Bool) {
         if json {
             var o = header(r).objectValue ?? [:]
-            o["steps"] = .array(r.steps.map(\.record.json))
+            o["steps"] = .array(r.steps.map(\.outcome.json))
             o["unfinished"] = .array(r.unfinished.map(JSONValue.string))
             print(JSONValue.object(o).prettyEncoded())
             return
@@ -117,14 +117,14 @@ enum RunsCommand {
         if let from = r.resumedFrom { out += "  resumed from: \(from)\n" }
         out += "  record: \(r.directory)\n\n"
         var rows = r.steps.map { s in
-            [s.record.id, s.record.uses, s.record.statusText + (s.record.attempts > 1 ? " (attempt \(s.record.attempts))" : ""),
-             s.record.status == .skipped ? "-" : formatDuration(s.record.durationMs)]
+            [s.outcome.id, s.outcome.uses, s.outcome.statusText + (s.outcome.attempts > 1 ? " (attempt \(s.outcome.attempts))" : ""),
+             s.outcome.status == .skipped ? "-" : formatDuration(s.outcome.durationMs)]
         }
         rows += r.unfinished.map { [$0, "", "did not finish", "-"] }
         out += TextTable.lines(["STEP", "USES", "STATUS", "DURATION"], rows).joined(separator: "\n") + "\n"
-        for s in r.steps where s.record.status == .failure {
-            out += "\n\(s.record.id): \(s.record.error ?? "failed")\n"
-            for h in s.record.shownHints { out += "  hint: \(h)\n" }
+        for s in r.steps where s.outcome.status == .failure {
+            out += "\n\(s.outcome.id): \(s.outcome.error ?? "failed")\n"
+            for h in s.outcome.shownHints { out += "  hint: \(h)\n" }
         }
         emit(out)
     }

@@ -52,7 +52,7 @@ struct TraceExporter {
 
     /// Posts the run; returns a warning when it did not arrive.
     func export(_ summary: RunSummary, sha: String, masker: Masker) async -> String? {
-        let trace = TraceExport(summary: summary, sha: sha, serviceName: serviceName, hostVersion: version)
+        let trace = RunTrace(summary: summary, sha: sha, serviceName: serviceName, hostVersion: version)
         let body = Data(masker.mask(trace.body.encoded()).utf8)
         let h = headers.merging(["Content-Type": "application/json"]) { $1 }
         // The deadline below ends the wait; the client's own timeout is only a backstop.

@@ -167,10 +167,10 @@ public final class StepContext: @unchecked Sendable {
         let alreadyCancelled: Bool = lock.withLock { children.append(child); return cancelled }
         if alreadyCancelled { child.stop(.tree, grace: 5) }
         child.closeStdin()
-        let expired = Flag()
+        let expired = Locked(false)
         let deadline = timeout.map { seconds in
             let item = DispatchWorkItem {
-                expired.set()
+                expired.withLock { $0 = true }
                 child.stop(.tree, grace: 2)
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
@@ -181,16 +181,8 @@ public final class StepContext: @unchecked Sendable {
         await eof.wait()
         lock.withLock { children.removeAll { $0 === child } }
         if isCancelled { throw CancellationError() }
-        return ProcessResult(status: status, stdout: kept.text, stderr: masker.mask(captureStdout ? keptErr.text : tail.text), timedOut: expired.isSet)
+        return ProcessResult(status: status, stdout: kept.text, stderr: masker.mask(captureStdout ? keptErr.text : tail.text), timedOut: expired.current)
     }
-}
-
-/// A flag set once, from any thread.
-final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
 
 /// Keeps a child's output up to a limit: the first bytes, or with `keepLast` the last ones.

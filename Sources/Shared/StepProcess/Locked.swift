@@ -2,7 +2,7 @@ import Foundation
 
 /// A value behind a lock: the one form of mutable state shared across threads in host and plugins
 /// (a count a notification handler keeps, a flag a timer sets). Every access is `withLock`.
-public final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value> {
     private let lock = NSLock()
     private var value: Value
 
@@ -17,6 +17,9 @@ public final class Locked<Value>: @unchecked Sendable {
     /// The value now.
     public var current: Value { withLock { $0 } }
 }
+
+/// Sendable when what it holds is: the lock is what makes sharing it safe.
+extension Locked: @unchecked Sendable where Value: Sendable {}
 
 extension Locked where Value == Int {
     /// Adds one and returns the new count.

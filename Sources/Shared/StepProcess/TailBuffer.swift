@@ -28,6 +28,12 @@ public struct TailBuffer: Sendable {
         return done
     }
 
+    /// Adds text that is whole lines (a log message, which may hold several).
+    public mutating func add(lines text: String) {
+        _ = append(Array(text.utf8))
+        _ = finish()
+    }
+
     /// At end of file: the last line without a newline.
     public mutating func finish() -> [String] {
         partial.isEmpty && !partialOverflow ? [] : [finishLine()]

@@ -100,156 +100,66 @@ public struct RetryPolicy: Sendable, Hashable {
 ///
 /// A value whose fields live in one shared box, copied only when a copy changes: steps are
 /// passed around whole (graphs, plans, jobs) many times a run, and a field-by-field copy
-/// retained each of its twenty fields every time.
+/// retained each of its twenty fields every time. The fields are `Fields`, listed once; a step
+/// reads and writes them as its own (`step.id`, `step.retry.attempts = 3`).
+@dynamicMemberLookup
 public struct StepSpec: Sendable {
-    private final class Fields: @unchecked Sendable {
-        var id: String
-        var uses: String
-        var with: YAMLNode?
-        var inputs: InputTemplate?
-        var needs: [String]?
-        var forEach: Template?
-        var forEachSource: String?
-        var maxParallel: Int?
-        var timeout: StepDuration
-        var retry: RetryPolicy
-        var continueOnError: Bool
-        var condition: Expression?
-        var conditionSource: String?
-        var environment: Template?
-        var secrets: [(name: String, source: String)]
-        var env: [EnvEntry]
-        var kind: String?
-        var position: SourcePosition
-        var node: YAMLNode?
-        init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate?, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String?, position: SourcePosition, node: YAMLNode?) {
-            self.id = id
-            self.uses = uses
-            self.with = with
-            self.inputs = inputs
-            self.needs = needs
-            self.forEach = forEach
-            self.forEachSource = forEachSource
-            self.maxParallel = maxParallel
-            self.timeout = timeout
-            self.retry = retry
-            self.continueOnError = continueOnError
-            self.condition = condition
-            self.conditionSource = conditionSource
-            self.environment = environment
-            self.secrets = secrets
-            self.env = env
-            self.kind = kind
-            self.position = position
-            self.node = node
-        }
+    public struct Fields: Sendable {
+        public var id = ""
+        public var uses = ""
+        public var with: YAMLNode?
+        /// `with:` compiled once (see `InputTemplate`).
+        public var inputs: InputTemplate?
+        /// nil: the step after the one before it; []: none.
+        public var needs: [String]?
+        public var forEach: Template?
+        public var forEachSource: String?
+        public var maxParallel: Int?
+        public var timeout: StepDuration
+        public var retry = RetryPolicy.none
+        public var continueOnError = false
+        public var condition: Expression?
+        public var conditionSource: String?
+        public var environment: Template?
+        /// Name the plugin sees → name in the environment.
+        public var secrets: [(name: String, source: String)] = []
+        public var env: [EnvEntry] = []
+        /// `kind:` for metrics (`build`, `deploy`, `test`, any word); nil: the plugin's default.
+        public var kind: String?
+        public var position: SourcePosition
+        /// The step as written, for fingerprints and for where each of its keys was written.
+        public var node: YAMLNode?
+    }
 
-        func copy() -> Fields {
-            Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, node: node)
+    private final class Box: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    public init(_ fields: Fields) { box = Box(fields) }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<Fields, Value>) -> Value {
+        get { box.fields[keyPath: field] }
+        _modify {
+            // The box is copied first when another value shares it.
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            yield &box.fields[keyPath: field]
         }
     }
 
-    private var fields: Fields
+    public var definition: JSONValue { self.node?.json ?? .null }
 
-    /// The box, copied first when another value shares it.
-    private mutating func unique() -> Fields {
-        if !isKnownUniquelyReferenced(&fields) { fields = fields.copy() }
-        return fields
-    }
-
-    public init(id: String, uses: String, with: YAMLNode?, inputs: InputTemplate? = nil, needs: [String]?, forEach: Template?, forEachSource: String?, maxParallel: Int?, timeout: StepDuration, retry: RetryPolicy, continueOnError: Bool, condition: Expression?, conditionSource: String?, environment: Template?, secrets: [(name: String, source: String)], env: [EnvEntry], kind: String? = nil, position: SourcePosition, node: YAMLNode?) {
-        fields = Fields(id: id, uses: uses, with: with, inputs: inputs, needs: needs, forEach: forEach, forEachSource: forEachSource, maxParallel: maxParallel, timeout: timeout, retry: retry, continueOnError: continueOnError, condition: condition, conditionSource: conditionSource, environment: environment, secrets: secrets, env: env, kind: kind, position: position, node: node)
-    }
-
-    public var id: String {
-        get { fields.id }
-        _modify { let f = unique(); yield &f.id }
-    }
-    public var uses: String {
-        get { fields.uses }
-        _modify { let f = unique(); yield &f.uses }
-    }
-    public var with: YAMLNode? {
-        get { fields.with }
-        _modify { let f = unique(); yield &f.with }
-    }
-    /// `with:` compiled once (see `InputTemplate`).
-    public var inputs: InputTemplate? {
-        get { fields.inputs }
-        _modify { let f = unique(); yield &f.inputs }
-    }
-    /// nil: the step after the one before it; []: none.
-    public var needs: [String]? {
-        get { fields.needs }
-        _modify { let f = unique(); yield &f.needs }
-    }
-    public var forEach: Template? {
-        get { fields.forEach }
-        _modify { let f = unique(); yield &f.forEach }
-    }
-    public var forEachSource: String? {
-        get { fields.forEachSource }
-        _modify { let f = unique(); yield &f.forEachSource }
-    }
-    public var maxParallel: Int? {
-        get { fields.maxParallel }
-        _modify { let f = unique(); yield &f.maxParallel }
-    }
-    public var timeout: StepDuration {
-        get { fields.timeout }
-        _modify { let f = unique(); yield &f.timeout }
-    }
-    public var retry: RetryPolicy {
-        get { fields.retry }
-        _modify { let f = unique(); yield &f.retry }
-    }
-    public var continueOnError: Bool {
-        get { fields.continueOnError }
-        _modify { let f = unique(); yield &f.continueOnError }
-    }
-    public var condition: Expression? {
-        get { fields.condition }
-        _modify { let f = unique(); yield &f.condition }
-    }
-    public var conditionSource: String? {
-        get { fields.conditionSource }
-        _modify { let f = unique(); yield &f.conditionSource }
-    }
-    public var environment: Template? {
-        get { fields.environment }
-        _modify { let f = unique(); yield &f.environment }
-    }
-    /// Name the plugin sees → name in the environment.
-    public var secrets: [(name: String, source: String)] {
-        get { fields.secrets }
-        _modify { let f = unique(); yield &f.secrets }
-    }
-    public var env: [EnvEntry] {
-        get { fields.env }
-        _modify { let f = unique(); yield &f.env }
-    }
-    /// `kind:` for metrics (`build`, `deploy`, `test`, any word); nil: the plugin's default.
-    public var kind: String? {
-        get { fields.kind }
-        _modify { let f = unique(); yield &f.kind }
-    }
-    public var position: SourcePosition {
-        get { fields.position }
-        _modify { let f = unique(); yield &f.position }
-    }
-    /// The step as written, for fingerprints and for where each of its keys was written.
-    public var node: YAMLNode? {
-        get { fields.node }
-        _modify { let f = unique(); yield &f.node }
-    }
-    public var definition: JSONValue { node?.json ?? .null }
+    /// Where the step was written (a stored field; named here because `position(of:)` shares the name).
+    public var position: SourcePosition { box.fields.position }
 
     /// Where the value of one of the step's keys was written, for messages (the step's own position without it).
-    public func position(of key: String) -> SourcePosition { node?[key]?.position ?? position }
+    public func position(of key: String) -> SourcePosition { self.node?[key]?.position ?? position }
 
     /// The `if`, with `success() &&` in front when it calls no status function.
     public var effectiveCondition: Expression {
-        guard let c = condition else { return .call("success", []) }
+        guard let c = self.condition else { return .call("success", []) }
         return c.callsStatusFunction ? c : .binary(.and, .call("success", []), c)
     }
 }

@@ -205,10 +205,7 @@ public struct ManifestLoader {
     mutating func step(_ node: YAMLNode, workflow: String) -> StepSpec? {
         let pairs = mapping(node, "a step", allowed: ManifestLoader.stepKeys)
         guard node.pairs != nil else { return nil }
-        var s = StepSpec(id: "", uses: "", with: nil, needs: nil, forEach: nil, forEachSource: nil, maxParallel: nil,
-                         timeout: ManifestLoader.defaultTimeout, retry: .none, continueOnError: false, condition: nil,
-                         conditionSource: nil, environment: nil, secrets: [], env: [], position: node.position,
-                         node: node)
+        var s = StepSpec(.init(timeout: ManifestLoader.defaultTimeout, position: node.position, node: node))
         guard let idNode = node["id"], let id = text(idNode, "id") else {
             report(node, "a step of workflow '\(workflow)' has no 'id:'")
             return nil

@@ -6,7 +6,7 @@ extension RunSummary {
     /// `.outputs`; a for-each step's outputs as an object from instance key to value.
     public var stepsContext: JSONValue {
         var steps: [String: JSONValue] = [:]
-        var instances: [String: [(key: String, record: StepOutcome)]] = [:]
+        var instances: [String: [(key: String, outcome: StepOutcome)]] = [:]
         var order: [String] = []
         for r in self.steps {
             if let open = r.id.firstIndex(of: "["), r.id.hasSuffix("]") {
@@ -19,12 +19,12 @@ extension RunSummary {
         }
         for base in order {
             let list = instances[base] ?? []
-            let names = Set(list.flatMap(\.record.outputs.keys))
+            let names = Set(list.flatMap(\.outcome.outputs.keys))
             var outputs: [String: JSONValue] = [:]
             for n in names {
-                outputs[n] = .object(Dictionary(uniqueKeysWithValues: list.map { ($0.key, $0.record.outputs[n] ?? .null) }))
+                outputs[n] = .object(Dictionary(uniqueKeysWithValues: list.map { ($0.key, $0.outcome.outputs[n] ?? .null) }))
             }
-            let statuses = list.map(\.record.status)
+            let statuses = list.map(\.outcome.status)
             let status: StepStatus = statuses.contains(.failure) ? .failure : statuses.contains(.cancelled) ? .cancelled
                 : statuses.contains(.success) ? .success : .skipped
             steps[base] = ["status": .string(status.rawValue), "outputs": .object(outputs)]

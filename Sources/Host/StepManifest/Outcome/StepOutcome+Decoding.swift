@@ -2,7 +2,7 @@ import Foundation
 import StepProtocol
 
 extension StepOutcome {
-    /// Reads a record back from the journal or a summary; nil when it is not one.
+    /// Reads an outcome back from the journal or a summary; nil when it is not one.
     public init?(json: JSONValue) {
         guard let o = json.objectValue, let id = o["id"]?.stringValue, let uses = o["uses"]?.stringValue,
               let name = o["status"]?.stringValue,

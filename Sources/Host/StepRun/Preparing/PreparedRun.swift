@@ -41,10 +41,10 @@ public final class PreparedRun: Sendable {
     /// "workflow/step" → why an untrusted run skips it (`untrusted: secrets withheld`).
     public let withheld: [String: String]
     /// What runs each attempt: the plugins, or an in-memory runner in tests and benchmarks.
-    public let runner: StepRunner
+    public let runner: AttemptRunner
 
     init(_ setup: Runner.Setup, _ plugins: Runner.PluginSet, decisions d: Runner.Decisions, pool: PluginPool, masker: Masker,
-         relay: ReporterRelay, runner: StepRunner?) {
+         relay: ReporterRelay, runner: AttemptRunner?) {
         request = setup.request; manifest = setup.manifest; workspace = setup.workspace; context = setup.context; runID = setup.runID
         catalog = setup.catalog; workflows = setup.graphs; skippedWorkflows = setup.skipped
         self.pool = pool; self.masker = masker; self.relay = relay
@@ -52,7 +52,7 @@ public final class PreparedRun: Sendable {
         envContexts = d.envContexts; stepEnvironments = d.stepEnvironments; stepSecrets = d.stepSecrets
         fingerprints = d.fingerprints; resumedFrom = d.resumedFrom; reusable = d.reusable; selection = d.selection
         withheld = d.withheld
-        self.runner = runner ?? PluginStepRunner(pool: pool, workspace: setup.workspace, cancelGrace: setup.request.cancelGrace)
+        self.runner = runner ?? PluginAttemptRunner(pool: pool, workspace: setup.workspace, cancelGrace: setup.request.cancelGrace)
     }
 
     /// `params.run` and the `run` context: the run's environment (`--env`); a step's own is `params.step.environment`.

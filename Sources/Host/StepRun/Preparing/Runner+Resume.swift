@@ -50,18 +50,18 @@ extension Runner {
     static func planReuse(_ previous: RunJournal, _ d: inout Decisions, reporter: RunReporter) throws(RunError) {
         d.resumedFrom = previous.id
         var changed: [String] = []
-        for s in previous.steps where s.record.status == .success {
+        for s in previous.steps where s.outcome.status == .success {
             guard let spec = s.spec, let now = d.fingerprints[spec] else { continue }
             guard let then = s.fingerprint else { continue }
             if then != now {
-                changed.append("step '\(s.record.id)' changed since run \(previous.id): \(now.changes(since: then))")
+                changed.append("step '\(s.outcome.id)' changed since run \(previous.id): \(now.changes(since: then))")
                 continue
             }
             if s.outputsMasked {
-                reporter.report(.warning("step '\(s.record.id)' runs again: its recorded outputs held a secret and were masked"))
+                reporter.report(.warning("step '\(s.outcome.id)' runs again: its recorded outputs held a secret and were masked"))
                 continue
             }
-            d.reusable["\(s.record.workflow)/\(s.record.localID)"] = s.record
+            d.reusable["\(s.outcome.workflow)/\(s.outcome.localID)"] = s.outcome
         }
         if !changed.isEmpty {
             throw .usage((changed + ["a step is reused only when its definition is unchanged; run without --resume to start over"])

@@ -74,9 +74,9 @@ extension Runner {
     /// there (absent, or left out by that run's own selection).
     public static func ended(_ id: String, workflow: String, in run: RunJournal) -> [StepOutcome] {
         var out: [StepOutcome] = []
-        for s in run.steps where s.record.workflow == workflow && s.record.reason != StepSelection.notSelected {
-            let rid = s.record.localID
-            if rid == id || rid.hasPrefix("\(id)[") { out.append(s.record) }
+        for s in run.steps where s.outcome.workflow == workflow && s.outcome.reason != StepSelection.notSelected {
+            let rid = s.outcome.localID
+            if rid == id || rid.hasPrefix("\(id)[") { out.append(s.outcome) }
         }
         return out
     }

@@ -80,7 +80,7 @@ public enum Runner {
     /// Prepares a run whose steps `runner` answers, with no plugin process: `steps` say what each
     /// step name takes, as a plugin's `initialize` would. For tests and benchmarks of scheduling.
     public static func prepare(_ request: RunRequest, reporter: RunReporter, steps: [StepDescription],
-                               runner: StepRunner) async throws(RunError) -> PreparedRun {
+                               runner: AttemptRunner) async throws(RunError) -> PreparedRun {
         let setup = try await select(request, allWorkflows: false)
         let masker = Masker()
         let pool = PluginPool(settings: .init(hostDirectory: request.hostDirectory, workspace: setup.workspace, hostEnvironment: [:],
@@ -300,7 +300,7 @@ public enum Runner {
 
     /// The prepared run: env contexts, each step's environment and secrets, fingerprints, and what a resume reuses.
     static func complete(_ setup: Setup, _ plugins: PluginSet, pool: PluginPool, masker: Masker, relay: ReporterRelay,
-                         allWorkflows: Bool, resolveSecrets: Bool, runner: StepRunner? = nil) async throws(RunError) -> PreparedRun {
+                         allWorkflows: Bool, resolveSecrets: Bool, runner: AttemptRunner? = nil) async throws(RunError) -> PreparedRun {
         let manifest = setup.manifest
         let reporter: RunReporter = relay
         for w in setup.warnings { reporter.report(.warning(w)) }

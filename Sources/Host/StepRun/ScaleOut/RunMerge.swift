@@ -44,19 +44,19 @@ public enum RunMerge {
         }
         for source in sources {
             for var step in source.steps {
-                let key = "\(step.record.workflow)/\(step.record.id)"
-                if step.record.ranIn == nil && step.record.status != .skipped { step.record.ranIn = source.id }
+                let key = "\(step.outcome.workflow)/\(step.outcome.id)"
+                if step.outcome.ranIn == nil && step.outcome.status != .skipped { step.outcome.ranIn = source.id }
                 guard let (had, from) = chosen[key] else { chosen[key] = (step, source.id); order.append(key); continue }
-                if had.record.status == .success && step.record.status == .success {
+                if had.outcome.status == .success && step.outcome.status == .success {
                     if had.fingerprint != step.fingerprint {
-                        throw .usage("runs merge: step '\(step.record.id)' succeeded in run \(from) and in run \(source.id) from different definitions; merge records of one commit and manifest")
+                        throw .usage("runs merge: step '\(step.outcome.id)' succeeded in run \(from) and in run \(source.id) from different definitions; merge records of one commit and manifest")
                     }
-                    if had.record.outputs != step.record.outputs {
-                        throw .usage("runs merge: step '\(step.record.id)' succeeded in run \(from) and in run \(source.id) with different outputs (\(JSONValue.object(had.record.outputs).encoded().prefix(120)) and \(JSONValue.object(step.record.outputs).encoded().prefix(120)))")
+                    if had.outcome.outputs != step.outcome.outputs {
+                        throw .usage("runs merge: step '\(step.outcome.id)' succeeded in run \(from) and in run \(source.id) with different outputs (\(JSONValue.object(had.outcome.outputs).encoded().prefix(120)) and \(JSONValue.object(step.outcome.outputs).encoded().prefix(120)))")
                     }
                     continue
                 }
-                if rank(step.record) > rank(had.record) { chosen[key] = (step, source.id) }
+                if rank(step.outcome) > rank(had.outcome) { chosen[key] = (step, source.id) }
             }
         }
 
@@ -76,8 +76,8 @@ public enum RunMerge {
         var steps: [StepOutcome] = []
         for key in order {
             guard let step = chosen[key]?.step else { continue }
-            writer.write(.stepFinished(.init(outcome: step.record, spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked)))
-            steps.append(step.record)
+            writer.write(.stepFinished(.init(outcome: step.outcome, spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked)))
+            steps.append(step.outcome)
         }
         let failed = steps.contains { $0.status == .failure && !$0.continuedOnError } || steps.contains { $0.status == .cancelled }
         let end = sources.compactMap(\.lastEventAt).max() ?? started

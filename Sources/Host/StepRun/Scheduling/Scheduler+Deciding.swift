@@ -13,14 +13,14 @@ extension Scheduler {
             dirty = []
             isDirty = []
             for s in batch {
-                if !s.expanded && s.record == nil {
+                if !s.expanded && s.outcome == nil {
                     let ready = zip(s.deps, s.paired).allSatisfy { d, paired in paired ? (d.expanded || d.finished) : d.finished }
                     guard ready else { continue }
                     expand(s)
                     markDependantsDirty(s)
                 }
                 guard s.expanded else { continue }
-                for i in s.instances where !i.started && !i.cleared && i.record == nil && isReady(i) {
+                for i in s.instances where !i.started && !i.cleared && i.outcome == nil && isReady(i) {
                     if let selection = run.selection, !selection.contains(step: s.step.id, key: i.key) { finishUnselected(i); continue }
                     if let skip = decideInstance(i) { finish(i, skip) } else { i.cleared = true; runnable.append(i) }
                 }
@@ -28,7 +28,7 @@ extension Scheduler {
         }
     }
 
-    func isReady(_ i: Instance) -> Bool { i.namesakes.allSatisfy { $0.record != nil } && i.whole.allSatisfy(\.finished) }
+    func isReady(_ i: Instance) -> Bool { i.namesakes.allSatisfy { $0.outcome != nil } && i.whole.allSatisfy(\.finished) }
 
     /// Whether the run was cancelled and this step may still start (its `if` asks for it).
     func blockedByCancellation(_ s: Spec) -> Bool {
@@ -55,7 +55,7 @@ extension Scheduler {
             else { self.finishSpec(s, .skipped, reason: StepSelection.notSelected) }
         }
         // A paired step that ended as a whole (skipped, or its for-each failed) is checked like any other need.
-        let unpaired = zip(s.deps, s.paired).filter { !$0.1 || $0.0.record != nil }.map(\.0)
+        let unpaired = zip(s.deps, s.paired).filter { !$0.1 || $0.0.outcome != nil }.map(\.0)
         let usesStatus = s.step.condition?.callsStatusFunction ?? false
         if !usesStatus && !unpaired.allSatisfy(\.countsAsSuccess) {
             return end(s, .skipped, reason: needsReason(unpaired.filter { !$0.countsAsSuccess }))
@@ -81,35 +81,35 @@ extension Scheduler {
         if let problem = ForEachKeys.problem(keys) { return end(s, .failure, error: problem) }
         s.instances = zip(keys, items).map { Instance(spec: s, id: "\(s.step.id)[\($0)]", key: $0, item: $1) }
         for i in s.instances {
-            for (d, paired) in zip(s.deps, s.paired) where paired && d.record == nil {
+            for (d, paired) in zip(s.deps, s.paired) where paired && d.outcome == nil {
                 if let n = d.instances.first(where: { $0.key == i.key }) { i.namesakes.append(n) } else { i.whole.append(d) }
             }
         }
     }
 
-    /// nil when the instance should run; else the record of its skip or failure.
+    /// nil when the instance should run; else the outcome of its skip or failure.
     func decideInstance(_ i: Instance) -> StepOutcome? {
         let s = i.spec
-        func rec(_ status: StepStatus, reason: String? = nil, error: String? = nil) -> StepOutcome {
+        func outcome(_ status: StepStatus, reason: String? = nil, error: String? = nil) -> StepOutcome {
             StepOutcome(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: status, reason: reason, error: error)
         }
-        if blockedByCancellation(s) { return rec(.skipped, reason: control.reason?.text ?? "cancelled") }
+        if blockedByCancellation(s) { return outcome(.skipped, reason: control.reason?.text ?? "cancelled") }
         let usesStatus = s.step.condition?.callsStatusFunction ?? false
-        let namesakeRecords = i.namesakes.compactMap(\.record)
-        if !usesStatus && (!namesakeRecords.allSatisfy(\.countsAsSuccess) || !i.whole.allSatisfy(\.countsAsSuccess)) {
-            let failed = namesakeRecords.contains { $0.status == .failure } || i.whole.contains(where: \.failed)
-            return rec(.skipped, reason: failed ? "needs failed" : "needs skipped")
+        let namesakeOutcomes = i.namesakes.compactMap(\.outcome)
+        if !usesStatus && (!namesakeOutcomes.allSatisfy(\.countsAsSuccess) || !i.whole.allSatisfy(\.countsAsSuccess)) {
+            let failed = namesakeOutcomes.contains { $0.status == .failure } || i.whole.contains(where: \.failed)
+            return outcome(.skipped, reason: failed ? "needs failed" : "needs skipped")
         }
         if s.step.condition == nil {
             // No `if`: success() alone, decided without building a context.
-            if !directSuccess(s, i) { return rec(.skipped, reason: "if was false") }
+            if !directSuccess(s, i) { return outcome(.skipped, reason: "if was false") }
         } else {
             do {
-                if !(try s.step.effectiveCondition.evaluate(context(for: s, instance: i))).isTruthy { return rec(.skipped, reason: "if was false") }
-            } catch { return rec(.failure, error: "if: \(error.message)") }
+                if !(try s.step.effectiveCondition.evaluate(context(for: s, instance: i))).isTruthy { return outcome(.skipped, reason: "if was false") }
+            } catch { return outcome(.failure, error: "if: \(error.message)") }
         }
         if run.request.dryRun && !(run.capabilities[s.step.uses]?.dryRun ?? false) {
-            return rec(.skipped, reason: "no dry run")
+            return outcome(.skipped, reason: "no dry run")
         }
         return nil
     }
@@ -118,7 +118,7 @@ extension Scheduler {
     func directSuccess(_ s: Spec, _ instance: Instance?) -> Bool {
         for (d, paired) in zip(s.deps, s.paired) {
             if paired, let n = instance?.namesakes.first(where: { $0.spec === d }) {
-                if !(n.record?.countsAsSuccess ?? false) { return false }
+                if !(n.outcome?.countsAsSuccess ?? false) { return false }
             } else if !d.countsAsSuccess {
                 return false
             }
@@ -131,19 +131,19 @@ extension Scheduler {
         var steps: [String: JSONValue] = [:]
         for id in s.reads {
             guard let k = s.graph.index(of: id), let d = byWorkflow[s.workflow.name]?[k] else { continue }
-            if let n = instance?.namesakes.first(where: { $0.spec === d }), let r = n.record {
+            if let n = instance?.namesakes.first(where: { $0.spec === d }), let r = n.outcome {
                 steps[id] = ["status": .string(r.status.rawValue), "outputs": .object(r.outputs)]
-            } else if d.step.forEach != nil && d.record == nil {
+            } else if d.step.forEach != nil && d.outcome == nil {
                 var outputs: [String: [String: JSONValue]] = [:]
-                let recs = d.instances.compactMap(\.record)
-                for name in Set(recs.flatMap { $0.outputs.keys }) {
+                let outcomes = d.instances.compactMap(\.outcome)
+                for name in Set(outcomes.flatMap { $0.outputs.keys }) {
                     var m: [String: JSONValue] = [:]
-                    for i in d.instances { m[i.key ?? i.id] = i.record?.outputs[name] ?? .null }
+                    for i in d.instances { m[i.key ?? i.id] = i.outcome?.outputs[name] ?? .null }
                     outputs[name] = m
                 }
                 steps[id] = ["status": .string(d.status.rawValue), "outputs": .object(outputs.mapValues(JSONValue.object))]
             } else {
-                let r = d.record ?? d.instances.first?.record
+                let r = d.outcome ?? d.instances.first?.outcome
                 steps[id] = ["status": .string(d.status.rawValue), "outputs": .object(r?.outputs ?? [:])]
             }
         }

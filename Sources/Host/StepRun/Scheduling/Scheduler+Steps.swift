@@ -25,7 +25,7 @@ extension Scheduler {
         var expanded = false
         var instances: [Instance] = []
         /// Set when the step ended without instances (skipped, nothing to do, for-each error).
-        var record: StepOutcome?
+        var outcome: StepOutcome?
         var running = 0
         /// Ended as a whole without running, decided from needs that were all unchanged (see `Scheduler.needsUnchanged`).
         var unchangedWhole = false
@@ -48,11 +48,11 @@ extension Scheduler {
             self.readsFailure = readsFailure
         }
 
-        var finished: Bool { record != nil || (expanded && instances.allSatisfy { $0.record != nil }) }
+        var finished: Bool { outcome != nil || (expanded && instances.allSatisfy { $0.outcome != nil }) }
 
         var status: StepStatus {
-            if let r = record { return r.status }
-            let s = instances.compactMap(\.record).map(\.status)
+            if let r = outcome { return r.status }
+            let s = instances.compactMap(\.outcome).map(\.status)
             if s.contains(.failure) { return .failure }
             if s.contains(.cancelled) { return .cancelled }
             if s.contains(.success) { return .success }
@@ -60,15 +60,15 @@ extension Scheduler {
         }
 
         var countsAsSuccess: Bool {
-            if let r = record { return r.countsAsSuccess }
-            let recs = instances.compactMap(\.record)
+            if let r = outcome { return r.countsAsSuccess }
+            let recs = instances.compactMap(\.outcome)
             if recs.contains(where: { $0.status == .failure && !$0.continuedOnError }) || recs.contains(where: { $0.status == .cancelled }) { return false }
             return recs.contains { $0.countsAsSuccess }
         }
 
         var failed: Bool {
-            if let r = record { return r.status == .failure && !r.continuedOnError }
-            return instances.contains { $0.record.map { $0.status == .failure && !$0.continuedOnError } ?? false }
+            if let r = outcome { return r.status == .failure && !r.continuedOnError }
+            return instances.contains { $0.outcome.map { $0.status == .failure && !$0.continuedOnError } ?? false }
         }
     }
 
@@ -81,7 +81,7 @@ extension Scheduler {
         var namesakes: [Instance] = []
         /// Paired steps that have no namesake of this instance: it waits for all of them.
         var whole: [Spec] = []
-        var record: StepOutcome?
+        var outcome: StepOutcome?
         var started = false
         /// Its needs are met and its `if` said run: it waits only for a free slot.
         var cleared = false

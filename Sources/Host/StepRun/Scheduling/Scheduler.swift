@@ -67,7 +67,7 @@ final class Scheduler {
 
     func display(_ spec: Spec, _ id: String) -> String { multiWorkflow ? "\(spec.workflow.name)/\(id)" : id }
 
-    /// Runs everything; returns the records in manifest order.
+    /// Runs everything; returns the outcomes in manifest order.
     func runAll() async -> [StepOutcome] {
         let jobs = max(1, run.request.jobs)
         await withTaskGroup(of: (Int, StepOutcome).self) { group in
@@ -113,17 +113,17 @@ final class Scheduler {
                     // Nothing runs and nothing can start: what is left can never run.
                     for s in specs where !s.finished {
                         if !s.expanded { finishSpec(s, .skipped, reason: "needs skipped") }
-                        for i in s.instances where i.record == nil { finish(i, StepOutcome(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: .skipped, reason: "needs skipped")) }
+                        for i in s.instances where i.outcome == nil { finish(i, StepOutcome(id: i.id, workflow: s.workflow.name, uses: s.step.uses, status: .skipped, reason: "needs skipped")) }
                     }
                     continue
                 }
                 // What happened so far reaches the file before the scheduler waits (a kill loses nothing before it).
                 events.flush()
-                guard let (token, rec) = await group.next(), let inst = inflight.removeValue(forKey: token) else { break }
+                guard let (token, outcome) = await group.next(), let inst = inflight.removeValue(forKey: token) else { break }
                 running -= 1
                 inst.spec.running -= 1
-                finish(inst, rec)
-                if run.request.failFast && rec.status == .failure && !rec.continuedOnError && !control.isCancelled {
+                finish(inst, outcome)
+                if run.request.failFast && outcome.status == .failure && !outcome.continuedOnError && !control.isCancelled {
                     control.cancel(.failFast)
                 }
             }
@@ -132,7 +132,7 @@ final class Scheduler {
         let ordered = specs.enumerated().sorted { a, b in
             (workflowIndex[a.element.workflow.name] ?? 0, a.element.index) < (workflowIndex[b.element.workflow.name] ?? 0, b.element.index)
         }.map(\.element)
-        return ordered.flatMap { s in s.record.map { [$0] } ?? s.instances.compactMap(\.record) }
+        return ordered.flatMap { s in s.outcome.map { [$0] } ?? s.instances.compactMap(\.outcome) }
     }
 
     /// Ends an instance with its success in the resumed run, when it has one and nothing it needs ran again here.
@@ -188,7 +188,7 @@ final class Scheduler {
     /// reuses a step only then, as `make` rebuilds what depends on a rebuilt target.
     func needsUnchanged(_ s: Spec, _ i: Instance?) -> Bool {
         for (d, paired) in zip(s.deps, s.paired) {
-            if d.record != nil {
+            if d.outcome != nil {
                 if !d.unchangedWhole { return false }
             } else if paired, let i, let namesake = i.namesakes.first(where: { $0.spec === d }) {
                 if !namesake.unchanged { return false }
@@ -204,7 +204,7 @@ final class Scheduler {
         if status == .failure && s.step.continueOnError { r.continuedOnError = true }
         r = completed(r, of: s)
         s.unchangedWhole = status == .skipped && needsUnchanged(s, nil)
-        s.record = r
+        s.outcome = r
         s.expanded = true
         markDependantsDirty(s)
         publish(r, of: s, display: display(s, s.step.id))
@@ -216,7 +216,7 @@ final class Scheduler {
         if !reused && i.started { r.ranIn = run.runID }
         r = completed(r, of: i.spec)
         i.unchanged = reused || (r.status == .skipped && !i.started && needsUnchanged(i.spec, i))
-        i.record = r
+        i.outcome = r
         markDependantsDirty(i.spec)
         publish(r, of: i.spec, display: display(i.spec, i.id))
     }

@@ -2,10 +2,10 @@ import Foundation
 import StepManifest
 import StepProtocol
 
-/// A `StepRunner` with no processes: `answer` decides each attempt. Scheduling — order, for-each,
+/// A `AttemptRunner` with no processes: `answer` decides each attempt. Scheduling — order, for-each,
 /// pairing, conditions, retry, fail-fast, resume — runs exactly as with plugins, so tests of it
 /// need no process and the scheduler's own cost can be measured (`stephost-bench`).
-public struct InMemoryStepRunner: StepRunner {
+public struct InMemoryAttemptRunner: AttemptRunner {
     /// What an attempt ends with.
     public enum Answer: Sendable {
         case success(outputs: [String: JSONValue])
@@ -19,19 +19,19 @@ public struct InMemoryStepRunner: StepRunner {
     public init(_ answer: @escaping @Sendable (StepJob, Int) async -> Answer) { self.answer = answer }
 
     public func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, in context: AttemptContext) async -> (StepOutcome, RetryVerdict) {
-        var rec = base
+        var outcome = base
         switch await answer(job, attempt) {
         case .success(let outputs):
-            rec.status = .success
-            rec.wouldRun = context.dryRun
-            rec.outputs = outputs
-            return (rec, .unmarked)
+            outcome.status = .success
+            outcome.wouldRun = context.dryRun
+            outcome.outputs = outputs
+            return (outcome, .unmarked)
         case .failure(let message, let hint, let retryable, let outputs):
-            rec.status = .failure
-            rec.outputs = outputs
-            rec.error = message
-            rec.hint = hint
-            return (rec, retryable ? .retryable : .unmarked)
+            outcome.status = .failure
+            outcome.outputs = outputs
+            outcome.error = message
+            outcome.hint = hint
+            return (outcome, retryable ? .retryable : .unmarked)
         }
     }
 }

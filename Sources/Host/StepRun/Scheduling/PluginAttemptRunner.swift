@@ -10,8 +10,8 @@ import Glibc
 
 /// Runs an attempt through the step's plugin: a process from the pool, `step/run`, its
 /// notifications passed on, the step's timeout, cancellation (`$/cancel`, then the process
-/// stopped after the grace period), and the answer turned into the step's record.
-struct PluginStepRunner: StepRunner {
+/// stopped after the grace period), and the answer turned into the step's outcome.
+struct PluginAttemptRunner: AttemptRunner {
     /// How many values one step may ask to mask (security: the masker's work and memory stay bounded).
     static let maxMaskValues = 10_000
     let pool: PluginPool
@@ -20,14 +20,14 @@ struct PluginStepRunner: StepRunner {
     let folders = StepFolders()
 
     func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, in context: AttemptContext) async -> (StepOutcome, RetryVerdict) {
-        var rec = base
+        var outcome = base
         folders.make(job.tempDir)
         defer { folders.release(job.tempDir) }
         let conn: PluginConnection
         do { conn = try await pool.acquire(job.descriptor) } catch {
-            rec.status = .failure
-            rec.error = error.description
-            return (rec, .unmarked)
+            outcome.status = .failure
+            outcome.error = error.description
+            return (outcome, .unmarked)
         }
         conn.beginServing(job.displayID)
         let params = StepRunRequest(
@@ -35,18 +35,19 @@ struct PluginStepRunner: StepRunner {
             run: job.run, with: job.inputs, env: job.env, secrets: job.secrets, workspace: workspace,
             tempDir: job.tempDir, dryRun: context.dryRun)
         let events = context.events, masker = context.masker, control = context.control, display = job.displayID
-        let logTail = LogTail(limit: HintRule.logLines)
+        // The last lines the step logged, kept while notifications arrive on the connection's reader.
+        let logTail = Locked(TailBuffer(maxLines: HintRule.logLines, maxLineBytes: 4096))
         let maskCount = Locked(0)
         let id = conn.startRequest(StepRunRequest.method, params.json) { notice in
             switch notice {
             case .log(let n):
-                logTail.add(n.message)
+                logTail.withLock { $0.add(lines: n.message) }
                 events.report(.log(step: display, level: n.level, message: n.message, file: n.file, line: n.line))
             case .progress(let n): events.report(.progress(step: display, message: n.message, completed: n.completed, total: n.total))
             case .mask(let n):
                 // A bound on what a plugin can make the host hold and match: past it the plugin broke the protocol.
-                guard maskCount.increment() <= PluginStepRunner.maxMaskValues else {
-                    conn.violation("more than \(PluginStepRunner.maxMaskValues) mask values in one step", line: nil)
+                guard maskCount.increment() <= PluginAttemptRunner.maxMaskValues else {
+                    conn.violation("more than \(PluginAttemptRunner.maxMaskValues) mask values in one step", line: nil)
                     return
                 }
                 if masker.add(n.value) {
@@ -56,7 +57,7 @@ struct PluginStepRunner: StepRunner {
                 }
             }
         }
-        let state = AttemptState()
+        let state = Locked(AttemptFlags())
         let grace = cancelGrace
         let teardown: @Sendable (Bool) -> Void = { immediate in
             conn.cancel(id)
@@ -68,11 +69,11 @@ struct PluginStepRunner: StepRunner {
         // An answer that came before the deadline stands, even when this task resumes after it (a loaded machine).
         let timer = DispatchWorkItem {
             guard conn.isOutstanding(id) else { return }
-            state.timedOut = true
+            state.withLock { $0.timedOut = true }
             teardown(false)
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + job.spec.timeout.seconds, execute: timer)
-        let token = control.register(since: job.cancelEpoch) { immediate in state.cancelled = true; teardown(immediate) }
+        let token = control.register(since: job.cancelEpoch) { immediate in state.withLock { $0.cancelled = true }; teardown(immediate) }
         let reply = await conn.awaitReply(id)
         timer.cancel()
         control.unregister(token)
@@ -81,61 +82,61 @@ struct PluginStepRunner: StepRunner {
         let tail = conn.takeStderrTail(for: job.displayID)
         let teardownLevel = conn.teardown
         await pool.release(conn)
-        rec.logTail = logTail.lines
+        outcome.logTail = logTail.current.lastLines
 
-        if state.timedOut {
-            rec.status = .failure
-            rec.reason = "timed out"
-            rec.error = "timed out after \(job.spec.timeout) (\(teardownLevel))"
-            return (rec, .unmarked)
+        if state.current.timedOut {
+            outcome.status = .failure
+            outcome.reason = "timed out"
+            outcome.error = "timed out after \(job.spec.timeout) (\(teardownLevel))"
+            return (outcome, .unmarked)
         }
         switch reply {
         case .result(let value):
             do {
                 let r = try StepRunResult(json: value)
-                rec.status = .success
-                rec.wouldRun = context.dryRun
-                rec.outputs = r.outputs
-                rec.summary = r.summary
-                rec.changed = r.changed
-                return (rec, .unmarked)
+                outcome.status = .success
+                outcome.wouldRun = context.dryRun
+                outcome.outputs = r.outputs
+                outcome.summary = r.summary
+                outcome.changed = r.changed
+                return (outcome, .unmarked)
             } catch {
-                rec.status = .failure
-                rec.error = "plugin '\(conn.name)' returned a malformed result for the step: \(error)"
-                return (rec, .unmarked)
+                outcome.status = .failure
+                outcome.error = "plugin '\(conn.name)' returned a malformed result for the step: \(error)"
+                return (outcome, .unmarked)
             }
         case .error(let e):
-            if e.code == .requestCancelled || state.cancelled {
-                rec.status = .cancelled
-                rec.reason = control.reason?.text ?? "cancelled"
-                if e.code != .requestCancelled { rec.error = e.message }
-                return (rec, .unmarked)
+            if e.code == .requestCancelled || state.current.cancelled {
+                outcome.status = .cancelled
+                outcome.reason = control.reason?.text ?? "cancelled"
+                if e.code != .requestCancelled { outcome.error = e.message }
+                return (outcome, .unmarked)
             }
-            rec.status = .failure
-            rec.error = e.message
-            rec.hint = e.hint
-            if let outs = e.data?["outputs"]?.objectValue { rec.outputs = outs }
+            outcome.status = .failure
+            outcome.error = e.message
+            outcome.hint = e.hint
+            if let outs = e.data?["outputs"]?.objectValue { outcome.outputs = outs }
             if e.code == .invalidParams, let errs = e.data?["errors"]?.arrayValue {
                 // Each error's path and message, unless the message already says it.
                 let list = errs.compactMap { err -> String? in
                     guard let p = err["path"]?.stringValue, let m = err["message"]?.stringValue, !e.message.contains(m) else { return nil }
                     return "\(p): \(m)"
                 }
-                if !list.isEmpty { rec.error = "\(e.message): \(list.joined(separator: "; "))" }
+                if !list.isEmpty { outcome.error = "\(e.message): \(list.joined(separator: "; "))" }
             }
-            rec.stderrTail = tail
-            return (rec, e.code == .invalidParams ? .never : e.retryable ? .retryable : .unmarked)
+            outcome.stderrTail = tail
+            return (outcome, e.code == .invalidParams ? .never : e.retryable ? .retryable : .unmarked)
         case .failed(let f):
-            if state.cancelled {
-                rec.status = .cancelled
-                rec.reason = "\(control.reason?.text ?? "cancelled"); \(teardownLevel)"
-                rec.error = f.message
-                return (rec, .unmarked)
+            if state.current.cancelled {
+                outcome.status = .cancelled
+                outcome.reason = "\(control.reason?.text ?? "cancelled"); \(teardownLevel)"
+                outcome.error = f.message
+                return (outcome, .unmarked)
             }
-            rec.status = .failure
-            rec.error = f.message
-            rec.stderrTail = tail.isEmpty ? f.stderrTail : tail
-            return (rec, .unmarked)
+            outcome.status = .failure
+            outcome.error = f.message
+            outcome.stderrTail = tail.isEmpty ? f.stderrTail : tail
+            return (outcome, .unmarked)
         }
     }
 
@@ -183,29 +184,8 @@ final class StepFolders: @unchecked Sendable {
     }
 }
 
-/// The last lines a step logged, kept while notifications arrive on the connection's reader.
-final class LogTail: @unchecked Sendable {
-    private let lock = NSLock()
-    private let limit: Int
-    private var kept: [String] = []
-    init(limit: Int) { self.limit = limit }
-    func add(_ message: String) {
-        lock.withLock {
-            if message.utf8.contains(0x0A) {
-                for line in message.split(separator: "\n", omittingEmptySubsequences: false) { kept.append(String(line)) }
-            } else {
-                kept.append(message)
-            }
-            if kept.count > limit * 2 { kept.removeFirst(kept.count - limit) }
-        }
-    }
-    var lines: [String] { lock.withLock { Array(kept.suffix(limit)) } }
-}
-
-/// Flags set by timers and signal handlers while an attempt runs.
-final class AttemptState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _timedOut = false, _cancelled = false
-    var timedOut: Bool { get { lock.withLock { _timedOut } } set { lock.withLock { _timedOut = newValue } } }
-    var cancelled: Bool { get { lock.withLock { _cancelled } } set { lock.withLock { _cancelled = newValue } } }
+/// What timers and signal handlers found while an attempt ran.
+struct AttemptFlags {
+    var timedOut = false
+    var cancelled = false
 }

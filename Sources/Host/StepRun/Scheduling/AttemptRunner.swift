@@ -7,9 +7,9 @@ import StepProtocol
 
 /// What runs one attempt of a step instance. The scheduler and the executor (retry, backoff,
 /// input checks, the run record) are the same whatever runs it: the plugins
-/// (`PluginStepRunner`, the real thing) or `InMemoryStepRunner` (tests and benchmarks of scheduling).
-public protocol StepRunner: Sendable {
-    /// Runs attempt `attempt` of `job`; `base` is the step's record so far. Returns the record after the
+/// (`PluginAttemptRunner`, the real thing) or `InMemoryAttemptRunner` (tests and benchmarks of scheduling).
+public protocol AttemptRunner: Sendable {
+    /// Runs attempt `attempt` of `job`; `base` is the step's outcome so far. Returns the outcome after the
     /// attempt and whether a failure may be retried.
     func runAttempt(_ job: StepJob, attempt: Int, base: StepOutcome, in context: AttemptContext) async -> (StepOutcome, RetryVerdict)
 }

@@ -7,7 +7,7 @@ import StepProtocol
 /// for-each instance, and under each a span per attempt. Trace and span ids
 /// are hex, derived from the run id (the same run always gives the same ids);
 /// times are Unix nanoseconds as decimal strings; enums are integers.
-public struct TraceExport {
+public struct RunTrace {
     public let summary: RunSummary
     /// The commit the run built (`vcs.ref.head.revision`).
     public let sha: String
@@ -22,10 +22,10 @@ public struct TraceExport {
     static let unset = 0, ok = 1, error = 2, internalKind = 1
 
     /// 16 bytes of the run id's SHA-256, as 32 hex digits.
-    public var traceID: String { TraceExport.id("stephost-trace/\(summary.id)", bytes: 16) }
+    public var traceID: String { RunTrace.id("stephost-trace/\(summary.id)", bytes: 16) }
 
     /// 8 bytes of the SHA-256 of the run id and the span's path, as 16 hex digits.
-    func spanID(_ path: String) -> String { TraceExport.id("stephost-span/\(summary.id)/\(path)", bytes: 8) }
+    func spanID(_ path: String) -> String { RunTrace.id("stephost-span/\(summary.id)/\(path)", bytes: 8) }
 
     static func id(_ seed: String, bytes: Int) -> String {
         SHA256.lowercaseHex(SHA256.hash(Array(seed.utf8)).prefix(bytes))
@@ -43,8 +43,8 @@ public struct TraceExport {
                 ("stephost.environment", .string(summary.environment ?? "")), ("vcs.ref.head.revision", .string(sha)),
                 ("stephost.exit_code", .int(Int(summary.exitCode))), ("stephost.dry_run", .bool(summary.dryRun)),
             ] + (summary.resumedFrom.map { [("stephost.resumed_from", JSONValue.string($0))] } ?? []),
-            status: summary.exitCode == 0 ? (TraceExport.ok, nil)
-                : (TraceExport.error, failed.isEmpty ? "exit status \(summary.exitCode)" : "failed: \(failed.map(\.id).joined(separator: ", "))"))]
+            status: summary.exitCode == 0 ? (RunTrace.ok, nil)
+                : (RunTrace.error, failed.isEmpty ? "exit status \(summary.exitCode)" : "failed: \(failed.map(\.id).joined(separator: ", "))"))]
         for r in summary.steps {
             let path = "\(r.workflow)/\(r.id)"
             let stepSpan = spanID(path)
@@ -57,13 +57,13 @@ public struct TraceExport {
                 attributes: [("stephost.workflow", .string(r.workflow)), ("stephost.step", .string(r.id)), ("stephost.uses", .string(r.uses)),
                              ("stephost.kind", .string(r.kind)), ("stephost.status", .string(r.statusName)), ("stephost.attempts", .int(r.attempts))]
                     + (r.reason.map { [("stephost.reason", JSONValue.string($0))] } ?? []),
-                status: TraceExport.status(r.status, error: r.error ?? r.reason)))
+                status: RunTrace.status(r.status, error: r.error ?? r.reason)))
             for a in r.attemptLog {
                 spans.append(span(
                     id: spanID("\(path)#\(a.number)"), parent: stepSpan, name: "\(r.id) attempt \(a.number)", start: a.startedAt,
                     end: a.startedAt.addingTimeInterval(Double(a.durationMs) / 1000),
                     attributes: [("stephost.attempt", .int(a.number)), ("stephost.status", .string(a.status == .success && r.wouldRun ? "would-run" : a.status.rawValue))],
-                    status: TraceExport.status(a.status, error: a.error)))
+                    status: RunTrace.status(a.status, error: a.error)))
             }
         }
         return ["resourceSpans": [[
@@ -74,9 +74,9 @@ public struct TraceExport {
 
     static func status(_ s: StepStatus, error: String?) -> (Int, String?) {
         switch s {
-        case .failure: return (TraceExport.error, error ?? "failed")
-        case .success: return (TraceExport.ok, nil)
-        default: return (TraceExport.unset, nil)
+        case .failure: return (RunTrace.error, error ?? "failed")
+        case .success: return (RunTrace.ok, nil)
+        default: return (RunTrace.unset, nil)
         }
     }
 
@@ -84,8 +84,8 @@ public struct TraceExport {
               status: (Int, String?)) -> JSONValue {
         .compactObject([
             "traceId": .string(traceID), "spanId": .string(id), "parentSpanId": parent.map(JSONValue.string), "name": .string(name),
-            "kind": .int(TraceExport.internalKind),
-            "startTimeUnixNano": .string(TraceExport.nanos(start)), "endTimeUnixNano": .string(TraceExport.nanos(max(end, start))),
+            "kind": .int(RunTrace.internalKind),
+            "startTimeUnixNano": .string(RunTrace.nanos(start)), "endTimeUnixNano": .string(RunTrace.nanos(max(end, start))),
             "attributes": .array(attributes.map { attribute($0.0, $0.1) }),
             "status": .compactObject(["code": .int(status.0), "message": status.1.map(JSONValue.string)]),
         ])
