@@ -76,9 +76,9 @@ let package = Package(
         .testTarget(name: "StepMaskTests", dependencies: ["StepMask", "StepProtocol"], path: "Tests/StepMaskTests"),
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess", "StepProtocol"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
-            name: "StepHostTests",
+            name: "HostTests",
             dependencies: ["StepManifest", "StepPlugins", "StepJournal", "StepRun", "StepMetrics", "StepAuthoring", "StepReporting", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
-            path: "Tests/StepHostTests"),
+            path: "Tests/HostTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -149,7 +149,7 @@ extension PluginCheck {
             if caps?["cancel"]?.boolValue == true && caps?["dryRun"]?.boolValue == true {
                 let cid = id()
                 let sent = stepRun(cid, uses: name, with: InputSchemaSamples.minimal(step?["inputs"]), dryRun: true)
-                let cancel = JSONValue.object(["jsonrpc": "2.0", "method": "$/cancel", "params": ["id": .int(cid)]]).encoded()
+                let cancel = Message.notification(method: CancelNotification.method, params: CancelNotification(id: .number(cid)).json).json().encoded()
                 probe.send(sent)
                 probe.send(cancel)
                 let answer = probe.answer(to: .int(cid), within: check.cancelGrace).answer

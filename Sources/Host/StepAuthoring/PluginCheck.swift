@@ -102,7 +102,7 @@ public struct PluginCheck: Sendable {
 
     static func request(_ id: Int, _ method: String, _ params: JSONValue) -> String {
         // No params at all rather than null: JSON-RPC allows only an object or an array there.
-        JSONValue.compactObject(["jsonrpc": "2.0", "id": .int(id), "method": .string(method), "params": params.isNull ? JSONValue?.none : params]).encoded()
+        Message.request(id: .number(id), method: method, params: params.isNull ? JSONValue?.none : params).json().encoded()
     }
 
     static func show(_ v: JSONValue?) -> String? { v.map { String($0.encoded().prefix(300)) } }

@@ -80,7 +80,7 @@ public struct PluginReplayer {
     }
 
     /// The recorded messages that answer a `step/run` with id `id` (notifications, then the answer).
-    public mutating func play(id: JSONValue, params: JSONValue) -> [JSONValue] {
+    public mutating func play(id: RequestID, params: JSONValue) -> [JSONValue] {
         let uses = params["step"]?["uses"]?.stringValue ?? ""
         let workspace = params["workspace"]?.stringValue ?? "", tempDir = params["tempDir"]?.stringValue ?? ""
         let asked = Self.relative(params["with"] ?? [:], workspace: workspace, tempDir: tempDir)
@@ -93,22 +93,22 @@ public struct PluginReplayer {
         let e = exchanges[pick]
         var out: [JSONValue] = e.notifications.map { n in
             guard var o = n.objectValue, var p = o["params"]?.objectValue else { return n }
-            p["id"] = id
+            p["id"] = id.json
             o["params"] = Self.moved(.object(p), from: e, workspace: workspace, tempDir: tempDir)
             return .object(o)
         }
         if var answer = e.answer?.objectValue {
-            answer["id"] = id
+            answer["id"] = id.json
             if let r = answer["result"] { answer["result"] = Self.moved(r, from: e, workspace: workspace, tempDir: tempDir) }
             out.append(.object(answer))
         } else {
-            out.append(["jsonrpc": "2.0", "id": id, "error": ["code": -32000, "message": .string("replay: the recorded step/run of \(uses) was never answered")]])
+            out.append(Message.errorResponse(id: id, error: .stepFailed("replay: the recorded step/run of \(uses) was never answered")).json())
         }
         return out
     }
 
     /// A step that matches no recording fails, saying how its inputs differ from the closest one.
-    func failure(id: JSONValue, uses: String, asked: JSONValue, candidates: [Int]) -> JSONValue {
+    func failure(id: RequestID, uses: String, asked: JSONValue, candidates: [Int]) -> JSONValue {
         var message = "replay: no recorded step/run of '\(uses)' with these inputs in \(file)"
         if candidates.isEmpty {
             message = "replay: \(file) holds no step/run of '\(uses)'"
@@ -118,8 +118,7 @@ public struct PluginReplayer {
             let closest = diffs.min { $0.count < $1.count } ?? []
             message += "; the closest recording differs in " + closest.prefix(5).joined(separator: "; ")
         }
-        return ["jsonrpc": "2.0", "id": id, "error": ["code": -32000, "message": .string(message),
-                                                     "data": ["hint": "record the run again (--record DIR) after changing the step's inputs"]]]
+        return Message.errorResponse(id: id, error: .stepFailed(message, hint: "record the run again (--record DIR) after changing the step's inputs")).json()
     }
 
     static func differences(_ now: JSONValue, _ then: JSONValue, path: String) -> [String] {

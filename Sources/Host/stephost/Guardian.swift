@@ -7,6 +7,10 @@ import Glibc
 /// `stephost __guard HOST_PID`: the process guardian's main loop (see `ProcessGuard`, which
 /// starts it and tells it, over its stdin, which processes to watch).
 enum Guardian {
+    /// A file the guardian appends a line to for each process it starts watching (`watch PID`) and,
+    /// when the host has gone, for the end (`stopped N`): to see what it knows when a process outlives a host.
+    static let logVariable = "STEPHOST_GUARD_LOG"
+
     /// The guardian's main loop: watch what the host reports, and when its
     /// pipe ends, kill whatever is left. Never returns.
     ///
@@ -23,13 +27,19 @@ enum Guardian {
         var pending: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         var lastScan = Date.distantPast
+        let log = ProcessInfo.processInfo.environment[logVariable].map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) } ?? -1
+        func watch(_ pid: pid_t, _ start: UInt64) {
+            guard watched[pid] == nil else { return }
+            watched[pid] = start
+            if log >= 0 { FileDescriptor.writeAll(log, Array("watch \(pid)\n".utf8)) }
+        }
         while true {
             if Date().timeIntervalSince(lastScan) >= 0.5, host > 1, getppid() == host {
                 lastScan = Date()
                 let entries = ProcessTree.children(of: host).map { $0.compactMap(ProcessTree.entry) } ?? ProcessTree.all()
                 // Read the parent again after the scan: a host that died during it may have handed its children on.
                 if getppid() == host {
-                    for e in entries where e.ppid == host && e.pid != me && watched[e.pid] == nil { watched[e.pid] = e.startTime }
+                    for e in entries where e.ppid == host && e.pid != me { watch(e.pid, e.startTime) }
                 }
             }
             var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
@@ -44,11 +54,12 @@ enum Guardian {
                 let line = String(decoding: pending[..<nl], as: UTF8.self)
                 pending.removeFirst(nl + 1)
                 guard let op = line.first, let pid = pid_t(line.dropFirst()) else { continue }
-                if op == "+", let e = ProcessTree.entry(pid) { watched[pid] = e.startTime }
+                if op == "+", let e = ProcessTree.entry(pid) { watch(pid, e.startTime) }
                 if op == "-" { watched[pid] = nil }
             }
         }
         ProcessGuard.stop(watched)
+        if log >= 0 { FileDescriptor.writeAll(log, Array("stopped \(watched.count)\n".utf8)) }
         exit(0)
     }
 }

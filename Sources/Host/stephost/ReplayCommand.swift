@@ -27,7 +27,7 @@ enum ReplayCommand {
             case ShutdownRequest.method: send(.response(id: id, result: .null))
             case StepRunRequest.method:
                 // Recorded messages (answers, notifications) go out as they were recorded, ids renumbered.
-                for out in replayer.play(id: idValue, params: m["params"] ?? [:]) { FileDescriptor.writeAll(1, Array((out.encoded() + "\n").utf8)) }
+                for out in replayer.play(id: id, params: m["params"] ?? [:]) { FileDescriptor.writeAll(1, Array((out.encoded() + "\n").utf8)) }
             default: send(.errorResponse(id: id, error: ResponseError(code: .methodNotFound, message: "Method not found")))
             }
         }

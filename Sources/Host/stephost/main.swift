@@ -16,7 +16,9 @@ if args.first == "__replay", args.count == 2 { exit(ReplayCommand.serve(recordin
 // The process guardian (see ProcessGuard): started by the host, never by users.
 if args.first == "__guard" { Guardian.serve(host: args.count > 1 ? pid_t(args[1]) ?? 0 : 0) }
 if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-    ProcessGuard.install(command: [exe, "__guard"])
+    // STEPHOST_GUARD_LOG=FILE: the guardian writes there each process it watches and each it stops.
+    let log = ProcessInfo.processInfo.environment[Guardian.logVariable]
+    ProcessGuard.install(command: [exe, "__guard"], environment: log.map { [Guardian.logVariable: $0] } ?? [:])
 }
 let commands: [String: (([String]) async -> Int32)] = [
     "run": RunCommand.main, "validate": ValidateCommand.main, "plan": PlanCommand.main, "graph": GraphCommand.main,

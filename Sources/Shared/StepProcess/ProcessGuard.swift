@@ -26,14 +26,16 @@ public enum ProcessGuard {
     private static let lock = NSLock()
     private static let managedLock = NSLock()
     nonisolated(unsafe) private static var command: [String]?
+    nonisolated(unsafe) private static var environment: [String: String] = [:]
     nonisolated(unsafe) private static var guardian: ChildProcess?
     nonisolated(unsafe) private static var unavailable = false
     nonisolated(unsafe) private static var managed = Set<pid_t>()
 
     /// Arms the guard: `command` followed by the host's pid starts the guardian
-    /// (the CLI's `Guardian.serve`). The guardian starts with the first watched process.
-    public static func install(command: [String]) {
-        lock.withLock { self.command = command + [String(getpid())] }
+    /// (the CLI's `Guardian.serve`), with `environment` as its whole environment. The guardian
+    /// starts with the first watched process.
+    public static func install(command: [String], environment: [String: String] = [:]) {
+        lock.withLock { self.command = command + [String(getpid())]; self.environment = environment }
         _ = GlibcExtras.becomeSubreaper()
     }
 
@@ -53,7 +55,7 @@ public enum ProcessGuard {
         guard let command, !unavailable else { return }
         if guardian == nil {
             do {
-                guardian = try ChildProcess(executable: command[0], arguments: Array(command.dropFirst()), environment: [:],
+                guardian = try ChildProcess(executable: command[0], arguments: Array(command.dropFirst()), environment: environment,
                                             directory: "/", guarded: false, onStdout: { _ in }, onStderr: { _ in })
             } catch {
                 unavailable = true

@@ -21,7 +21,7 @@ enum TestSupport {
     /// The heavy end-to-end suites (many image builds, act with several jobs, a Swift package build) run in a pass
     /// of their own: `STEPHOST_SLOW_TESTS=1 swift test --filter …` (.ci/run names them).
     static let slowPass = ProcessInfo.processInfo.environment["STEPHOST_SLOW_TESTS"] == "1"
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// One folder per test process for everything the tests create; removed when the process exits.
     static let scratchRoot: String = {

@@ -12,6 +12,13 @@ struct HostDeathTests {
         ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
     }
 
+    /// The processes the guardian says it watches (`STEPHOST_GUARD_LOG`).
+    static func watched(_ log: String) -> Set<pid_t> {
+        Set(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            $0.hasPrefix("watch ") ? pid_t($0.dropFirst(6)) : nil
+        })
+    }
+
     @Test("no plugin and no process a plugin started outlives a killed host (own groups, own sessions, double forks)")
     func noOrphans() async throws {
         let scratch = TestSupport.tempDir("orphans")
@@ -32,11 +39,20 @@ struct HostDeathTests {
                     sleep 303 & echo $! >> "\(pids)"
                     wait
         """])
-        let host = try TestSupport.startStephost(["run", "w", "--plugin", "fake=\(TestSupport.fake) --record \(record)"], cwd: dir)
+        let guardLog = "\(scratch)/guard.log"
+        let host = try TestSupport.startStephost(["run", "w", "--plugin", "fake=\(TestSupport.fake) --record \(record)"], cwd: dir,
+                                                 env: ["STEPHOST_GUARD_LOG": guardLog])
         let ready = try await TestSupport.waitUntil(20) { Self.pids(pids).count == 4 && FileManager.default.fileExists(atPath: pidfile) }
         #expect(ready, "the steps did not start their processes: \(host.err.text)")
-        // The guardian looks at the host's adopted children twice a second.
-        try await Task.sleep(nanoseconds: 700_000_000)
+        // The guardian finds the processes the host adopted (the orphans of double forks) when it next looks at the
+        // host's children: wait until it says it watches every child the host has but itself.
+        let known = try await TestSupport.waitUntil(20) {
+            let children = (ProcessTree.children(of: host.process.pid) ?? []).filter {
+                !((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").contains("__guard")
+            }
+            return !children.isEmpty && Set(children).isSubset(of: Self.watched(guardLog))
+        }
+        #expect(known, "the guardian does not watch every child of the host")
         let plugin = ((try? String(contentsOfFile: record, encoding: .utf8)) ?? "").split(separator: "\n")
             .compactMap { $0.split(separator: " ").first { $0.hasPrefix("pid=") }.flatMap { pid_t($0.dropFirst(4)) } }
         var victims = Self.pids(pids) + Self.pids(pidfile) + plugin
@@ -163,8 +179,8 @@ struct ProcessGuardianTests {
                          onStdout: { _ in }, onStderr: { _ in })
     }
 
-    static func guardian(host: pid_t) throws -> ChildProcess {
-        try ChildProcess(executable: TestSupport.stephost, arguments: ["__guard", String(host)], environment: [:], directory: "/",
+    static func guardian(host: pid_t, log: String) throws -> ChildProcess {
+        try ChildProcess(executable: TestSupport.stephost, arguments: ["__guard", String(host)], environment: ["STEPHOST_GUARD_LOG": log], directory: "/",
                          guarded: false, onStdout: { _ in }, onStderr: { _ in })
     }
 
@@ -173,6 +189,9 @@ struct ProcessGuardianTests {
         // A stand-in host (not this test process, whose other children belong to other tests):
         // it starts a child and a guardian, then is killed.
         let pidfile = "\(TestSupport.tempDir("guard"))/child.pid"
+        let guardLog = "\(TestSupport.tempDir("guard"))/guard.log"
+        var env = ProcessInfo.processInfo.environment
+        env["STEPHOST_GUARD_LOG"] = guardLog
         let host = try ChildProcess(executable: try #require(Command.which("python3")), arguments: ["-c", """
             import os, subprocess, sys, time
             c = subprocess.Popen(["sleep", "300"])
@@ -181,14 +200,15 @@ struct ProcessGuardianTests {
             os.close(r)
             open(sys.argv[1], "w").write(str(c.pid))
             time.sleep(300)
-            """, pidfile, TestSupport.stephost], environment: ProcessInfo.processInfo.environment, directory: "/",
+            """, pidfile, TestSupport.stephost], environment: env, directory: "/",
             guarded: false, onStdout: { _ in }, onStderr: { _ in })
         let bystander = try Self.sleeper()
         defer { bystander.signalGroup(SIGKILL) }
         let started = try await TestSupport.waitUntil(10) { ((try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? "").count > 0 }
         #expect(started)
         let child = try #require(pid_t(try String(contentsOfFile: pidfile, encoding: .utf8)))
-        try await Task.sleep(nanoseconds: 800_000_000) // one scan of the host's children
+        let seen = try await TestSupport.waitUntil(10) { HostDeathTests.watched(guardLog).contains(child) }
+        #expect(seen, "the guardian never saw the host's child")
         kill(host.pid, SIGKILL) // the host alone: its child and the guardian share its process group
         await TestSupport.waitForExit(host, within: 30)
         let gone = try await TestSupport.waitUntil(5) { !TestSupport.isAlive(child) }
@@ -201,12 +221,14 @@ struct ProcessGuardianTests {
     func sparesOthers() async throws {
         let child = try Self.sleeper()
         defer { child.signalGroup(SIGKILL) }
-        // Its parent (this process) is not the host it was told about, as after the host died.
-        let g = try Self.guardian(host: 999_999)
-        try await Task.sleep(nanoseconds: 800_000_000)
+        // Its parent (this process) is not the host it was told about, as after the host died. It looks at the
+        // host's children first thing, before it reads its pipe: closed at once, the pipe ends it after that look.
+        let log = "\(TestSupport.tempDir("guard"))/guard.log"
+        let g = try Self.guardian(host: 999_999, log: log)
         g.closeStdin()
         await TestSupport.waitForExit(g, within: 30)
-        try await Task.sleep(nanoseconds: 100_000_000)
+        let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(said == "stopped 0\n", "the guardian watched or stopped something: \(said)")
         #expect(child.exitStatus == nil, "the guardian killed a process that was not its host's")
     }
 }

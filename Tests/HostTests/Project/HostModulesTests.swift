@@ -67,4 +67,17 @@ struct HostModulesTests {
         }
         #expect(checked > 80)
     }
+
+    @Test("every test folder has its row in Tests/README.md, and every host module has a test folder")
+    func testFolders() throws {
+        let readme = try String(contentsOfFile: "\(TestSupport.repoRoot)/Tests/README.md", encoding: .utf8)
+        let folders = try FileManager.default.contentsOfDirectory(atPath: "\(TestSupport.repoRoot)/Tests/HostTests").filter { !$0.hasPrefix(".") }
+        for f in folders { #expect(readme.contains("`HostTests/\(f)`"), "Tests/HostTests/\(f) has no row in Tests/README.md") }
+        let named = ["StepManifest": "Manifest", "StepPlugins": "Plugins", "StepJournal": "Journal", "StepRun": "Run", "StepMetrics": "Metrics",
+                     "StepAuthoring": "Authoring", "StepReporting": "Reporting"]
+        for (module, folder) in named {
+            #expect(Self.hostModules.contains(module))
+            #expect(folders.contains(folder), "\(module) has no test folder (Tests/HostTests/\(folder))")
+        }
+    }
 }
