@@ -24,9 +24,9 @@ let package = Package(
         .target(name: "StepYAML", dependencies: ["StepProtocol"], path: "Sources/Shared/StepYAML"),
         // The host, bottom up; each target imports only those above it here (the compiler holds the design).
         // The pipeline's model: the manifest and its loader, expressions, workflow graphs, a step's outcome and fingerprint.
-        .target(name: "StepManifest", dependencies: ["StepProtocol", "StepYAML", "StepChanges"], path: "Sources/Host/StepManifest"),
+        .target(name: "StepManifest", dependencies: ["StepProtocol", "StepYAML"], path: "Sources/Host/StepManifest"),
         // Plugins: descriptors and the catalog, a plugin process's connection and the pool, the CI context they may see, --record.
-        .target(name: "StepPlugins", dependencies: ["StepManifest", "StepProtocol", "StepProcess", "StepMask"], path: "Sources/Host/StepPlugins"),
+        .target(name: "StepPlugins", dependencies: ["StepManifest", "StepProtocol", "StepYAML", "StepProcess", "StepMask"], path: "Sources/Host/StepPlugins"),
         // A run's events (one vocabulary, one codec, masked once) and its journal: writer, reader, history, signature.
         .target(name: "StepJournal", dependencies: ["StepManifest", "StepProtocol", "StepProcess", "StepMask"], path: "Sources/Host/StepJournal"),
         // Preparing a run (selection, contexts, secrets, resume) and scheduling it (executor, retries, runners); scale-out.
@@ -35,9 +35,9 @@ let package = Package(
         // Figures over recorded runs (`stephost stats`) and a run as an OpenTelemetry trace.
         .target(name: "StepMetrics", dependencies: ["StepManifest", "StepJournal", "StepProtocol"], path: "Sources/Host/StepMetrics"),
         // Tools for plugin authors and manifests: plugin check, the replayer, manifest and descriptor schemas.
-        .target(name: "StepAuthoring", dependencies: ["StepManifest", "StepPlugins", "StepProtocol", "StepProcess", "StepMask"], path: "Sources/Host/StepAuthoring"),
+        .target(name: "StepAuthoring", dependencies: ["StepPlugins", "StepProtocol", "StepProcess"], path: "Sources/Host/StepAuthoring"),
         // The reporters: a run's events as a terminal, GitHub Actions, Buildkite and JUnit read them.
-        .target(name: "StepReporting", dependencies: ["StepManifest", "StepJournal", "StepProtocol", "StepMask", "StepProcess"], path: "Sources/Host/StepReporting"),
+        .target(name: "StepReporting", dependencies: ["StepManifest", "StepJournal", "StepProtocol", "StepProcess"], path: "Sources/Host/StepReporting"),
         // One multi-call executable: the host, and each bundled plugin when started by its name (stephost-exec, …).
         .executableTarget(
             name: "stephost",
@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "StepFuzz", dependencies: ["StepManifest", "StepMask", "StepYAML", "StepProtocol"], path: "Sources/Host/StepFuzz"),
         .executableTarget(name: "stephost-fuzz", dependencies: ["StepFuzz"], path: "Sources/Host/stephost-fuzz"),
         // The scheduler's own cost, every attempt answered in memory (benchmarks/run.sh).
-        .executableTarget(name: "stephost-bench", dependencies: ["StepManifest", "StepJournal", "StepRun", "StepMask", "StepProtocol"], path: "Sources/Host/stephost-bench"),
+        .executableTarget(name: "stephost-bench", dependencies: ["StepJournal", "StepRun", "StepMask", "StepProtocol"], path: "Sources/Host/stephost-bench"),
 
         .target(name: "PluginKit", dependencies: ["StepProtocol", "StepProcess", "StepMask"], path: "Sources/Plugins/PluginKit"),
         // Processor registry files (refs, image references, byte-preserving edits) and OCI layouts and pushes.
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "StepYAMLTests", dependencies: ["StepYAML", "StepProcess", "StepProtocol"], path: "Tests/StepYAMLTests", exclude: ["corpus"]),
         .testTarget(
             name: "HostTests",
-            dependencies: ["StepManifest", "StepPlugins", "StepJournal", "StepRun", "StepMetrics", "StepAuthoring", "StepReporting", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
+            dependencies: ["StepManifest", "StepPlugins", "StepJournal", "StepRun", "StepHTTP", "StepMask", "StepProcess", "StepProtocol", "StepYAML", "stephost", "stephost-fake-plugin", "StepFuzz"],
             path: "Tests/HostTests"),
     ],
     swiftLanguageModes: [.v6]

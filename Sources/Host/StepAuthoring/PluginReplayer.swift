@@ -1,6 +1,5 @@
 import Foundation
 import StepPlugins
-import StepProcess
 import StepProtocol
 
 /// A recorded plugin, played back (`stephost run --replay DIR` starts one per recording as

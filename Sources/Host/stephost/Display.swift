@@ -1,6 +1,5 @@
 import Foundation
 import StepJournal
-import StepMask
 import StepProcess
 import StepProtocol
 import StepReporting

@@ -1,6 +1,5 @@
 import Foundation
 import PluginKit
-import StepHTTP
 import StepProtocol
 
 /// `notify`: one message to a chat webhook (`slack`, `generic`), or an alert as a GitHub issue

@@ -1,6 +1,5 @@
 import Foundation
 import StepPlugins
-import StepProcess
 import StepProtocol
 import Testing
 

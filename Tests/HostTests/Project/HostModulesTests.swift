@@ -80,4 +80,33 @@ struct HostModulesTests {
             #expect(folders.contains(folder), "\(module) has no test folder (Tests/HostTests/\(folder))")
         }
     }
+
+    @Test("Package.swift lists exactly the modules each target's files import (a test target may also name the executables it runs)")
+    func packageListsImports() async throws {
+        let text = try String(contentsOfFile: "\(TestSupport.repoRoot)/Package.swift", encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: #"\.(executableTarget|target|testTarget)\(\s*name: "([^"]+)",\s*(?:dependencies: \[([^\]]*)\],\s*)?path: "([^"]+)""#)
+        let system: Set<String> = ["Foundation", "FoundationNetworking", "Glibc", "Darwin", "Dispatch", "Testing"]
+        let sources = try await TestSupport.repositoryFiles { $0.hasSuffix(".swift") && ($0.hasPrefix("Sources/") || $0.hasPrefix("Tests/")) }
+        var executables: Set<String> = []
+        var targets: [(kind: String, name: String, deps: Set<String>, path: String)] = []
+        for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            func group(_ i: Int) -> String { Range(m.range(at: i), in: text).map { String(text[$0]) } ?? "" }
+            let deps = Set(group(3).split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \n\"")) }.filter { !$0.isEmpty })
+            if group(1) == "executableTarget" { executables.insert(group(2)) }
+            targets.append((group(1), group(2), deps, group(4) + "/"))
+        }
+        #expect(targets.count > 30)
+        for t in targets {
+            var imports: Set<String> = []
+            for (path, code) in sources where path.hasPrefix(t.path) {
+                for line in code.split(separator: "\n") where line.hasPrefix("import ") || line.hasPrefix("@testable import ") {
+                    imports.insert(String(line.split(separator: " ").last ?? ""))
+                }
+            }
+            imports.subtract(system)
+            var declared = t.deps
+            if t.kind == "testTarget" { declared.subtract(executables) }
+            #expect(declared == imports, "\(t.name): Package.swift lists \(declared.subtracting(imports).sorted()) that no file imports; files import \(imports.subtracting(declared).sorted()) it does not list")
+        }
+    }
 }

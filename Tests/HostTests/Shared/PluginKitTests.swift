@@ -1,5 +1,4 @@
 import Foundation
-import StepProcess
 import StepProtocol
 import Testing
 

@@ -3,7 +3,6 @@ import StepManifest
 import StepMask
 import StepPlugins
 import StepProtocol
-import StepYAML
 
 /// A run whose manifest, plugins, inputs and secrets have all been checked:
 /// what stays is to schedule its steps.

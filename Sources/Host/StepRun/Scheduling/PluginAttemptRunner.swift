@@ -1,6 +1,5 @@
 import Foundation
 import StepManifest
-import StepMask
 import StepPlugins
 import StepProcess
 import StepProtocol

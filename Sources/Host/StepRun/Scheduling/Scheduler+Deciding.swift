@@ -1,7 +1,6 @@
 import Foundation
 import StepManifest
 import StepProtocol
-import StepYAML
 
 /// Expanding steps, deciding whether an instance runs, and building expression contexts.
 extension Scheduler {

@@ -1,7 +1,6 @@
 import Foundation
 import StepManifest
 import StepProtocol
-import StepYAML
 
 /// A step of the run as the scheduler tracks it, and its for-each instances.
 extension Scheduler {

@@ -1,9 +1,7 @@
 import Foundation
 import StepJournal
 import StepManifest
-import StepMask
 import StepProtocol
-import StepYAML
 
 /// Runs the steps of the prepared workflows in dependency order, up to `-j`
 /// at once. for-each steps become one instance per item, expanded when what
