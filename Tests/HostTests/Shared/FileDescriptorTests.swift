@@ -25,8 +25,13 @@ struct FileDescriptorTests {
             close(writeEnd)
             return r
         }
-        // Read slowly at first, so the pipe is full while the writer runs.
-        try await Task.sleep(for: .milliseconds(50))
+        // Read only once the pipe is full, so the writer meets a full pipe (F_GETPIPE_SZ: its capacity; FIONREAD: what it holds).
+        let capacity = fcntl(readEnd, 1032)
+        let full = try await TestSupport.waitUntil(10) {
+            var held: Int32 = 0
+            return ioctl(readEnd, UInt(FIONREAD), &held) == 0 && capacity > 0 && held >= capacity
+        }
+        #expect(full, "the pipe never filled (capacity \(capacity))")
         var got: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 16 << 10)
         while got.count < data.count {
