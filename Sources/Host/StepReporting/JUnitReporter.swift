@@ -65,7 +65,7 @@ public final class JUnitReporter: RunReporter, @unchecked Sendable {
                 if r.status == .skipped {
                     n.skipped += 1
                     body += "<skipped message=\"\(attr(r.reason ?? "skipped"))\"/>"
-                } else if (r.status == .failure && !r.continuedOnError) || r.status == .cancelled {
+                } else if r.failsTheRun {
                     let type = failureType(r)
                     if type == "plugin-error" { n.errors += 1 } else { n.failures += 1 }
                     let log = transcripts.lastLines(r.id, 100)

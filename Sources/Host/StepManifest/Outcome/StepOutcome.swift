@@ -54,6 +54,10 @@ public struct StepOutcome: Sendable, Hashable {
     /// The id without the `workflow/` a multi-workflow run shows in front of it (`deploy/build[api]` → `build[api]`).
     public var localID: String { id.hasPrefix("\(workflow)/") ? String(id.dropFirst(workflow.count + 1)) : id }
 
+    /// Makes the run fail (exit status 1): a failure not under continue-on-error, or a cancellation.
+    /// The one rule for a run's exit status, whoever writes it (a run, `runs merge`, a report).
+    public var failsTheRun: Bool { (status == .failure && !continuedOnError) || status == .cancelled }
+
     /// Succeeded for what needs it: success, a failure under continue-on-error, or nothing to do.
     public var countsAsSuccess: Bool { status == .success || continuedOnError || reason == "nothing to do" }
 
@@ -115,6 +119,9 @@ public struct RunSummary: Sendable {
         self.exitCode = exitCode; self.steps = steps; self.startedAt = startedAt; self.durationMs = durationMs; self.dryRun = dryRun
         self.resumedFrom = resumedFrom
     }
+
+    /// 1 when a step fails the run (`StepOutcome.failsTheRun`), else 0; an interrupted run has its own.
+    public static func exitCode(of steps: [StepOutcome]) -> Int32 { steps.contains(where: \.failsTheRun) ? 1 : 0 }
 
     public var json: JSONValue {
         .compactObject([

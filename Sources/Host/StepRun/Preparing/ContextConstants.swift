@@ -11,7 +11,7 @@ struct ContextConstants {
 
     mutating func env(of workflow: String, _ run: PreparedRun) -> JSONValue {
         if let v = envs[workflow] { return v }
-        let v = PreparedRun.envContext(run.envContexts, workflow)
+        let v = RunContexts.env(run.envContexts, workflow: workflow)
         envs[workflow] = v
         return v
     }

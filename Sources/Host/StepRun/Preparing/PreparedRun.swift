@@ -54,26 +54,17 @@ public final class PreparedRun: Sendable {
         self.runner = runner ?? PluginAttemptRunner(pool: pool, workspace: setup.workspace, cancelGrace: setup.request.cancelGrace)
     }
 
-    /// `params.run` and the `run` context: the run's environment (`--env`); a step's own is `params.step.environment`.
-    public func runInfo(workflow: String, failures: [JSONValue] = []) -> StepRunRequest.Run {
-        Self.runInfo(id: runID, request: request, context: context, workflow: workflow, failures: failures)
-    }
+    /// The rules for its `run`, `vars` and `env` contexts.
+    var contexts: RunContexts { RunContexts(runID: runID, request: request, context: context, manifest: manifest) }
 
-    static func runInfo(id: String, request: RunRequest, context: RunContext, workflow: String, failures: [JSONValue]) -> StepRunRequest.Run {
-        StepRunRequest.Run(id: id, workflow: workflow, environment: request.environment, event: context.event,
-                           branch: context.branch, sha: context.sha, base: context.base, failures: failures)
+    /// `params.run`: the run's environment (`--env`); a step's own is `params.step.environment`.
+    public func runInfo(workflow: String, failures: [JSONValue] = []) -> StepRunRequest.Run {
+        contexts.runInfo(workflow: workflow, failures: failures)
     }
 
     /// The `run` context; `failures` are the steps that failed so far (none before the run starts).
     public func runContextJSON(workflow: String, failures: [JSONValue] = []) -> JSONValue {
-        Self.withTrust(runInfo(workflow: workflow, failures: failures).json, context)
-    }
-
-    /// `run.trusted` in expressions (not in `params.run`: plugins are told nothing new).
-    static func withTrust(_ run: JSONValue, _ context: RunContext) -> JSONValue {
-        guard case .object(var o) = run else { return run }
-        o["trusted"] = .bool(context.trusted)
-        return .object(o)
+        contexts.run(workflow: workflow, failures: failures)
     }
 
     /// The `env`, `vars` and `run` contexts of a step of `workflow` in `environment`, before any step has run.
@@ -82,32 +73,17 @@ public final class PreparedRun: Sendable {
         return constants.base(workflow: workflow, environment: environment, self)
     }
 
-    /// The `env` context of a workflow, from the resolved `env:` of each workflow.
-    static func envContext(_ contexts: [String: [String: String]], _ workflow: String) -> JSONValue {
-        .object((contexts[workflow] ?? [:]).mapValues(JSONValue.string))
-    }
-
     /// A step's kind for metrics: its `kind:`, else what its plugin declared, else the default for its step name.
     public func kind(of step: StepSpec) -> String {
         StepKind.of(uses: step.uses, manifest: step.kind, declared: descriptions[step.uses]?.kind)
     }
 
     /// The `vars` context of an environment, with `--var` over it.
-    public func vars(for environment: String?) -> JSONValue { Self.vars(manifest, request, environment: environment) }
-
-    static func vars(_ manifest: Manifest, _ request: RunRequest, environment: String?) -> JSONValue {
-        var v = environment.flatMap { manifest.environment(named: $0)?.vars } ?? [:]
-        for (k, x) in request.vars { v[k] = .string(x) }
-        return .object(v)
-    }
+    public func vars(for environment: String?) -> JSONValue { contexts.vars(for: environment) }
 
     public func environment(ofStep wf: String, _ id: String) -> String? { environment(ofStep: "\(wf)/\(id)") }
     public func secrets(ofStep wf: String, _ id: String) -> [String: String] { secrets(ofStep: "\(wf)/\(id)") }
     /// By "workflow/step" key.
-    func environment(ofStep key: String) -> String? { Self.environment(ofStep: key, stepEnvironments, request) }
-    /// A step's own environment, else the run's (`--env`).
-    static func environment(ofStep key: String, _ own: [String: String?], _ request: RunRequest) -> String? {
-        own[key] ?? request.environment
-    }
+    func environment(ofStep key: String) -> String? { contexts.environment(ofStep: key, own: stepEnvironments) }
     func secrets(ofStep key: String) -> [String: String] { stepSecrets[key] ?? [:] }
 }

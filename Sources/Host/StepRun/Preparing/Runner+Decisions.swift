@@ -16,22 +16,10 @@ extension Runner {
         /// "workflow/step" → why an untrusted run does not start it (secrets withheld, a plugin from the workspace).
         var withheld: [String: String] = [:]
 
-        /// A step's environment by "workflow/step": its own, else the run's.
-        func environment(ofStep key: String, _ request: RunRequest) -> String? {
-            PreparedRun.environment(ofStep: key, stepEnvironments, request)
-        }
     }
 }
 
 extension Runner.Setup {
-    /// The `run` context before any step has run.
-    func runContextJSON(workflow: String) -> JSONValue {
-        PreparedRun.withTrust(PreparedRun.runInfo(id: runID, request: request, context: context, workflow: workflow, failures: []).json, context)
-    }
-
-    func vars(for environment: String?) -> JSONValue { PreparedRun.vars(manifest, request, environment: environment) }
-
-    func envContext(of workflow: String, _ d: Runner.Decisions) -> JSONValue {
-        PreparedRun.envContext(d.envContexts, workflow)
-    }
+    /// The rules for the run's contexts, known before any plugin starts.
+    var contexts: RunContexts { RunContexts(runID: runID, request: request, context: context, manifest: manifest) }
 }

@@ -33,10 +33,10 @@ extension Runner {
         var out: [String: StepFingerprint] = [:]
         for (wf, _) in p.graphs {
             for s in wf.steps {
-                let env = d.environment(ofStep: "\(wf.name)/\(s.id)", p.request)
+                let env = p.contexts.environment(ofStep: "\(wf.name)/\(s.id)", own: d.stepEnvironments)
                 let key = "\(wf.name)\u{0}\(env ?? "")"
                 let context = shared[key] ?? StepFingerprint.contextParts(workflow: wf, manifest: p.manifest, environment: env,
-                                                                          vars: p.vars(for: env))
+                                                                          vars: p.contexts.vars(for: env))
                 shared[key] = context
                 out["\(wf.name)/\(s.id)"] = StepFingerprint(step: s, context: context)
             }

@@ -12,7 +12,7 @@ extension Runner {
         var cache: [String: String] = [:]
         var wouldNeed = Set<String>()
         for (wf, _) in p.graphs {
-            let ctx = EvaluationContext(contexts: ["run": p.runContextJSON(workflow: wf.name), "env": p.envContext(of: wf.name, d)])
+            let ctx = EvaluationContext(contexts: ["run": p.contexts.run(workflow: wf.name), "env": RunContexts.env(d.envContexts, workflow: wf.name)])
             for s in wf.steps {
                 let key = "\(wf.name)/\(s.id)"
                 var envName = p.request.environment

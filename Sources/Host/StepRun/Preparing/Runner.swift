@@ -314,7 +314,7 @@ public enum Runner {
                 if FileManager.default.fileExists(atPath: "\(dir)/\(id)") { throw .usage("--run-id \(id): \(dir)/\(id) exists already") }
             }
             for (wf, _) in setup.graphs {
-                do { d.envContexts[wf.name] = try resolveEnv(manifest.env + wf.env, run: setup.runContextJSON(workflow: wf.name)) } catch {
+                do { d.envContexts[wf.name] = try resolveEnv(manifest.env + wf.env, run: setup.contexts.run(workflow: wf.name)) } catch {
                     throw .invalid(["\(manifest.file): env: \(error.message)"])
                 }
             }

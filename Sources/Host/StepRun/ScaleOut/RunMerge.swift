@@ -79,10 +79,9 @@ public enum RunMerge {
             writer.write(.stepFinished(.init(outcome: step.outcome, spec: step.spec, fingerprint: step.fingerprint, outputsMasked: step.outputsMasked)))
             steps.append(step.outcome)
         }
-        let failed = steps.contains { $0.status == .failure && !$0.continuedOnError } || steps.contains { $0.status == .cancelled }
         let end = sources.compactMap(\.lastEventAt).max() ?? started
         let durationMs = Int((end.timeIntervalSince(started) * 1000).rounded())
-        var summary = RunSummary(id: newID, workflows: workflows, skippedWorkflows: [], environment: first.environment, exitCode: failed ? 1 : 0,
+        var summary = RunSummary(id: newID, workflows: workflows, skippedWorkflows: [], environment: first.environment, exitCode: RunSummary.exitCode(of: steps),
                                  steps: steps, startedAt: started, durationMs: durationMs, dryRun: false)
         summary.mergedFrom = sources.map(\.id)
         // Every record it reads was masked when written.

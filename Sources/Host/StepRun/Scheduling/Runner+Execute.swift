@@ -59,8 +59,7 @@ extension Runner {
         switch control.reason {
         case .interrupted(let sig)?: exitCode = 128 + sig
         default:
-            let bad = steps.contains { ($0.status == .failure && !$0.continuedOnError) || $0.status == .cancelled }
-            exitCode = bad ? 1 : 0
+            exitCode = RunSummary.exitCode(of: steps)
         }
         var summary = RunSummary(id: p.runID, workflows: names, skippedWorkflows: p.skippedWorkflows, environment: p.request.environment,
                                  exitCode: exitCode, steps: steps, startedAt: started,

@@ -60,9 +60,9 @@ extension Scheduler {
 
         var countsAsSuccess: Bool {
             if let r = outcome { return r.countsAsSuccess }
-            let recs = instances.compactMap(\.outcome)
-            if recs.contains(where: { $0.status == .failure && !$0.continuedOnError }) || recs.contains(where: { $0.status == .cancelled }) { return false }
-            return recs.contains { $0.countsAsSuccess }
+            let outcomes = instances.compactMap(\.outcome)
+            if outcomes.contains(where: \.failsTheRun) { return false }
+            return outcomes.contains { $0.countsAsSuccess }
         }
 
         var failed: Bool {
