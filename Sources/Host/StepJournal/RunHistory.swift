@@ -43,4 +43,13 @@ public struct RunHistory: Sendable {
         if matches.isEmpty { throw .noSuchRun("no run '\(ref)' in \(directory) (see stephost runs)") }
         throw .noSuchRun("'\(ref)' matches \(matches.count) runs: \(matches.prefix(5).map(\.id).joined(separator: ", "))")
     }
+
+    /// `20261129T105501Z-3f2a`: the UTC start time plus 4 random hex digits.
+    public static func newID(_ d: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return "\(f.string(from: d))-\(String(format: "%04x", Int.random(in: 0..<0x10000)))"
+    }
 }

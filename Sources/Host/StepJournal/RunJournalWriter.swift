@@ -6,8 +6,9 @@ import StepProtocol
 import Glibc
 #endif
 
-/// `.stephost/runs/<run-id>/`: an append-only journal (`journal.jsonl`, one
-/// event a line), each step's log (`logs/<step>.log`) and `summary.json`. Writes are batched: the
+/// Writes a run's events into its record, `.stephost/runs/<run-id>/`: an append-only journal
+/// (`journal.jsonl`, one event a line), and at the end `summary.json` and the signature; each
+/// step's log lines go to `StepLogFiles`. Journal writes are batched: the
 /// scheduler syncs before it starts a step whose needs ended since the last sync, so a step's
 /// success is always on disk before anything that needs it starts.
 ///
@@ -21,6 +22,8 @@ import Glibc
 /// but `log` and `progress`.
 public final class RunJournalWriter: @unchecked Sendable {
     public let directory: String
+    /// Each step's log (`logs/<step>.log`).
+    private let logs: StepLogFiles
     /// With `STEPHOST_RECORD_SECRET`: the record is signed when the run ends (`record.hmac`).
     private let signingSecret: String?
     private let lock = NSLock()
@@ -35,6 +38,7 @@ public final class RunJournalWriter: @unchecked Sendable {
     public init(workspace: String, runID: String, signingSecret: String? = nil) throws(JournalError) {
         directory = "\(workspace)/.stephost/runs/\(runID)"
         self.signingSecret = signingSecret
+        logs = StepLogFiles(directory: "\(directory)/logs")
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw .io(path: directory, reason: "cannot create the run record: \(error.localizedDescription)")
         }
@@ -44,6 +48,7 @@ public final class RunJournalWriter: @unchecked Sendable {
 
     deinit {
         if fd >= 0 { writePending(); close(fd) }
+        logs.closeAll()
     }
 
     /// Journal lines appended but not yet written: written together when a step is about to need them,
@@ -74,9 +79,9 @@ public final class RunJournalWriter: @unchecked Sendable {
     @discardableResult
     public func write(_ event: RunEvent, sync: Bool = false) -> [String] {
         switch event {
-        case .log(let step, let level, let message, _, _): log(step: step, level == .info ? message : "\(level.rawValue): \(message)")
-        case .stderr(let step, let line): log(step: step, "stderr: \(line)")
-        case .stepFinished(let f): closeLog(step: f.outcome.id)
+        case .log(let step, let level, let message, _, _): logs.append(step: step, level == .info ? message : "\(level.rawValue): \(message)")
+        case .stderr(let step, let line): logs.append(step: step, "stderr: \(line)")
+        case .stepFinished(let f): logs.end(step: f.outcome.id)
         default: break
         }
         guard let type = event.type else { return [] }
@@ -126,80 +131,12 @@ public final class RunJournalWriter: @unchecked Sendable {
     private func finish(_ summary: RunSummary) -> [String] {
         var problems: [String] = []
         if !writeSummary(summary) { problems.append("could not write \(directory)/summary.json") }
-        closeLogs()
+        flush()
+        logs.closeAll()
         if let secret = signingSecret, !secret.isEmpty, !RecordSignature.sign(directory, secret: secret) {
             problems.append("could not write \(directory)/\(RecordSignature.file)")
         }
         return problems
-    }
-
-    /// Bytes of log kept per step in `logs/`; past it one line says the rest was dropped.
-    public static let stepLogLimit = 1 << 20
-    /// One step's log file: its descriptor (or -1), the bytes kept, lines not yet written, and whether the
-    /// step ended (then a late line, stderr being another pipe, is written at once and the file closed again).
-    private struct StepLog { var fd: Int32 = -1; var bytes = 0; var pending: [UInt8] = []; var ended = false }
-    private var logs: [String: StepLog] = [:]
-    /// Lines of a running step are written 32 KiB at a time, and whatever is left when it ends.
-    private static let logChunk = 32 << 10
-
-    /// Appends one line to `logs/<step>.log`: the step's log notifications and its plugin's stderr.
-    private func log(step: String, _ line: String) {
-        var text = line
-        lock.lock()
-        defer { lock.unlock() }
-        // Taken out of the table while it changes, so its buffer is mutated alone, not copied.
-        var entry = logs.removeValue(forKey: step) ?? StepLog()
-        if entry.bytes > RunJournalWriter.stepLogLimit { logs[step] = entry; return }
-        entry.bytes += text.utf8.count + 1
-        if entry.bytes > RunJournalWriter.stepLogLimit {
-            // The last line kept says so; nothing follows it.
-            text = "… (log truncated at \(RunJournalWriter.stepLogLimit) bytes)"
-            entry.bytes = RunJournalWriter.stepLogLimit + 1
-        }
-        entry.pending.append(contentsOf: text.utf8)
-        entry.pending.append(0x0A)
-        if entry.ended || entry.pending.count >= RunJournalWriter.logChunk { writeLog(step, &entry) }
-        if entry.ended && entry.fd >= 0 { close(entry.fd); entry.fd = -1 }
-        logs[step] = entry
-    }
-
-    /// Writes a step's pending lines, opening its file when it has none yet.
-    private func writeLog(_ step: String, _ entry: inout StepLog) {
-        guard !entry.pending.isEmpty else { return }
-        if entry.fd < 0 {
-            let dir = "\(directory)/logs"
-            if mkdir(dir, 0o755) != 0 && errno != EEXIST { entry.pending = []; return }
-            let name = step.replacingOccurrences(of: "/", with: "_")
-            entry.fd = open("\(dir)/\(name).log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            if entry.fd < 0 { entry.pending = []; return }
-        }
-        FileDescriptor.writeAll(entry.fd, entry.pending)
-        entry.pending.removeAll(keepingCapacity: !entry.ended)
-    }
-
-    /// Writes and closes one step's log when the step ends (a late stderr line opens it again), so a
-    /// run of many steps holds one descriptor per running step, not one per step.
-    private func closeLog(step: String) {
-        lock.withLock {
-            var e = logs[step] ?? StepLog()
-            logs[step] = nil
-            writeLog(step, &e)
-            if e.fd >= 0 { close(e.fd); e.fd = -1 }
-            e.ended = true
-            logs[step] = e
-        }
-    }
-
-    /// Writes and closes the step logs (and writes what the journal has pending).
-    public func closeLogs() {
-        lock.withLock {
-            writePending()
-            for (step, var e) in logs {
-                writeLog(step, &e)
-                if e.fd >= 0 { close(e.fd) }
-            }
-            logs = [:]
-        }
     }
 
     /// Writes `summary.json` atomically; false when it could not.
@@ -208,14 +145,5 @@ public final class RunJournalWriter: @unchecked Sendable {
         let tmp = "\(directory)/summary.json.tmp"
         guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return false }
         return rename(tmp, "\(directory)/summary.json") == 0
-    }
-
-    /// `20261129T105501Z-3f2a`: the UTC start time plus 4 random hex digits.
-    public static func newRunID(_ d: Date = Date()) -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.locale = Locale(identifier: "en_US_POSIX")
-        return "\(f.string(from: d))-\(String(format: "%04x", Int.random(in: 0..<0x10000)))"
     }
 }

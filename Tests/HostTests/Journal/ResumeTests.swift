@@ -149,7 +149,7 @@ struct ResumeTests {
         line["time"] = .string(ISO8601DateFormatter().string(from: later))
         line["resumedFrom"] = .string(firstID)
         line["pid"] = 0
-        let secondID = RunJournalWriter.newRunID(later)
+        let secondID = RunHistory.newID(later)
         TestSupport.write("\(runs)/\(secondID)/journal.jsonl", JSONValue.object(line).encoded() + "\n")
 
         TestSupport.write("\(dir)/fixed", "")

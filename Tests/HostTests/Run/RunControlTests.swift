@@ -97,7 +97,7 @@ struct RunControlTests {
         let peak = try #require(step(s, "stats")?["outputs"]?["hostPeakRSSKB"]?.intValue)
         #expect(peak < 100_000, "the host's peak RSS was \(peak / 1024) MiB after 100 MB of stderr")
         let log = try String(contentsOfFile: "\(dir)/.stephost/runs/\(s["id"]!.stringValue!)/logs/flood.log", encoding: .utf8)
-        #expect(log.utf8.count <= RunJournalWriter.stepLogLimit + 200 && log.contains("log truncated"))
+        #expect(log.utf8.count <= StepLogFiles.limit + 200 && log.contains("log truncated"))
     }
 
     @Test("cancellation is never retried, even under retry.when: always")

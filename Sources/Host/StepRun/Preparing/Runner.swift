@@ -172,7 +172,7 @@ public enum Runner {
         }
         return Setup(request: request, workspace: workspace, previous: previous, manifest: manifest, problems: loadProblems.map(\.description),
                      catalog: catalog, context: context, graphs: selected.map { ($0, manifest.graph(of: $0)) }, skipped: skipped,
-                     runID: request.runID ?? RunJournalWriter.newRunID(), warnings: warnings)
+                     runID: request.runID ?? RunHistory.newID(), warnings: warnings)
     }
 
     /// A descriptor from inside the workspace (anyone who can open a pull request can add one) may serve a

@@ -29,7 +29,7 @@ public enum RunMerge {
             }
             if s.vars != first.vars { throw .usage("runs merge: runs \(first.id) and \(s.id) were given different --var values") }
         }
-        let newID = id ?? RunJournalWriter.newRunID()
+        let newID = id ?? RunHistory.newID()
         guard !newID.isEmpty, !newID.contains("/"), !newID.hasPrefix(".") else { throw .usage("runs merge --id \(newID): not a run id (no '/', not starting with '.')") }
         if FileManager.default.fileExists(atPath: "\(history.directory)/\(newID)") {
             throw .usage("runs merge --id \(newID): \(history.directory)/\(newID) exists already")
