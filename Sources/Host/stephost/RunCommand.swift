@@ -83,11 +83,12 @@ enum RunCommand {
         }
         let tracing = TraceExporter.configured(r.hostEnvironment) { Console.err(prepared.masker.mask("stephost: warning: \($0)") + "\n") }
         tracing?.mask(with: prepared.masker)
+        if let tracing { reporters.append(tracing) }
         let control = RunControl()
         let signals = SignalForwarder(control: control)
         var summary = await Runner.execute(prepared, reporter: ReporterGroup(reporters), control: control, events: eventsFD)
         signals.stop()
-        if let tracing, let warning = await tracing.export(summary, sha: prepared.context.sha, masker: prepared.masker) {
+        if let tracing, let warning = await tracing.export(sha: prepared.context.sha, masker: prepared.masker) {
             Console.err("stephost: warning: \(warning)\n")
         }
         if let fd = eventsFD, fd != 1 { close(fd) }

@@ -5,7 +5,9 @@ import StepMetrics
 import FoundationNetworking
 #endif
 import StepHTTP
+import StepJournal
 import StepMask
+import StepProcess
 import StepProtocol
 
 /// Sends a finished run to an OpenTelemetry collector as OTLP/HTTP JSON, configured the way
@@ -13,11 +15,23 @@ import StepProtocol
 /// `OTEL_EXPORTER_OTLP_ENDPOINT` (plus `/v1/traces`), headers from `OTEL_EXPORTER_OTLP_HEADERS`
 /// (and `..._TRACES_HEADERS`), `OTEL_SERVICE_NAME`. It never fails the run: a collector that
 /// cannot be reached, refuses, or does not answer costs one warning, after at most 5 seconds.
-struct TraceExporter {
+///
+/// It is one of the run's reporters: it keeps the run's end as the event stream delivered it
+/// (masked there, like everything a run says) and sends that once the run is over.
+final class TraceExporter: RunReporter {
     let url: URL
     let headers: [String: String]
     let serviceName: String
     static let deadline: Double = 5
+    private let finished = Locked<RunSummary?>(nil)
+
+    init(url: URL, headers: [String: String], serviceName: String) {
+        self.url = url; self.headers = headers; self.serviceName = serviceName
+    }
+
+    func report(_ event: RunEvent) {
+        if case .runFinished(let f) = event, let summary = f.summary { finished.withLock { $0 = summary } }
+    }
 
     /// The exporter the environment asks for, or nil; a malformed setting is a warning.
     static func configured(_ env: [String: String], warn: (String) -> Void) -> TraceExporter? {
@@ -50,19 +64,20 @@ struct TraceExporter {
     /// Header values are credentials (an API key): masked in everything the run prints or keeps.
     func mask(with masker: Masker) { for v in headers.values { masker.add(v) } }
 
-    /// Posts the run; returns a warning when it did not arrive.
-    func export(_ summary: RunSummary, sha: String, masker: Masker) async -> String? {
+    /// Posts the run it was told of; returns a warning when it did not arrive.
+    func export(sha: String, masker: Masker) async -> String? {
+        guard let summary = finished.current else { return nil }
         let trace = RunTrace(summary: summary, sha: sha, serviceName: serviceName, hostVersion: version)
-        let body = Data(masker.mask(trace.body.encoded()).utf8)
+        let body = Data(trace.body.encoded().utf8)
         let h = headers.merging(["Content-Type": "application/json"]) { $1 }
         // The deadline below ends the wait; the client's own timeout is only a backstop.
         let client = HTTPClient(timeout: TraceExporter.deadline * 2)
-        let target = url
+        let target = url, credentials = !headers.isEmpty
         let outcome: String? = await withTaskGroup(of: String?.self) { group in
             group.addTask {
                 do {
                     // OTLP headers are credentials whatever their names: never over plain http off this machine.
-                    if target.scheme?.lowercased() == "http", !HTTPClient.isLoopback(target.host), !headers.isEmpty {
+                    if target.scheme?.lowercased() == "http", !HTTPClient.isLoopback(target.host), credentials {
                         return "OTEL_EXPORTER_OTLP_HEADERS are credentials and go only over https (or to a loopback address); the endpoint is plain http"
                     }
                     let r = try await client.send("POST", target, headers: h, body: body)
