@@ -89,3 +89,31 @@ extension Scheduler {
         init(spec: Spec, id: String, key: String?, item: JSONValue?) { self.spec = spec; self.id = id; self.key = key; self.item = item }
     }
 }
+
+/// Instances cleared to run, in the order they became ready. Taking from the front is O(1), so a
+/// run of 100,000 steps that are all ready at once is linear; an instance held back (its step at
+/// its max-parallel) keeps its place for the next pass.
+struct ReadyQueue {
+    private var items: [Scheduler.Instance?] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+
+    mutating func append(_ i: Scheduler.Instance) { items.append(i) }
+
+    /// The first instance from the front that `eligible` accepts, taken out of the queue.
+    mutating func take(where eligible: (Scheduler.Instance) -> Bool) -> Scheduler.Instance? {
+        var k = head
+        while k < items.count {
+            if let i = items[k], eligible(i) {
+                items[k] = nil
+                while head < items.count, items[head] == nil { head += 1 }
+                if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+                else if head > 4096 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+                return i
+            }
+            k += 1
+        }
+        return nil
+    }
+}

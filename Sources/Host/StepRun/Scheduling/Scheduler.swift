@@ -22,7 +22,7 @@ final class Scheduler {
     var dirty: [Spec] = []
     var isDirty = Set<ObjectIdentifier>()
     /// Instances cleared to run, in the order they became ready.
-    var runnable: [Instance] = []
+    var runnable = ReadyQueue()
     /// Steps whose end is in the journal but maybe not yet on disk.
     var unsynced = Set<ObjectIdentifier>()
     /// The steps that failed so far, masked: `run.failures` of the steps that start after them.
@@ -74,11 +74,8 @@ final class Scheduler {
             var nextToken = 0
             while true {
                 advance()
-                var k = 0
-                while running < jobs, k < runnable.count {
-                    let inst = runnable[k]
-                    if let limit = inst.spec.step.maxParallel, inst.spec.running >= limit { k += 1; continue }
-                    runnable.remove(at: k)
+                // An instance whose step is at its max-parallel stays in the queue for a later pass.
+                while running < jobs, let inst = runnable.take(where: { i in i.spec.step.maxParallel.map { i.spec.running < $0 } ?? true }) {
                     if blockedByCancellation(inst.spec) {
                         finish(inst, StepOutcome(id: inst.id, workflow: inst.spec.workflow.name, uses: inst.spec.step.uses, status: .skipped,
                                                 reason: control.reason?.text ?? "cancelled"))
