@@ -34,11 +34,20 @@ r.workflow = "w"
 r.workspace = dir
 let runner = InMemoryAttemptRunner { _, _ in .success(outputs: [:]) }
 let prepared = try await Runner.prepare(r, reporter: Quiet(), steps: [StepDescription(name: "work", inputs: ["type": "object"])], runner: runner)
+let preparedRSS = residentMB()
 let start = DispatchTime.now()
 let summary = await Runner.execute(prepared, reporter: Quiet(), writeRecord: record)
 let ns = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds)
 guard summary.exitCode == 0 else { print("the run failed"); exit(1) }
-print(String(format: "%d steps in %.1f ms: %.1f µs a step (-j%d, %@)", n, ns / 1e6, ns / 1e3 / Double(n), jobs, record ? "with the run record" : "no run record"))
+print(String(format: "%d steps in %.1f ms: %.1f µs a step (-j%d, %@); resident %.0f MB prepared, %.0f MB after the run",
+             n, ns / 1e6, ns / 1e3 / Double(n), jobs, record ? "with the run record" : "no run record", preparedRSS, residentMB()))
+
+/// This process's resident memory now, in MB (VmRSS).
+func residentMB() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+}
 
 /// Seconds `body` takes (the best of three).
 func seconds(_ body: () -> Void) -> Double {

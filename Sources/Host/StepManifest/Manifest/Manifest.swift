@@ -131,15 +131,17 @@ public struct StepSpec: Sendable {
         public var node: YAMLNode?
     }
 
-    private final class Box: @unchecked Sendable {
-        var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
+    @usableFromInline final class Box: @unchecked Sendable {
+        @usableFromInline var fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
 
-    private var box: Box
+    @usableFromInline var box: Box
 
     public init(_ fields: Fields) { box = Box(fields) }
 
+    /// Inlinable, so each use compiles to a plain field access, not a key path looked up at run time.
+    @inlinable
     public subscript<Value>(dynamicMember field: WritableKeyPath<Fields, Value>) -> Value {
         get { box.fields[keyPath: field] }
         _modify {
