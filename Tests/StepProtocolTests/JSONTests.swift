@@ -29,4 +29,17 @@ struct JSONTests {
         #expect(JSONValue.number(0.5).encoded() == "0.5")
         #expect(JSONValue.string("a\u{01}b\tc").encoded() == #""a\u0001b\tc""#)
     }
+
+    @Test("an object written with one array element by element is byte for byte what prettyEncoded writes", arguments: [0, 1, 3, 2_000])
+    func prettyByElement(count: Int) {
+        let head: [String: JSONValue] = ["id": "r1", "z": ["k": [1, 2]], "empty": [:], "a": .null]
+        let elements: [JSONValue] = (0..<count).map { ["n": .int($0), "list": .array(Array(repeating: "x", count: $0 % 3))] }
+        var whole = head
+        whole["steps"] = .array(elements)
+        var out: [UInt8] = []
+        var drained: [UInt8] = []
+        JSONValue.writePretty(object: head, array: "steps", count: count, element: { elements[$0] }, to: &out,
+                              drain: { if $0.count > 100 { drained += $0; $0.removeAll() } })
+        #expect(String(decoding: drained + out, as: UTF8.self) == JSONValue.object(whole).prettyEncoded())
+    }
 }

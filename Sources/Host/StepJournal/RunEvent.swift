@@ -223,18 +223,21 @@ public enum RunEvent: Sendable {
         }
     }
 
+    /// The outcome masked. A field masking leaves as it was keeps its storage: a run's outcomes are
+    /// held until its end, and a masked copy of each that changed nothing would double them.
     private static func mask(_ r: StepOutcome, _ m: Masker) -> StepOutcome {
+        func keep<T: Equatable>(_ value: inout T, _ masked: T) { if masked != value { value = masked } }
         var r = r
-        r.id = m.mask(r.id)
-        r.reason = r.reason.map(m.mask)
-        r.error = r.error.map(m.mask)
-        r.hint = r.hint.map(m.mask)
-        r.hints = r.hints.map(m.mask)
-        r.logTail = r.logTail.map(m.mask)
-        r.attemptLog = r.attemptLog.map { var a = $0; a.error = a.error.map(m.mask); return a }
-        r.summary = r.summary.map(m.mask)
-        r.outputs = r.outputs.mapValues(m.mask)
-        r.stderrTail = r.stderrTail.map(m.mask)
+        keep(&r.id, m.mask(r.id))
+        keep(&r.reason, r.reason.map(m.mask))
+        keep(&r.error, r.error.map(m.mask))
+        keep(&r.hint, r.hint.map(m.mask))
+        keep(&r.hints, r.hints.map(m.mask))
+        keep(&r.logTail, r.logTail.map(m.mask))
+        keep(&r.attemptLog, r.attemptLog.map { var a = $0; a.error = a.error.map(m.mask); return a })
+        keep(&r.summary, r.summary.map(m.mask))
+        keep(&r.outputs, r.outputs.mapValues(m.mask))
+        keep(&r.stderrTail, r.stderrTail.map(m.mask))
         return r
     }
 }

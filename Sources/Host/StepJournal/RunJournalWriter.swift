@@ -141,9 +141,12 @@ public final class RunJournalWriter: @unchecked Sendable {
 
     /// Writes `summary.json` atomically; false when it could not.
     public func writeSummary(_ summary: RunSummary) -> Bool {
-        let text = summary.json.prettyEncoded() + "\n"
         let tmp = "\(directory)/summary.json.tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return false }
+        let out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard out >= 0 else { return false }
+        var ok = true
+        summary.writePrettyJSON { if ok && FileDescriptor.writeAll(out, $0) != 0 { ok = false } }
+        guard close(out) == 0, ok else { unlink(tmp); return false }
         return rename(tmp, "\(directory)/summary.json") == 0
     }
 }

@@ -48,6 +48,41 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `object` with `key` set to an array of `count` elements, written as `prettyEncoded` writes it, each
+    /// element made only when it is written: a run summary of 100,000 steps never holds the whole tree.
+    /// `drain` is called after each element and may take what `out` holds so far (to write it out).
+    public static func writePretty(object: [String: JSONValue], array key: String, count: Int, element: (Int) -> JSONValue,
+                                   to out: inout [UInt8], indent: String = "  ", drain: (inout [UInt8]) -> Void = { _ in }) {
+        let indent = Array(indent.utf8)
+        func pad(_ n: Int) { for _ in 0..<n { out.append(contentsOf: indent) } }
+        var keys = object.keys.filter { $0 != key }
+        keys.append(key)
+        keys.sort()
+        out.append(contentsOf: "{\n".utf8)
+        for (i, k) in keys.enumerated() {
+            pad(1)
+            writeString(k, to: &out)
+            out.append(contentsOf: ": ".utf8)
+            if k != key {
+                object[k]!.pretty(into: &out, level: 1, indent: indent)
+            } else if count == 0 {
+                out.append(contentsOf: "[]".utf8)
+            } else {
+                out.append(contentsOf: "[\n".utf8)
+                for j in 0..<count {
+                    pad(2)
+                    element(j).pretty(into: &out, level: 2, indent: indent)
+                    out.append(contentsOf: (j < count - 1 ? ",\n" : "\n").utf8)
+                    drain(&out)
+                }
+                pad(1)
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(contentsOf: (i < keys.count - 1 ? ",\n" : "\n").utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     private func pretty(into out: inout [UInt8], level: Int, indent: [UInt8]) {
         func pad(_ n: Int) { for _ in 0..<n { out.append(contentsOf: indent) } }
         switch self {

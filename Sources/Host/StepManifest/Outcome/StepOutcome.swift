@@ -124,7 +124,24 @@ public struct RunSummary: Sendable {
     public static func exitCode(of steps: [StepOutcome]) -> Int32 { steps.contains(where: \.failsTheRun) ? 1 : 0 }
 
     public var json: JSONValue {
-        .compactObject([
+        var o = head
+        o["steps"] = .array(steps.map(\.json))
+        return .object(o)
+    }
+
+    /// `json` pretty-printed (`summary.json`), each step encoded only as it is written and handed to
+    /// `write` in pieces of about 64 KiB, so the text of a large run is never held whole.
+    public func writePrettyJSON(_ write: ([UInt8]) -> Void) {
+        var out: [UInt8] = []
+        JSONValue.writePretty(object: head, array: "steps", count: steps.count, element: { steps[$0].json }, to: &out,
+                              drain: { if $0.count >= 64 << 10 { write($0); $0.removeAll(keepingCapacity: true) } })
+        out.append(0x0A)
+        write(out)
+    }
+
+    /// Every member but `steps`.
+    private var head: [String: JSONValue] {
+        JSONValue.compactObject([
             "id": .string(id), "workflows": .array(workflows.map(JSONValue.string)),
             "workflow": workflows.count == 1 ? .string(workflows[0]) : nil,
             "skippedWorkflows": .array(skippedWorkflows.map {
@@ -133,7 +150,6 @@ public struct RunSummary: Sendable {
             "environment": environment.map(JSONValue.string), "exitCode": .int(Int(exitCode)),
             "startedAt": .string(Timestamp.rfc3339(startedAt)), "durationMs": .int(durationMs), "dryRun": .bool(dryRun), "trusted": .bool(trusted),
             "resumedFrom": mergedFrom.isEmpty ? resumedFrom.map(JSONValue.string) : .array(mergedFrom.map(JSONValue.string)),
-            "steps": .array(steps.map(\.json)),
-        ])
+        ]).objectValue ?? [:]
     }
 }

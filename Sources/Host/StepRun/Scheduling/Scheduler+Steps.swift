@@ -4,9 +4,18 @@ import StepProtocol
 
 /// A step of the run as the scheduler tracks it, and its for-each instances.
 extension Scheduler {
-    final class Spec {
-        let workflow: WorkflowSpec
+    /// A workflow and its graph, held once and shared by its steps (a step keeps a reference, not a copy:
+    /// both are large values, and a run may have 100,000 steps).
+    final class Flow {
+        let spec: WorkflowSpec
         let graph: WorkflowGraph
+        init(_ spec: WorkflowSpec, _ graph: WorkflowGraph) { self.spec = spec; self.graph = graph }
+    }
+
+    final class Spec {
+        let flow: Flow
+        var workflow: WorkflowSpec { flow.spec }
+        var graph: WorkflowGraph { flow.graph }
         let index: Int
         let step: StepSpec
         /// "workflow/step": the key of its environment, secrets and fingerprint.
@@ -29,9 +38,9 @@ extension Scheduler {
         /// Ended as a whole without running, decided from needs that were all unchanged (see `Scheduler.needsUnchanged`).
         var unchangedWhole = false
 
-        init(workflow: WorkflowSpec, graph: WorkflowGraph, index: Int) {
-            self.workflow = workflow
-            self.graph = graph
+        init(_ flow: Flow, index: Int) {
+            self.flow = flow
+            let workflow = flow.spec
             self.index = index
             step = workflow.steps[index]
             key = "\(workflow.name)/\(step.id)"

@@ -39,7 +39,8 @@ final class Scheduler {
         executor = StepExecutor(runner: run.runner, events: events, control: control, masker: run.masker,
                                 dryRun: run.request.dryRun)
         for (wf, graph) in run.workflows {
-            let local = wf.steps.indices.map { Spec(workflow: wf, graph: graph, index: $0) }
+            let flow = Flow(wf, graph)
+            let local = wf.steps.indices.map { Spec(flow, index: $0) }
             byWorkflow[wf.name] = local
             for (k, s) in local.enumerated() {
                 s.deps = graph.dependencies[k].map { local[$0] }
