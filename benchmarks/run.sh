@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: prints figures and ratios in one run; asserts nothing (machines are shared and noisy).
-#   benchmarks/run.sh                               # N=1000 steps, 100000 log lines, 10000-step manifest
-#   N=200 LOGS=20000 BIG=2000 benchmarks/run.sh     # a quicker pass
+#   benchmarks/run.sh                               # N=1000 steps, 100000 log lines, a 10000-step manifest, a 100000-step run
+#   N=200 LOGS=20000 BIG=2000 SCALE=10000 benchmarks/run.sh     # a quicker pass
 # Against make, ninja (apt ninja-build), go-task (pip go-task-bin) and just (pip rust-just), installed if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ root=$PWD
 N=${N:-1000}
 LOGS=${LOGS:-100000}
 BIG=${BIG:-10000}
+SCALE=${SCALE:-100000}
 
 command -v ninja >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq ninja-build >/dev/null; } || true
 command -v task >/dev/null 2>&1 && command -v just >/dev/null 2>&1 || python3 -m pip install --quiet go-task-bin rust-just || true
@@ -144,6 +145,23 @@ printf 'validate of %s steps: %ss\n' "$BIG" "$tv"
 read -r tr _ < <(measure sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do '$BIN/stephost' validate -f '$root/stephost.yaml' >/dev/null; done")
 read -r tver _ < <(measure sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do '$BIN/stephost' --version >/dev/null; done")
 printf 'validate of the reference manifest: %.3fs; --version: %.3fs; ratio %sx (goal <= 6)\n' "$(awk "BEGIN{print $tr/10}")" "$(awk "BEGIN{print $tver/10}")" "$(ratio "$tr" "$tver")"
+
+# Scale: SCALE no-op steps through the Python plugin, and a tenth of them; one run each (the large one is slow).
+python3 - "$SCALE" <<'PY'
+import sys
+n = int(sys.argv[1])
+for name, count in (("scale.yaml", n), ("scale10.yaml", n // 10)):
+    with open(name, "w") as f:
+        f.write("workflows:\n  noop:\n    steps:\n")
+        for i in range(count):
+            f.write(f"      - {{id: s{i}, uses: noop, needs: []}}\n")
+PY
+once() { /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }; cat "$work/time.txt"; }
+read -r tl ml < <(once "$BIN/stephost" run noop -f scale.yaml -j 2 --plugin "$PY" -q)
+read -r ts _ < <(once "$BIN/stephost" run noop -f scale10.yaml -j 2 --plugin "$PY" -q)
+printf '%s no-op steps (Python plugin, -j2): %ss, %.0f µs a step, peak RSS %s MiB (goal <= 256 MB); %s steps: %.0f µs a step; ratio %sx (goal <= 1.2)\n' \
+    "$SCALE" "$tl" "$(awk "BEGIN{print $tl*1e6/$SCALE}")" "$((ml / 1024))" "$((SCALE / 10))" "$(awk "BEGIN{print $ts*1e7/$SCALE}")" \
+    "$(ratio "$(awk "BEGIN{print $tl/$SCALE}")" "$(awk "BEGIN{print $ts*10/$SCALE}")")"
 
 echo
 echo "the cost of what a run shows ($N steps, -j2, Swift fake plugin; goal: at most 5% over plain lines)"

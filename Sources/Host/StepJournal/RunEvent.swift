@@ -209,12 +209,13 @@ public enum RunEvent: Sendable {
         case .inputs(let s, let inputs): return .inputs(step: m.mask(s), inputs: m.mask(inputs))
         case .retrying(let s, let a, let of, let d, let e): return .retrying(step: m.mask(s), attempt: a, of: of, delayMs: d, error: m.mask(e))
         case .stepFinished(var f):
-            f.outcome = RunEvent.mask(f.outcome, m)
+            if let masked = RunEvent.mask(f.outcome, m) { f.outcome = masked }
             return .stepFinished(f)
         case .warning(let w): return .warning(m.mask(w))
         case .runFinished(var f):
             if var s = f.summary {
-                s.steps = s.steps.map { RunEvent.mask($0, m) }
+                // The steps array is copied only if a step changes: a run's outcomes are not held twice.
+                for k in s.steps.indices { if let masked = RunEvent.mask(s.steps[k], m) { s.steps[k] = masked } }
                 s.skippedWorkflows = s.skippedWorkflows.map { ($0.name, m.mask($0.reason)) }
                 f.summary = s
             }
@@ -223,10 +224,11 @@ public enum RunEvent: Sendable {
         }
     }
 
-    /// The outcome masked. A field masking leaves as it was keeps its storage: a run's outcomes are
-    /// held until its end, and a masked copy of each that changed nothing would double them.
-    private static func mask(_ r: StepOutcome, _ m: Masker) -> StepOutcome {
-        func keep<T: Equatable>(_ value: inout T, _ masked: T) { if masked != value { value = masked } }
+    /// The outcome masked, or nil when masking changes nothing in it (then the caller keeps the one it
+    /// has: a run's outcomes are held until its end, and a masked copy of each would double them).
+    private static func mask(_ r: StepOutcome, _ m: Masker) -> StepOutcome? {
+        var changed = false
+        func keep<T: Equatable>(_ value: inout T, _ masked: T) { if masked != value { value = masked; changed = true } }
         var r = r
         keep(&r.id, m.mask(r.id))
         keep(&r.reason, r.reason.map(m.mask))
@@ -238,6 +240,6 @@ public enum RunEvent: Sendable {
         keep(&r.summary, r.summary.map(m.mask))
         keep(&r.outputs, r.outputs.mapValues(m.mask))
         keep(&r.stderrTail, r.stderrTail.map(m.mask))
-        return r
+        return changed ? r : nil
     }
 }

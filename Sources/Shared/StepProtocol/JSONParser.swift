@@ -46,9 +46,10 @@ public struct JSONParser {
         switch buf[i] {
         case UInt8(ascii: "{"):
             i += 1
-            var o = [String: JSONValue](minimumCapacity: 4)
             skipSpace()
-            if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+            // An empty object allocates nothing (a step's `outputs: {}` is kept until the run ends).
+            if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return .object([:]) }
+            var o = [String: JSONValue](minimumCapacity: 4)
             while true {
                 skipSpace()
                 guard i < buf.count, buf[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }

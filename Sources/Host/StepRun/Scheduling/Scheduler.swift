@@ -128,7 +128,13 @@ final class Scheduler {
         let ordered = specs.enumerated().sorted { a, b in
             (workflowIndex[a.element.workflow.name] ?? 0, a.element.index) < (workflowIndex[b.element.workflow.name] ?? 0, b.element.index)
         }.map(\.element)
-        return ordered.flatMap { s in s.outcome.map { [$0] } ?? s.instances.compactMap(\.outcome) }
+        // Sized once: the outcomes of a large run are its largest part, and a grown array holds twice the room.
+        var outcomes: [StepOutcome] = []
+        outcomes.reserveCapacity(ordered.reduce(0) { $0 + ($1.outcome == nil ? $1.instances.count : 1) })
+        for s in ordered {
+            if let o = s.outcome { outcomes.append(o) } else { outcomes += s.instances.compactMap(\.outcome) }
+        }
+        return outcomes
     }
 
     /// Ends an instance with its success in the resumed run, when it has one and nothing it needs ran again here.
