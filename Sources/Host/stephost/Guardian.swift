@@ -7,7 +7,7 @@ import Glibc
 /// `stephost __guard HOST_PID`: the process guardian's main loop (see `ProcessGuard`, which
 /// starts it and tells it, over its stdin, which processes to watch).
 enum Guardian {
-    /// A file the guardian appends a line to for each process it starts watching (`watch PID`) and,
+    /// A file the guardian appends a line to for each process it starts watching (`watch PID ARGV0`) and,
     /// when the host has gone, for the end (`stopped N`): to see what it knows when a process outlives a host.
     static let logVariable = "STEPHOST_GUARD_LOG"
 
@@ -31,7 +31,9 @@ enum Guardian {
         func watch(_ pid: pid_t, _ start: UInt64) {
             guard watched[pid] == nil else { return }
             watched[pid] = start
-            if log >= 0 { FileDescriptor.writeAll(log, Array("watch \(pid)\n".utf8)) }
+            guard log >= 0 else { return }
+            let argv0 = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.split(separator: "\0").first ?? "?"
+            FileDescriptor.writeAll(log, Array("watch \(pid) \(argv0)\n".utf8))
         }
         while true {
             if Date().timeIntervalSince(lastScan) >= 0.5, host > 1, getppid() == host {

@@ -40,6 +40,11 @@ public final class PluginServer: @unchecked Sendable {
         self.capabilities = capabilities
     }
 
+    /// What it answers to `initialize`.
+    public var initializeResult: InitializeResult {
+        InitializeResult(pluginName: name, pluginVersion: version, steps: steps.map(\.0), capabilities: capabilities)
+    }
+
     /// Adds a step; its inputs are validated against `description.inputs` before the handler runs.
     public func register(_ description: StepDescription, handler: @escaping Handler) {
         steps.append((description, handler))
@@ -99,8 +104,7 @@ public final class PluginServer: @unchecked Sendable {
         case .request(let id, let method, let params):
             switch method {
             case InitializeRequest.method:
-                let result = InitializeResult(pluginName: name, pluginVersion: version, steps: steps.map(\.0), capabilities: capabilities)
-                send(.response(id: id, result: result.json))
+                send(.response(id: id, result: initializeResult.json))
             case StepRunRequest.method: startStep(id, params ?? .null)
             case ShutdownRequest.method: send(.response(id: id, result: .null))
             default: send(.errorResponse(id: id, error: ResponseError(code: .methodNotFound, message: "Method not found: \(method)")))

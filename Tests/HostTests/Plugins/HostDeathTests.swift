@@ -15,7 +15,7 @@ struct HostDeathTests {
     /// The processes the guardian says it watches (`STEPHOST_GUARD_LOG`).
     static func watched(_ log: String) -> Set<pid_t> {
         Set(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            $0.hasPrefix("watch ") ? pid_t($0.dropFirst(6)) : nil
+            $0.hasPrefix("watch ") ? $0.split(separator: " ").dropFirst().first.flatMap { pid_t($0) } : nil
         })
     }
 

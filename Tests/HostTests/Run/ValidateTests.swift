@@ -36,6 +36,29 @@ struct ValidateTests {
         #expect(!main.stderr.contains("value-"), "validate reads no secret value")
     }
 
+    @Test("validate and plan take a bundled plugin's steps in-process (no plugin process starts) and still check inputs against them; run starts it")
+    func bundledInProcess() async throws {
+        let dir = try await TestSupport.gitRepo(["stephost.yaml": """
+            workflows:
+              w:
+                steps:
+                  - {id: a, uses: exec, with: {run: "true"}}
+                  - {id: b, uses: detect-changes, with: {paths: 7}}
+            """])
+        // The guardian logs every process the host starts (git, plugins) with its argv[0]; a bundled plugin's is stephost-NAME.
+        let log = "\(TestSupport.tempDir("guard"))/guard.log"
+        let v = try await TestSupport.stephost(["validate"], cwd: dir, env: ["STEPHOST_GUARD_LOG": log])
+        #expect(v.code == 2)
+        #expect(v.stderr.contains("step 'b' (detect-changes): with.paths"), "\(v.stderr)")
+        let p = try await TestSupport.stephost(["plan", "w", "--only", "a"], cwd: dir, env: ["STEPHOST_GUARD_LOG": log])
+        #expect(p.code == 2, "plan checks the same inputs: \(p.output)")
+        #expect(!((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("stephost-"), "a plugin process was started: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        TestSupport.write("\(dir)/stephost.yaml", "workflows:\n  w:\n    steps:\n      - {id: a, uses: exec, with: {run: \"true\"}}\n")
+        let r = try await TestSupport.stephost(["run", "w"], cwd: dir, env: ["STEPHOST_GUARD_LOG": log])
+        #expect(r.code == 0, "\(r.output)")
+        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("stephost-exec"), "run starts the plugin")
+    }
+
     @Test("a for-each that does not parse is one error: no second one about 'item' having no for-each")
     func brokenForEach() async throws {
         let dir = try await TestSupport.gitRepo(["stephost.yaml": """

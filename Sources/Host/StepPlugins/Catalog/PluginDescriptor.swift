@@ -1,5 +1,6 @@
 import Foundation
 import StepProcess
+import StepProtocol
 import StepYAML
 
 /// A plugin as `plugins.d/<name>.yaml` (or `.json`) describes it.
@@ -106,7 +107,12 @@ public struct PluginDescriptor: Sendable, Hashable {
 public struct MultiCall: Sendable {
     public var executable: String
     public var names: Set<String>
-    public init(executable: String, names: Set<String>) { self.executable = executable; self.names = names }
+    /// Name → the plugin's `initialize` answer, made in-process: the commands that run nothing learn a
+    /// bundled plugin's steps without starting it (a process start is most of what `validate` costs).
+    public var describe: [String: @Sendable () -> InitializeResult]
+    public init(executable: String, names: Set<String>, describe: [String: @Sendable () -> InitializeResult] = [:]) {
+        self.executable = executable; self.names = names; self.describe = describe
+    }
 }
 
 /// What to start for a plugin: an executable, and the name it is started by (nil: its path).

@@ -82,6 +82,12 @@ public actor PluginPool {
     }
 
     /// Starts and initializes a process without handing it out (it stays idle for later steps).
+    /// A bundled plugin's `initialize` answer without starting it, when the executable can give it in-process.
+    public func describeInProcess(_ d: PluginDescriptor) -> InitializeResult? {
+        guard let multiCall = settings.multiCall, let name = d.command.first, multiCall.names.contains(name) else { return nil }
+        return multiCall.describe[name]?()
+    }
+
     public func warmUp(_ d: PluginDescriptor) async throws(PluginError) -> InitializeResult {
         if let c = processes[d.name]?.first(where: { $0.isUsable }), let r = c.initializeResult { return r }
         let c = try await start(d)

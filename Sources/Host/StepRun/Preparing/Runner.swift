@@ -66,7 +66,7 @@ public enum Runner {
                 if steps.isEmpty { relay.report(.stderr(step: "plugin \(conn.name)", line: line)) }
                 for s in steps { relay.report(.stderr(step: s, line: line)) }
             })
-        let plugins = await startPlugins(setup, pool: pool)
+        let plugins = await startPlugins(setup, pool: pool, inProcess: !resolveSecrets)
         let problems = setup.problems + checkSteps(setup, plugins)
         if !plugins.startErrors.isEmpty || !problems.isEmpty {
             await pool.shutdownAll()
@@ -208,7 +208,8 @@ public enum Runner {
 
     /// Starts the plugins the run uses, all at once (a plugin's start is mostly the loader's and its
     /// own initialization): `--plugin` overrides first in precedence, then descriptors.
-    static func startPlugins(_ setup: Setup, pool: PluginPool) async -> PluginSet {
+    /// `inProcess`: a command that runs nothing takes a bundled plugin's answer in-process (it starts no process for it).
+    static func startPlugins(_ setup: Setup, pool: PluginPool, inProcess: Bool = false) async -> PluginSet {
         var set = PluginSet()
         let used = Set(setup.graphs.flatMap { $0.spec.steps.map(\.uses) }).filter { !$0.isEmpty }
         // Descriptors that may be needed: an override may claim a step name only once it has answered.
@@ -220,7 +221,7 @@ public enum Runner {
             if !needed.contains(where: { $0.name == d.name }) { needed.append(d) }
         }
         let overrides = setup.catalog.overrides
-        let started = await warmUp(overrides + needed, pool: pool)
+        let started = await warmUp(overrides + needed, pool: pool, inProcess: inProcess)
         for (o, result) in zip(overrides, started.prefix(overrides.count)) {
             switch result {
             case .success(let r):
@@ -253,9 +254,10 @@ public enum Runner {
     }
 
     /// Starts each descriptor's plugin at the same time; the results in the descriptors' order.
-    static func warmUp(_ descriptors: [PluginDescriptor], pool: PluginPool) async -> [Result<InitializeResult, PluginError>] {
+    static func warmUp(_ descriptors: [PluginDescriptor], pool: PluginPool, inProcess: Bool) async -> [Result<InitializeResult, PluginError>] {
         let results = await withTaskGroup(of: (Int, Result<InitializeResult, PluginError>).self) { group in
             for (k, d) in descriptors.enumerated() {
+                if inProcess, let r = await pool.describeInProcess(d) { group.addTask { (k, .success(r)) }; continue }
                 group.addTask { (k, await Runner.warmUp(d, pool: pool)) }
             }
             var byIndex: [Int: Result<InitializeResult, PluginError>] = [:]
