@@ -189,7 +189,10 @@ public enum RunEvent: Sendable {
     /// calls it once per event). A `mask` event is the value itself, for a CI system's masking, and
     /// passes as it is; a plugin's stderr line was masked as a stream by its connection (a value split
     /// across two reads is caught only there), so masking it again would change nothing.
-    public func masked(by m: Masker) -> RunEvent {
+    public func masked(by masker: Masker) -> RunEvent {
+        if case .stderr = self { return self }
+        if case .mask = self { return self }
+        let m = masker.snapshot()   // one look at the values for the whole event
         switch self {
         case .runStarted(var r):
             r.id = m.mask(r.id)
@@ -226,7 +229,7 @@ public enum RunEvent: Sendable {
 
     /// The outcome masked, or nil when masking changes nothing in it (then the caller keeps the one it
     /// has: a run's outcomes are held until its end, and a masked copy of each would double them).
-    private static func mask(_ r: StepOutcome, _ m: Masker) -> StepOutcome? {
+    private static func mask(_ r: StepOutcome, _ m: Masker.Snapshot) -> StepOutcome? {
         var changed = false
         func keep<T: Equatable>(_ value: inout T, _ masked: T) { if masked != value { value = masked; changed = true } }
         var r = r

@@ -69,12 +69,36 @@ public final class Masker: @unchecked Sendable {
 
     /// Masks every value in `text`, then any `user:password@` of a URL (values first: a value that holds a
     /// URL is masked whole, never shown in part around the `***@`).
-    public func mask(_ text: String) -> String {
-        let set = needles
-        guard !set.isEmpty else { return Masker.redactingURLCredentials(text) }
-        var stream = MaskStream(self)
-        let bytes = stream.feed(Array(text.utf8), using: set) + stream.finish(using: set)
-        return Masker.redactingURLCredentials(String(decoding: bytes, as: UTF8.self))
+    public func mask(_ text: String) -> String { snapshot().mask(text) }
+
+    /// The values as they are now, to mask the many texts of one thing (an event) under one look at the
+    /// set, not one per text.
+    public func snapshot() -> Snapshot { Snapshot(masker: self, needles: needles) }
+
+    public struct Snapshot: Sendable {
+        let masker: Masker
+        let needles: Needles
+
+        /// As `Masker.mask`, with the values of the snapshot.
+        public func mask(_ text: String) -> String {
+            guard !needles.isEmpty else { return Masker.redactingURLCredentials(text) }
+            var stream = MaskStream(masker)
+            let bytes = stream.feed(Array(text.utf8), using: needles) + stream.finish(using: needles)
+            return Masker.redactingURLCredentials(String(decoding: bytes, as: UTF8.self))
+        }
+
+        /// Every string inside a JSON value, object keys included.
+        public func mask(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .string(let s): return .string(mask(s))
+            case .array(let a): return .array(a.map(mask))
+            case .object(let o):
+                var out: [String: JSONValue] = [:]
+                for (k, v) in o { out[mask(k)] = mask(v) }
+                return .object(out)
+            default: return value
+            }
+        }
     }
 
     /// Masks `text`, then keeps at most `limit` characters of it (with `…` when cut): masking
@@ -102,17 +126,7 @@ public final class Masker: @unchecked Sendable {
     }
 
     /// Masks every string inside a JSON value, object keys included.
-    public func mask(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .string(let s): return .string(mask(s))
-        case .array(let a): return .array(a.map(mask))
-        case .object(let o):
-            var out: [String: JSONValue] = [:]
-            for (k, v) in o { out[mask(k)] = mask(v) }
-            return .object(out)
-        default: return value
-        }
-    }
+    public func mask(_ value: JSONValue) -> JSONValue { snapshot().mask(value) }
 }
 
 /// A snapshot of the values to mask: the automata, and which version of the set they are.
