@@ -54,62 +54,57 @@ extension JSONValue {
     public static func writePretty(object: [String: JSONValue], array key: String, count: Int, element: (Int) -> JSONValue,
                                    to out: inout [UInt8], indent: String = "  ", drain: (inout [UInt8]) -> Void = { _ in }) {
         let indent = Array(indent.utf8)
-        func pad(_ n: Int) { for _ in 0..<n { out.append(contentsOf: indent) } }
-        var keys = object.keys.filter { $0 != key }
-        keys.append(key)
-        keys.sort()
-        out.append(contentsOf: "{\n".utf8)
-        for (i, k) in keys.enumerated() {
-            pad(1)
-            writeString(k, to: &out)
-            out.append(contentsOf: ": ".utf8)
-            if k != key {
-                object[k]!.pretty(into: &out, level: 1, indent: indent)
-            } else if count == 0 {
-                out.append(contentsOf: "[]".utf8)
+        let keys = (object.keys.filter { $0 != key } + [key]).sorted()
+        prettyObject(keys: keys, into: &out, level: 0, indent: indent) { k, out in
+            if k == key {
+                prettyArray(count: count, element: element, into: &out, level: 1, indent: indent, drain: drain)
             } else {
-                out.append(contentsOf: "[\n".utf8)
-                for j in 0..<count {
-                    pad(2)
-                    element(j).pretty(into: &out, level: 2, indent: indent)
-                    out.append(contentsOf: (j < count - 1 ? ",\n" : "\n").utf8)
-                    drain(&out)
-                }
-                pad(1)
-                out.append(UInt8(ascii: "]"))
+                object[k]!.pretty(into: &out, level: 1, indent: indent)
             }
-            out.append(contentsOf: (i < keys.count - 1 ? ",\n" : "\n").utf8)
         }
-        out.append(UInt8(ascii: "}"))
     }
 
     private func pretty(into out: inout [UInt8], level: Int, indent: [UInt8]) {
-        func pad(_ n: Int) { for _ in 0..<n { out.append(contentsOf: indent) } }
         switch self {
         case .array(let a) where !a.isEmpty:
-            out.append(contentsOf: "[\n".utf8)
-            for (i, v) in a.enumerated() {
-                pad(level + 1)
-                v.pretty(into: &out, level: level + 1, indent: indent)
-                out.append(contentsOf: (i < a.count - 1 ? ",\n" : "\n").utf8)
-            }
-            pad(level)
-            out.append(UInt8(ascii: "]"))
+            JSONValue.prettyArray(count: a.count, element: { a[$0] }, into: &out, level: level, indent: indent)
         case .object(let o) where !o.isEmpty:
-            out.append(contentsOf: "{\n".utf8)
-            let pairs = o.sorted { $0.key < $1.key }
-            for (i, (k, v)) in pairs.enumerated() {
-                pad(level + 1)
-                JSONValue.writeString(k, to: &out)
-                out.append(contentsOf: ": ".utf8)
-                v.pretty(into: &out, level: level + 1, indent: indent)
-                out.append(contentsOf: (i < pairs.count - 1 ? ",\n" : "\n").utf8)
+            JSONValue.prettyObject(keys: o.keys.sorted(), into: &out, level: level, indent: indent) { k, out in
+                o[k]!.pretty(into: &out, level: level + 1, indent: indent)
             }
-            pad(level)
-            out.append(UInt8(ascii: "}"))
         default:
             write(to: &out)
         }
+    }
+
+    /// `[`, one element a line at `level + 1`, `]`; `[]` when empty.
+    private static func prettyArray(count: Int, element: (Int) -> JSONValue, into out: inout [UInt8], level: Int, indent: [UInt8],
+                                    drain: (inout [UInt8]) -> Void = { _ in }) {
+        guard count > 0 else { out.append(contentsOf: "[]".utf8); return }
+        out.append(contentsOf: "[\n".utf8)
+        for j in 0..<count {
+            for _ in 0...level { out.append(contentsOf: indent) }
+            element(j).pretty(into: &out, level: level + 1, indent: indent)
+            out.append(contentsOf: (j < count - 1 ? ",\n" : "\n").utf8)
+            drain(&out)
+        }
+        for _ in 0..<level { out.append(contentsOf: indent) }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// `{`, one `"key": value` a line at `level + 1` (`value` writes it), `}`.
+    private static func prettyObject(keys: [String], into out: inout [UInt8], level: Int, indent: [UInt8],
+                                     value: (String, inout [UInt8]) -> Void) {
+        out.append(contentsOf: "{\n".utf8)
+        for (i, k) in keys.enumerated() {
+            for _ in 0...level { out.append(contentsOf: indent) }
+            writeString(k, to: &out)
+            out.append(contentsOf: ": ".utf8)
+            value(k, &out)
+            out.append(contentsOf: (i < keys.count - 1 ? ",\n" : "\n").utf8)
+        }
+        for _ in 0..<level { out.append(contentsOf: indent) }
+        out.append(UInt8(ascii: "}"))
     }
 
     static func format(number n: Double) -> String {
