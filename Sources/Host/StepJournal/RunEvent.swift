@@ -63,7 +63,8 @@ public enum RunEvent: Sendable {
         public init(id: String, workflows: [String]) { self.id = id; self.workflows = workflows }
     }
 
-    /// A step (or instance) that ended: its outcome, what its result depends on, and whether its outputs held a secret.
+    /// A step (or instance) that ended: its outcome, what its result depends on, and whether its outputs held a
+    /// secret (set by `masked(by:)` when masking changes them).
     public struct StepFinished: Sendable {
         public var outcome: StepOutcome
         public var spec: String?
@@ -202,17 +203,25 @@ public enum RunEvent: Sendable {
             r.workspace = r.workspace.map(m.mask)
             r.only = r.only.map(m.mask)
             r.branch = r.branch.map(m.mask)
+            r.environment = r.environment.map(m.mask)
+            r.event = r.event.map(m.mask)
+            r.host = r.host.map(m.mask)
+            r.resumedFrom = r.resumedFrom.map(m.mask)
             return .runStarted(r)
         case .workflowSkipped(let n, let r): return .workflowSkipped(name: n, reason: m.mask(r))
-        case .stepStarted(let s, let uses): return .stepStarted(step: m.mask(s), uses: uses)
-        case .attempt(let s, let a, let of, let uses): return .attempt(step: m.mask(s), attempt: a, of: of, uses: uses)
+        case .stepStarted(let s, let uses): return .stepStarted(step: m.mask(s), uses: m.mask(uses))
+        case .attempt(let s, let a, let of, let uses): return .attempt(step: m.mask(s), attempt: a, of: of, uses: m.mask(uses))
         case .log(let s, let level, let message, let file, let line):
             return .log(step: m.mask(s), level: level, message: m.mask(message), file: file.map(m.mask), line: line)
         case .progress(let s, let message, let c, let t): return .progress(step: m.mask(s), message: message.map(m.mask), completed: c, total: t)
         case .inputs(let s, let inputs): return .inputs(step: m.mask(s), inputs: m.mask(inputs))
         case .retrying(let s, let a, let of, let d, let e): return .retrying(step: m.mask(s), attempt: a, of: of, delayMs: d, error: m.mask(e))
         case .stepFinished(var f):
-            if let masked = RunEvent.mask(f.outcome, m) { f.outcome = masked }
+            if let masked = RunEvent.mask(f.outcome, m) {
+                // Outputs that held a secret cannot be reused by a resume: the record says so.
+                if masked.outputs != f.outcome.outputs { f.outputsMasked = true }
+                f.outcome = masked
+            }
             return .stepFinished(f)
         case .warning(let w): return .warning(m.mask(w))
         case .runFinished(var f):
@@ -241,7 +250,7 @@ public enum RunEvent: Sendable {
         keep(&r.logTail, r.logTail.map(m.mask))
         keep(&r.attemptLog, r.attemptLog.map { var a = $0; a.error = a.error.map(m.mask); return a })
         keep(&r.summary, r.summary.map(m.mask))
-        keep(&r.outputs, r.outputs.mapValues(m.mask))
+        if !r.outputs.isEmpty { keep(&r.outputs, m.mask(.object(r.outputs)).objectValue ?? [:]) }   // keys too
         keep(&r.stderrTail, r.stderrTail.map(m.mask))
         return changed ? r : nil
     }

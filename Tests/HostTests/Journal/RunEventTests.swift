@@ -77,6 +77,14 @@ struct RunEventTests {
             #expect(!text.contains("hunter2"), "\(text)")
             #expect(text.contains("***"), "\(text)")
         }
+        // Outputs that held a secret, in a value or a name, are masked and marked so (a resume cannot reuse them).
+        var held = StepOutcome(id: "a", workflow: "w", uses: "exec", status: .success)
+        held.outputs = ["token-hunter2-secret": "x", "ok": "fine"]
+        guard case .stepFinished(let f) = RunEvent.stepFinished(.init(outcome: held)).masked(by: masker) else { Issue.record("not a step end"); return }
+        #expect(f.outputsMasked && !"\(f.outcome.outputs)".contains("hunter2") && f.outcome.outputs["ok"] == "fine", "\(f.outcome.outputs)")
+        held.outputs = ["ok": "fine"]
+        guard case .stepFinished(let plain) = RunEvent.stepFinished(.init(outcome: held)).masked(by: masker) else { return }
+        #expect(!plain.outputsMasked)
         // The value itself goes to the CI system's masking as it is; a stderr line was masked as a stream.
         if case .mask(let v) = RunEvent.mask("hunter2-secret").masked(by: masker) { #expect(v == "hunter2-secret") } else { Issue.record("mask changed") }
     }

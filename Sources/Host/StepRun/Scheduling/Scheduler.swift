@@ -241,8 +241,7 @@ final class Scheduler {
     private func publish(_ r: StepOutcome, of spec: Spec, display: String) {
         var shown = r
         shown.id = display
-        let masked = !r.outputs.isEmpty && run.masker.mask(JSONValue.object(r.outputs)) != .object(r.outputs)
-        events.report(.stepFinished(.init(outcome: shown, spec: spec.key, fingerprint: run.fingerprints[spec.key], outputsMasked: masked)))
+        events.report(.stepFinished(.init(outcome: shown, spec: spec.key, fingerprint: run.fingerprints[spec.key])))
         unsynced.insert(ObjectIdentifier(spec))
     }
 }
